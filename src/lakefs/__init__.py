@@ -1,0 +1,1 @@
+"""lakefs: a high-level Python SDK for lakeFS."""

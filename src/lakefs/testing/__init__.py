@@ -1,0 +1,32 @@
+"""Run a real, throw-away lakeFS for tests and demos.
+
+``LocalLakeFS`` is the one launcher the SDK's own tests, ``make demo`` and ``make server`` use, and
+it is public so that your tests can use it too::
+
+    from lakefs.testing import LocalLakeFS
+
+    with LocalLakeFS("local") as server:
+        client = lakefs.Client(host=server.endpoint, access_key_id=server.access_key_id,
+                               secret_access_key=server.secret_access_key)
+
+The server binary is built from lakeFS's Go module on first use (Go >= 1.26.4), or taken from
+``LAKEFS_BIN``. The ``"s3"`` configuration needs ``pip install 'lakefs[testing]'`` (moto).
+"""
+
+from lakefs.testing._build import LakeFSBuildError, ensure_binary, lakefs_version
+from lakefs.testing._server import (
+    DEV_ACCESS_KEY_ID,
+    DEV_SECRET_ACCESS_KEY,
+    LocalLakeFS,
+    ServerStartError,
+)
+
+__all__ = [
+    "DEV_ACCESS_KEY_ID",
+    "DEV_SECRET_ACCESS_KEY",
+    "LakeFSBuildError",
+    "LocalLakeFS",
+    "ServerStartError",
+    "ensure_binary",
+    "lakefs_version",
+]

@@ -1,0 +1,79 @@
+"""``python -m lakefs.testing [local|s3]``: run a local lakeFS in the foreground (``make server``).
+
+``python -m lakefs.testing exec -- CMD ...`` starts the local configuration, runs CMD with the
+``LAKECTL_*`` variables pointing at it, stops the server and exits with CMD's code (``make demo``).
+
+Other commands: ``build`` builds (or finds) the server binary and prints its path; ``module``
+rewrites the wrapper Go module from the lakefs-sdk pin; ``spec`` prints the path of the pinned
+version's OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+from lakefs.testing._build import LakeFSBuildError, ensure_binary, module_dir, write_module
+from lakefs.testing._server import LocalLakeFS, ServerStartError
+
+
+def _serve(blockstore: str) -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with LocalLakeFS("s3" if blockstore == "s3" else "local") as server:
+        print(f"lakeFS {server.blockstore} is running at {server.endpoint}")
+        print(f"  access key id:     {server.access_key_id}")
+        print(f"  secret access key: {server.secret_access_key}")
+        if server.blockstore == "local":
+            print(f"  imports allowed from local://{server.import_dir}")
+        print("Point a client at it with:")
+        for key, value in server.lakectl_env().items():
+            print(f"  export {key}='{value}'")
+        print("Press Ctrl-C to stop.", flush=True)
+        stop.wait()
+        print("stopping ...")
+
+
+def _exec(cmd: list[str]) -> int:
+    if not cmd:
+        raise SystemExit("exec needs a command: python -m lakefs.testing exec -- CMD ...")
+    with LocalLakeFS("local") as server:
+        print(f"started lakeFS at {server.endpoint} for: {' '.join(cmd)}", flush=True)
+        return subprocess.call(cmd, env={**os.environ, **server.lakectl_env()})
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = argparse.ArgumentParser(prog="python -m lakefs.testing", description=__doc__)
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="local",
+        choices=["local", "s3", "exec", "build", "module", "spec"],
+    )
+    parser.add_argument("cmd", nargs=argparse.REMAINDER, help="with exec: the command to run")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "exec":
+            return _exec(args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd)
+        if args.command == "build":
+            print(ensure_binary())
+        elif args.command == "module":
+            write_module()
+        elif args.command == "spec":
+            print(module_dir() / "api" / "swagger.yml")
+        else:
+            _serve(args.command)
+    except (LakeFSBuildError, ServerStartError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

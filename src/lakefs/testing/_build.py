@@ -1,0 +1,208 @@
+"""Build (or find) the lakeFS server binary that matches this SDK's pinned version.
+
+The lakeFS version is written once, as the ``lakefs-sdk==X`` pin in ``pyproject.toml``; the
+installed ``lakefs_sdk`` package therefore carries it, and everything here reads it from there. The
+server is built from lakeFS's Go module through a small wrapper module kept in ``gomod/`` (its
+``go.mod`` and ``go.sum`` are derived from the pin by :func:`write_module`, ``make server-module``,
+and committed).
+
+Resolution order for :func:`ensure_binary`:
+
+1. ``LAKEFS_BIN``: an existing binary, used as is (no Go needed).
+2. ``<cache>/lakefs-<version>/lakefs``: a binary this module built before.
+3. A fresh build with the machine's Go into that cache folder.
+
+The cache folder is ``$LAKEFS_CACHE_DIR`` if set (the Makefile points it at the project's
+``.cache/``), else ``~/.cache/lakefs-python``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import lakefs_sdk
+
+__all__ = [
+    "LakeFSBuildError",
+    "cache_dir",
+    "ensure_binary",
+    "lakefs_version",
+    "module_dir",
+    "write_module",
+]
+
+LAKEFS_MODULE = "github.com/treeverse/lakefs"
+MIN_GO = (1, 26, 4)
+BUILD_TIMEOUT_S = 30 * 60
+_GOMOD_DIR = Path(__file__).with_name("gomod")
+
+
+class LakeFSBuildError(RuntimeError):
+    """lakeFS could not be found or built; the message says what to install or fix."""
+
+
+def lakefs_version() -> str:
+    """The pinned lakeFS version: the version of the installed ``lakefs-sdk``."""
+    return str(lakefs_sdk.__version__)
+
+
+def cache_dir() -> Path:
+    """Where built binaries are kept between runs."""
+    env = os.environ.get("LAKEFS_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "lakefs-python"
+
+
+def ensure_binary(*, log: bool = True) -> Path:
+    """Return a lakeFS server binary of the pinned version, building it when needed.
+
+    Args:
+        log: print a line before a (long) build starts.
+
+    Returns:
+        The path of an executable ``lakefs`` binary.
+
+    Raises:
+        LakeFSBuildError: ``LAKEFS_BIN`` names no executable, Go is missing or too old, or the build
+            failed (the message ends with the build's last lines).
+    """
+    explicit = os.environ.get("LAKEFS_BIN")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise LakeFSBuildError(f"LAKEFS_BIN={explicit} is not an executable file")
+        return path
+    version = lakefs_version()
+    target = cache_dir() / f"lakefs-{version}" / "lakefs"
+    if target.is_file() and os.access(target, os.X_OK):
+        return target
+    go = _find_go(version)
+    _check_module_pin(version)
+    if log:
+        print(f"building lakeFS {version} into {target} (a cold build takes a few minutes) ...")
+    _build(go, version, target)
+    return target
+
+
+def module_dir(version: str | None = None) -> Path:
+    """Download lakeFS's Go module (if needed) and return its source folder.
+
+    The OpenAPI document the generator reads is ``api/swagger.yml`` inside it.
+    """
+    version = version or lakefs_version()
+    go = _find_go(version)
+    with tempfile.TemporaryDirectory(prefix="lakefs-gomod-") as scratch:
+        out = _run(
+            [go, "mod", "download", "-json", f"{LAKEFS_MODULE}@v{version}"],
+            cwd=Path(scratch),
+            what=f"downloading the lakeFS {version} Go module",
+        )
+    info = json.loads(out)
+    if info.get("Error"):
+        raise LakeFSBuildError(f"go mod download {LAKEFS_MODULE}@v{version}: {info['Error']}")
+    return Path(info["Dir"])
+
+
+def write_module(version: str | None = None, dest: Path = _GOMOD_DIR) -> None:
+    """(Re)write the wrapper Go module in ``dest`` for the pinned lakeFS version.
+
+    lakeFS's go.mod has ``replace`` directives, so ``go install`` refuses it; the wrapper copies
+    them, appends lakeFS's own go.sum (the checksum database does not know the replaced
+    pseudo-versions), and records the server package as a tool dependency.
+    """
+    version = version or lakefs_version()
+    go = _find_go(version)
+    src = module_dir(version)
+    replaces = [ln for ln in (src / "go.mod").read_text().splitlines() if ln.startswith("replace ")]
+    go_line = next(ln for ln in (src / "go.mod").read_text().splitlines() if ln.startswith("go "))
+    with tempfile.TemporaryDirectory(prefix="lakefs-gomod-") as scratch:
+        work = Path(scratch)
+        header = "// Derived from the lakefs-sdk pin by `make server-module`; do not edit.\n"
+        (work / "go.mod").write_text(
+            header + "module lakefs-server\n\n" + go_line + "\n\n" + "\n".join(replaces) + "\n"
+        )
+        (work / "go.sum").write_text((src / "go.sum").read_text())
+        _run(
+            [go, "get", "-tool", f"{LAKEFS_MODULE}/cmd/lakefs@v{version}"],
+            cwd=work,
+            what="resolving the lakeFS server's dependencies",
+        )
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in ("go.mod", "go.sum"):
+            shutil.copyfile(work / name, dest / name)
+
+
+def _check_module_pin(version: str) -> None:
+    gomod = (_GOMOD_DIR / "go.mod").read_text()
+    match = re.search(rf"^\s*{re.escape(LAKEFS_MODULE)} v(\S+)", gomod, re.M)
+    pinned = match.group(1) if match else None
+    if pinned != version:
+        raise LakeFSBuildError(
+            f"{_GOMOD_DIR / 'go.mod'} pins lakeFS {pinned} but lakefs-sdk is {version}: "
+            "run `make server-module` to rewrite the wrapper module"
+        )
+
+
+def _go_env() -> dict[str, str]:
+    return {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
+
+
+def _find_go(version: str) -> str:
+    go = shutil.which("go")
+    if go is None:
+        raise LakeFSBuildError(
+            f"Go >= {'.'.join(map(str, MIN_GO))} is needed to build lakeFS {version}, and `go` is "
+            "not on PATH. Install Go (https://go.dev/dl/), or set LAKEFS_BIN to an existing lakefs "
+            f"{version} binary."
+        )
+    out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, env=_go_env())
+    found = tuple(int(x) for x in re.findall(r"\d+", out.stdout)[:3])
+    if found < MIN_GO:
+        raise LakeFSBuildError(
+            f"lakeFS {version} needs Go >= {'.'.join(map(str, MIN_GO))}; {go} is "
+            f"{out.stdout.strip() or 'unknown'}. Upgrade Go or set LAKEFS_BIN."
+        )
+    return go
+
+
+def _build(go: str, version: str, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lakefs-build-", dir=target.parent) as scratch:
+        work = Path(scratch)
+        for name in ("go.mod", "go.sum"):
+            shutil.copyfile(_GOMOD_DIR / name, work / name)
+        partial = work / "lakefs"
+        ldflags = f"-s -w -X {LAKEFS_MODULE}/pkg/version.Version={version}"
+        _run(
+            [
+                go,
+                "build",
+                "-trimpath",
+                "-ldflags",
+                ldflags,
+                "-o",
+                str(partial),
+                f"{LAKEFS_MODULE}/cmd/lakefs",
+            ],
+            cwd=work,
+            what=f"building lakeFS {version}",
+        )
+        os.replace(partial, target)  # atomic: a killed build never leaves a half binary
+
+
+def _run(cmd: list[str], *, cwd: Path, what: str) -> str:
+    try:
+        proc = subprocess.run(
+            cmd, cwd=cwd, env=_go_env(), capture_output=True, text=True, timeout=BUILD_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise LakeFSBuildError(f"{what} took more than {BUILD_TIMEOUT_S} s") from exc
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+        raise LakeFSBuildError(f"{what} failed (exit {proc.returncode}):\n{tail}")
+    return proc.stdout

@@ -1,0 +1,339 @@
+"""One launcher for a throw-away local lakeFS: tests, the demo and ``make server`` all use it.
+
+``LocalLakeFS`` starts lakeFS on a free loopback port in a fresh temporary directory with fixed
+development credentials, waits for ``/api/v1/healthcheck``, and on exit stops every process it
+started and removes its directory. Two configurations:
+
+* ``"local"``: local metadata and blockstore, with imports enabled from ``import_dir``.
+* ``"s3"``: an S3 blockstore on moto's server mode (started on its own free port, bucket created
+  first), so that pre-signed URLs and pre-signed multipart uploads exist.
+
+Example:
+    >>> with LocalLakeFS("local") as server:  # doctest: +SKIP
+    ...     api = server.sdk_client()  # a ready lakefs_sdk.ApiClient
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Literal
+
+import urllib3
+from lakefs_sdk.api_client import ApiClient
+from lakefs_sdk.configuration import Configuration
+
+from lakefs.testing._build import ensure_binary
+
+__all__ = ["DEV_ACCESS_KEY_ID", "DEV_SECRET_ACCESS_KEY", "LocalLakeFS", "ServerStartError"]
+
+Blockstore = Literal["local", "s3"]
+
+# lakeFS's documented quickstart credentials: development only, never valid anywhere else.
+DEV_ACCESS_KEY_ID = "AKIAIOSFOLQUICKSTART"
+DEV_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+S3_BUCKET = "lakefs-test"
+_S3_KEY_ID = "moto-test-key"
+_S3_SECRET = "moto-test-secret"  # moto checks no signatures; any value works
+DIR_PREFIX = "lakefs-server-"  # cassette scrubbing recognises paths under such a directory
+
+
+class ServerStartError(RuntimeError):
+    """A server (lakeFS or moto) did not come up; the message carries the tail of its log."""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+class _Process:
+    """A child process in its own session, with its output in a log file."""
+
+    def __init__(self, name: str, cmd: list[str], env: dict[str, str], cwd: Path) -> None:
+        self.name = name
+        self.log_path = cwd / f"{name}.log"
+        self._log: IO[bytes] = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, grace: float = 10.0) -> None:
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(grace)
+        self._log.close()
+
+    def wait_http(self, url: str, ok: set[int], timeout: float) -> None:
+        """Poll ``url`` until it answers one of ``ok``; fail fast if the process dies."""
+        http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=1, read=2))
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.alive():
+                raise ServerStartError(
+                    f"{self.name} exited with code {self.proc.returncode} while starting; "
+                    f"its log ({self.log_path}) ends with:\n{_tail(self.log_path)}"
+                )
+            try:
+                if http.request("GET", url).status in ok:
+                    return
+            except urllib3.exceptions.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise ServerStartError(
+                    f"{self.name} did not answer {url} within {timeout:.0f} s; "
+                    f"its log ({self.log_path}) ends with:\n{_tail(self.log_path)}"
+                )
+            time.sleep(0.1)
+
+
+class LocalLakeFS:
+    """A lakeFS server of the pinned version, local to this machine, for tests and demos.
+
+    Args:
+        blockstore: ``"local"`` (local disk, imports allowed from :attr:`import_dir`) or ``"s3"``
+            (moto's S3 server; pre-signed URLs and multipart uploads available).
+        port: the lakeFS port; a free one by default. A port in use is an error.
+        startup_timeout: seconds to wait for each server to answer before giving up.
+        binary: a lakeFS binary to run; by default :func:`ensure_binary` finds or builds one.
+
+    Attributes:
+        endpoint: ``http://127.0.0.1:<port>``; the API is under ``/api/v1``.
+        access_key_id, secret_access_key: the administrator's (fixed, development-only) keys.
+        import_dir: with ``"local"``, a directory lakeFS may import from (``local://`` URIs).
+    """
+
+    access_key_id = DEV_ACCESS_KEY_ID
+    secret_access_key = DEV_SECRET_ACCESS_KEY
+
+    def __init__(
+        self,
+        blockstore: Blockstore = "local",
+        *,
+        port: int | None = None,
+        startup_timeout: float = 60.0,
+        binary: Path | None = None,
+    ) -> None:
+        if blockstore not in ("local", "s3"):
+            raise ValueError(f"blockstore must be 'local' or 's3', not {blockstore!r}")
+        self.blockstore: Blockstore = blockstore
+        self._requested_port = port
+        self._startup_timeout = startup_timeout
+        self._binary = binary
+        self._dir: Path | None = None
+        self._procs: list[_Process] = []
+        self._finalizer: weakref.finalize[[list[_Process], Path], LocalLakeFS] | None = None
+        self.port = 0
+        self.s3_endpoint: str | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> LocalLakeFS:
+        """Start the server(s) and wait until lakeFS is healthy. Returns ``self``."""
+        if self._dir is not None:
+            raise RuntimeError("this LocalLakeFS is already running")
+        if self._requested_port is not None and _port_taken(self._requested_port):
+            raise ServerStartError(f"port {self._requested_port} on 127.0.0.1 is already in use")
+        binary = self._binary or ensure_binary()
+        self._dir = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
+        # The finalizer shares the process list, so it stops whatever has been started so far,
+        # even if the caller forgets to stop() (or the interpreter exits).
+        self._finalizer = weakref.finalize(self, _cleanup, self._procs, self._dir)
+        try:
+            env = self._server_env()
+            if self.blockstore == "s3":
+                env.update(self._start_moto())
+            self.port = self._requested_port or _free_port()
+            env["LAKEFS_LISTEN_ADDRESS"] = f"127.0.0.1:{self.port}"
+            proc = _Process("lakefs", [str(binary), "run"], env, self._dir)
+            self._procs.append(proc)
+            proc.wait_http(f"{self.endpoint}/api/v1/healthcheck", {204}, self._startup_timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop every process this server started and remove its directory (idempotent)."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._finalizer = None
+        self._procs = []
+        self._dir = None
+
+    def __enter__(self) -> LocalLakeFS:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- what a client needs ---------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        """The server's base URL (without ``/api/v1``)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def directory(self) -> Path:
+        """The server's temporary directory (metadata, blocks, logs)."""
+        if self._dir is None:
+            raise RuntimeError("the server is not running")
+        return self._dir
+
+    @property
+    def import_dir(self) -> Path:
+        """A directory that the local configuration allows imports from."""
+        return self.directory / "import"
+
+    def storage_namespace(self, name: str) -> str:
+        """A storage namespace for a new repository, on this server's blockstore."""
+        if self.blockstore == "s3":
+            return f"s3://{S3_BUCKET}/{name}"
+        return f"local://{name}"
+
+    def lakectl_env(self) -> dict[str, str]:
+        """The ``LAKECTL_*`` variables that point a client (or lakectl) at this server."""
+        return {
+            "LAKECTL_SERVER_ENDPOINT_URL": self.endpoint,
+            "LAKECTL_CREDENTIALS_ACCESS_KEY_ID": self.access_key_id,
+            "LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY": self.secret_access_key,
+        }
+
+    def sdk_client(self) -> ApiClient:
+        """A ready ``lakefs_sdk`` client for this server."""
+        config = Configuration(
+            host=f"{self.endpoint}/api/v1",
+            username=self.access_key_id,
+            password=self.secret_access_key,
+        )
+        return ApiClient(config)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _server_env(self) -> dict[str, str]:
+        d = self.directory
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEFS_")}
+        env.update(
+            {
+                "LAKEFS_DATABASE_TYPE": "local",
+                "LAKEFS_DATABASE_LOCAL_PATH": str(d / "metadata"),
+                "LAKEFS_COMMITTED_LOCAL_CACHE_DIR": str(d / "cache"),
+                "LAKEFS_AUTH_ENCRYPT_SECRET_KEY": secrets.token_hex(16),
+                "LAKEFS_INSTALLATION_USER_NAME": "admin",
+                "LAKEFS_INSTALLATION_ACCESS_KEY_ID": self.access_key_id,
+                "LAKEFS_INSTALLATION_SECRET_ACCESS_KEY": self.secret_access_key,
+                "LAKEFS_STATS_ENABLED": "false",
+                "LAKEFS_SECURITY_CHECK_LATEST_VERSION": "false",
+                "LAKEFS_LOGGING_LEVEL": "WARN",
+            }
+        )
+        if self.blockstore == "local":
+            self.import_dir.mkdir()
+            env.update(
+                {
+                    "LAKEFS_BLOCKSTORE_TYPE": "local",
+                    "LAKEFS_BLOCKSTORE_LOCAL_PATH": str(d / "block"),
+                    "LAKEFS_BLOCKSTORE_LOCAL_IMPORT_ENABLED": "true",
+                    "LAKEFS_BLOCKSTORE_LOCAL_ALLOWED_EXTERNAL_PREFIXES": f'["{self.import_dir}"]',
+                }
+            )
+        return env
+
+    def _start_moto(self) -> dict[str, str]:
+        """Start moto's S3 server, create the bucket, and return lakeFS's S3 settings."""
+        if shutil.which("moto_server") is None and not _has_module("moto.server"):
+            raise ServerStartError(
+                "the s3 configuration needs moto's server mode: pip install 'lakefs[testing]'"
+            )
+        port = _free_port()
+        env = {
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": _S3_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": _S3_SECRET,
+        }
+        cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+        proc = _Process("moto", cmd, env, self.directory)
+        self._procs.append(proc)
+        self.s3_endpoint = f"http://127.0.0.1:{port}"
+        proc.wait_http(f"{self.s3_endpoint}/", {200}, self._startup_timeout)
+        resp = urllib3.request("PUT", f"{self.s3_endpoint}/{S3_BUCKET}", retries=False)
+        if resp.status != 200:
+            raise ServerStartError(f"moto refused to create bucket {S3_BUCKET}: {resp.status}")
+        return {
+            "LAKEFS_BLOCKSTORE_TYPE": "s3",
+            "LAKEFS_BLOCKSTORE_S3_ENDPOINT": self.s3_endpoint,
+            "LAKEFS_BLOCKSTORE_S3_FORCE_PATH_STYLE": "true",
+            "LAKEFS_BLOCKSTORE_S3_REGION": "us-east-1",
+            "LAKEFS_BLOCKSTORE_S3_DISCOVER_BUCKET_REGION": "false",
+            "LAKEFS_BLOCKSTORE_S3_CREDENTIALS_ACCESS_KEY_ID": _S3_KEY_ID,
+            "LAKEFS_BLOCKSTORE_S3_CREDENTIALS_SECRET_ACCESS_KEY": _S3_SECRET,
+        }
+
+    def __repr__(self) -> str:
+        state = f"running at {self.endpoint}" if self._dir else "stopped"
+        return f"LocalLakeFS(blockstore={self.blockstore!r}, {state})"
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _cleanup(procs: list[_Process], directory: Path) -> None:
+    # lakeFS first (it talks to moto), then moto; then the files.
+    for proc in reversed(procs):
+        proc.stop()
+    shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,262 @@
+"""Test modes, servers and cassettes.
+
+One switch, ``--lakefs-mode`` (or ``LAKEFS_TEST_MODE``), picks how tests that talk to lakeFS run:
+
+* ``replay`` (default, ``make test``): from cassettes only; no server, no Go; sockets are blocked.
+* ``live`` (``make test-live``): against freshly started real servers, no cassettes.
+* ``record`` (``make record``): live, and each passing test rewrites its cassette.
+
+A test that talks to lakeFS names its configuration with ``@pytest.mark.server("local")`` or
+``@pytest.mark.server("s3")`` and takes the ``server`` fixture (and usually ``repo``). Tests
+without the marker are plain unit tests; those marked ``loopback`` open local sockets of their own
+and run in live mode only (a network namespace without interfaces has no loopback either).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import socket
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import lakefs_sdk
+import pytest
+
+from lakefs.testing import DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, LocalLakeFS
+from lakefs.testing._server import DIR_PREFIX, S3_BUCKET
+from tests.recording import PLACEHOLDER_HOST, Recording, replaying
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+Mode = Literal["replay", "live", "record"]
+Kind = Literal["local", "s3"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--lakefs-mode",
+        choices=["replay", "live", "record"],
+        default=None,
+        help="replay cassettes (default), run live against local servers, or record cassettes",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "loopback: opens local sockets; runs in live mode only")
+
+
+def _mode(config: pytest.Config) -> Mode:
+    import os
+
+    value = config.getoption("--lakefs-mode") or os.environ.get("LAKEFS_TEST_MODE") or "replay"
+    if value not in ("replay", "live", "record"):
+        raise pytest.UsageError(f"LAKEFS_TEST_MODE must be replay, live or record, not {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _mode(config) != "replay":
+        return
+    keep = [i for i in items if i.get_closest_marker("loopback") is None]
+    dropped = [i for i in items if i.get_closest_marker("loopback") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def lakefs_mode(pytestconfig: pytest.Config) -> Mode:
+    """The run's mode: ``replay``, ``live`` or ``record``."""
+    return _mode(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def run_id(lakefs_mode: Mode) -> str:
+    """Unique per live run (storage namespaces can't be reused); fixed when replaying."""
+    return "0" * 12 if lakefs_mode == "replay" else secrets.token_hex(6)
+
+
+# -- servers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Server:
+    """What a test needs to reach one lakeFS configuration (real, or the replay placeholder)."""
+
+    kind: Kind
+    endpoint: str
+    import_dir: Path
+    s3_bucket: str | None
+    access_key_id: str = DEV_ACCESS_KEY_ID
+    secret_access_key: str = DEV_SECRET_ACCESS_KEY
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.endpoint}/api/v1"
+
+    def storage_namespace(self, name: str) -> str:
+        if self.kind == "s3":
+            return f"s3://{self.s3_bucket}/{name}"
+        return f"local://{name}"
+
+    def sdk_client(self) -> lakefs_sdk.ApiClient:
+        config = lakefs_sdk.Configuration(
+            host=self.api_url, username=self.access_key_id, password=self.secret_access_key
+        )
+        return lakefs_sdk.ApiClient(config)
+
+
+class _Servers:
+    """Starts each configuration on first use and stops them all at the end of the session."""
+
+    def __init__(self, mode: Mode) -> None:
+        self.mode = mode
+        self._live: dict[str, LocalLakeFS] = {}
+        self._replay_dir: Path | None = None
+
+    def get(self, kind: Kind) -> Server:
+        if self.mode == "replay":
+            if self._replay_dir is None:
+                self._replay_dir = Path(tempfile.mkdtemp(prefix=f"{DIR_PREFIX}replay"))
+                (self._replay_dir / "import").mkdir()
+            bucket = S3_BUCKET if kind == "s3" else None
+            return Server(kind, PLACEHOLDER_HOST, self._replay_dir / "import", bucket)
+        if kind not in self._live:
+            self._live[kind] = LocalLakeFS(kind).start()
+        srv = self._live[kind]
+        import_dir = srv.import_dir if kind == "local" else srv.directory / "unused"
+        return Server(kind, srv.endpoint, import_dir, S3_BUCKET if kind == "s3" else None)
+
+    def close(self) -> None:
+        for srv in self._live.values():
+            srv.stop()
+        if self._replay_dir is not None:
+            import shutil
+
+            shutil.rmtree(self._replay_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _servers(lakefs_mode: Mode) -> Iterator[_Servers]:
+    servers = _Servers(lakefs_mode)
+    yield servers
+    servers.close()
+
+
+def _kind(request: pytest.FixtureRequest) -> Kind:
+    marker = request.node.get_closest_marker("server")
+    if marker is None or marker.args[0] not in ("local", "s3"):
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: mark it @pytest.mark.server('local') or ('s3') to use lakeFS"
+        )
+    return marker.args[0]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest, _servers: _Servers, cassette: Any) -> Server:
+    """The lakeFS configuration named by the test's ``server`` marker."""
+    return _servers.get(_kind(request))
+
+
+@pytest.fixture
+def sdk(server: Server) -> lakefs_sdk.ApiClient:
+    """A raw ``lakefs_sdk`` client for the test's server."""
+    return server.sdk_client()
+
+
+def repo_name(nodeid: str) -> str:
+    """A repository name fixed per test (so URIs match on replay) and unique per session."""
+    base = re.sub(r"[^a-z0-9]+", "-", nodeid.split("::")[-1].lower()).strip("-")
+    digest = hashlib.sha1(nodeid.encode()).hexdigest()[:6]
+    return f"{base[:50].strip('-')}-{digest}"
+
+
+@dataclass(frozen=True)
+class Repo:
+    """A repository created for one test (deleted afterwards)."""
+
+    id: str
+    storage_namespace: str
+    default_branch: str = "main"
+
+
+@pytest.fixture
+def repo(
+    request: pytest.FixtureRequest, server: Server, sdk: lakefs_sdk.ApiClient, run_id: str
+) -> Iterator[Repo]:
+    """A fresh repository with a fixed name and a storage namespace unique to this run."""
+    name = repo_name(request.node.nodeid)
+    namespace = server.storage_namespace(f"run-{run_id}/{name}")
+    api = lakefs_sdk.RepositoriesApi(sdk)
+    api.create_repository(
+        lakefs_sdk.RepositoryCreation(name=name, storage_namespace=namespace, default_branch="main")
+    )
+    yield Repo(name, namespace)
+    api.delete_repository(name)
+
+
+# -- cassettes and the network ----------------------------------------------------------------
+
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    return report
+
+
+def cassette_path(node: pytest.Item) -> Path:
+    """``cassettes/<test module>/<test name>.yaml``."""
+    module = Path(str(node.fspath)).stem
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", node.name)
+    return CASSETTES / module / f"{name}.yaml"
+
+
+@pytest.fixture
+def cassette(request: pytest.FixtureRequest, lakefs_mode: Mode) -> Iterator[Any]:
+    """Replays or records the test's HTTP traffic (nothing in live mode)."""
+    path = cassette_path(request.node)
+    if lakefs_mode == "live":
+        yield None
+    elif lakefs_mode == "replay":
+        with replaying(path) as cas:
+            yield cas
+    else:
+        rec = Recording(path)
+        try:
+            with rec.recording() as cas:
+                yield cas
+        finally:
+            reports = request.node.stash.get(_REPORTS, {})
+            setup, call = reports.get("setup"), reports.get("call")
+            if setup is not None and setup.passed and call is not None and call.passed:
+                rec.commit()
+            else:
+                rec.discard()
+
+
+_real_connect = socket.socket.connect
+
+
+@pytest.fixture(autouse=True)
+def _block_network(
+    request: pytest.FixtureRequest, lakefs_mode: Mode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In replay mode no socket may connect anywhere: every request must come from a cassette."""
+    if lakefs_mode != "replay":
+        return
+
+    def connect(self: socket.socket, address: Any) -> None:
+        raise OSError(
+            f"network blocked in replay mode (connect to {address!r}); "
+            f"is {request.node.nodeid} missing from its cassette? Re-record with `make record`"
+        )
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
