@@ -262,8 +262,10 @@ class LocalLakeFS:
     def _server_env(self) -> dict[str, str]:
         d = self.directory
         env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEFS_")}
+        (d / "tmp").mkdir()
         env.update(
             {
+                "TMPDIR": str(d / "tmp"),  # imports stage files there; removed with the directory
                 "LAKEFS_DATABASE_TYPE": "local",
                 "LAKEFS_DATABASE_LOCAL_PATH": str(d / "metadata"),
                 "LAKEFS_COMMITTED_LOCAL_CACHE_DIR": str(d / "cache"),
