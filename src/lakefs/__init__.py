@@ -1,1 +1,82 @@
-"""lakefs: a high-level Python SDK for lakeFS."""
+"""lakefs: a high-level, resource-based Python SDK for lakeFS.
+
+Importing this package reads no file and opens no connection: the default client is created on
+first use, from ``lakefs.init(...)`` or else the environment and ``~/.lakectl.yaml``.
+
+Example:
+    >>> import lakefs
+    >>> lakefs.init(host="http://localhost:8000")  # doctest: +SKIP
+"""
+
+import contextlib as _contextlib
+
+from lakefs._client import Client, RequestTimeout, default_client, init
+from lakefs._config import AwsIamSettings, ClientConfig, Timeout
+from lakefs._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    GoneError,
+    LakeFSError,
+    NoAuthenticationFound,
+    NotFoundError,
+    NotImplementedByServerError,
+    ObjectExistsError,
+    ObjectNotFoundError,
+    PreconditionFailedError,
+    RangeNotSatisfiableError,
+    ServerError,
+    TooManyRequestsError,
+    UnauthorizedError,
+    ValidationError,
+)
+from lakefs._logs import setup_logging as _setup_logging
+from lakefs._pagination import Page, Paginator
+from lakefs._server_configuration import ServerConfiguration, ServerStorageConfiguration
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AwsIamSettings",
+    "BadRequestError",
+    "Client",
+    "ClientConfig",
+    "ConflictError",
+    "ForbiddenError",
+    "GoneError",
+    "LakeFSError",
+    "NoAuthenticationFound",
+    "NotFoundError",
+    "NotImplementedByServerError",
+    "ObjectExistsError",
+    "ObjectNotFoundError",
+    "Page",
+    "Paginator",
+    "PreconditionFailedError",
+    "RangeNotSatisfiableError",
+    "RequestTimeout",
+    "ServerConfiguration",
+    "ServerError",
+    "ServerStorageConfiguration",
+    "Timeout",
+    "TooManyRequestsError",
+    "UnauthorizedError",
+    "ValidationError",
+    "default_client",
+    "init",
+]
+
+# Public names are documented and shown as lakefs.X, wherever they are implemented.
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("lakefs._"):
+        with _contextlib.suppress(AttributeError, TypeError):  # aliases: RequestTimeout
+            _obj.__module__ = "lakefs"
+del _name, _obj
+
+# LAKEFS_LOG=debug|info switches on a (redacting) log handler; reads only the environment.
+_setup_logging()

@@ -1,0 +1,292 @@
+"""``Client``, ``init()`` and the lazily created default client.
+
+A :class:`Client` holds one resolved :class:`~lakefs._config.ClientConfig` and one
+:class:`~lakefs._transport.Transport` (one connection pool), shared by every resource made from it.
+Creating a client reads the environment and the lakectl file but never the network; a wrong key
+fails on the first request with :class:`~lakefs.UnauthorizedError`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from lakefs_sdk.api_client import ApiClient
+from lakefs_sdk.configuration import Configuration
+
+from lakefs._config import AwsIamSettings, ClientConfig, Timeout, resolve_from_process
+from lakefs._transport import SDKRestClient, Transport
+
+__all__ = ["Client", "RequestTimeout", "default_client", "init"]
+
+RequestTimeout = Timeout | float | tuple[float, float]
+"""A per-call timeout: seconds for both phases, ``(connect, read)``, or a :class:`Timeout`."""
+
+T = TypeVar("T")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+_UNSET: Any = _Unset()
+
+
+class Client:
+    """A connection to one lakeFS server with one set of credentials.
+
+    Every argument is optional: what is not given comes, field by field, from ``lakefs.init()``,
+    then the environment (``LAKECTL_SERVER_ENDPOINT_URL``, ``LAKECTL_CREDENTIALS_ACCESS_KEY_ID``,
+    ``LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY``, ``LAKECTL_CREDENTIALS_SESSION_TOKEN``,
+    ``LAKECTL_ACCESS_KEY_ID``, ``LAKECTL_ACCESS_SECRET_KEY``), then the lakectl config file
+    (``$LAKECTL_CONFIG_FILE`` or ``~/.lakectl.yaml``), then an AWS IAM role.
+
+    Args:
+        host: the lakeFS endpoint, with or without ``/api/v1``.
+        access_key_id: the access key id.
+        secret_access_key: the secret access key.
+        jwt_token: a lakeFS JWT, used instead of keys.
+        session_token: a session token, used instead of keys.
+        verify_ssl: verify the server's TLS certificate (default True).
+        ssl_ca_cert: a CA bundle to verify it with.
+        proxy: an HTTP(S) proxy URL.
+        timeout: the default timeout of each request (seconds, ``(connect, read)`` or
+            :class:`Timeout`; default 10 s to connect, 120 s to read).
+        retries: how often a failed request is retried (default 5).
+        max_connections: the size of the connection pool (default 10).
+        aws_iam: authenticate through an AWS IAM role (lakeFS Enterprise/Cloud).
+        api_client: a ready ``lakefs_sdk.ApiClient`` (a seam for tests and advanced uses): its
+            host and credentials are taken as explicit arguments, and its REST client is
+            replaced by this client's transport (pool, timeouts, retries, error mapping).
+
+    Raises:
+        NoAuthenticationFound: no server or credentials anywhere in the chain.
+        ValidationError: a value is malformed.
+
+    Example:
+        >>> client = lakefs.Client(host="http://localhost:8000")  # doctest: +SKIP
+        >>> repo = lakefs.repository("example", client=client)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        jwt_token: str | None = None,
+        session_token: str | None = None,
+        verify_ssl: bool | None = None,
+        ssl_ca_cert: str | None = None,
+        proxy: str | None = None,
+        timeout: RequestTimeout | None = None,
+        retries: int | None = None,
+        max_connections: int | None = None,
+        aws_iam: AwsIamSettings | None = None,
+        api_client: ApiClient | None = None,
+    ) -> None:
+        explicit = {
+            "host": host,
+            "access_key_id": access_key_id,
+            "secret_access_key": secret_access_key,
+            "jwt_token": jwt_token,
+            "session_token": session_token,
+            "verify_ssl": verify_ssl,
+            "ssl_ca_cert": ssl_ca_cert,
+            "proxy": proxy,
+            "timeout": timeout,
+            "retries": retries,
+            "max_connections": max_connections,
+            "aws_iam": aws_iam,
+        }
+        if api_client is not None:
+            explicit.update(_from_sdk_configuration(api_client.configuration))
+        config = resolve_from_process(
+            {k: v for k, v in explicit.items() if v is not None}, _init_args
+        )
+        self._setup(config, api_client)
+
+    @classmethod
+    def from_config(cls, config: ClientConfig) -> Client:
+        """A client for an already resolved configuration (no environment or file is read)."""
+        client = cls.__new__(cls)
+        client._setup(config, None)
+        return client
+
+    def _setup(self, config: ClientConfig, api_client: ApiClient | None) -> None:
+        self._config = config
+        self._transport = Transport(config)
+        if api_client is None:
+            api_client = ApiClient(Configuration(host=config.host))
+        api_client.rest_client = SDKRestClient(api_client.configuration, self._transport)
+        self._sdk = api_client
+        self._cache: dict[str, Any] = {}
+        self._cache_lock = threading.Lock()
+
+    @property
+    def config(self) -> ClientConfig:
+        """The resolved, immutable configuration (its repr hides secrets)."""
+        return self._config
+
+    @property
+    def sdk(self) -> ApiClient:
+        """The ``lakefs_sdk.ApiClient`` every generated call goes through (our transport)."""
+        return self._sdk
+
+    @property
+    def transport(self) -> Transport:
+        """The transport: pool, timeouts, retries, and the raw streaming request path."""
+        return self._transport
+
+    def with_options(
+        self,
+        *,
+        host: str = _UNSET,
+        access_key_id: str | None = _UNSET,
+        secret_access_key: str | None = _UNSET,
+        jwt_token: str | None = _UNSET,
+        session_token: str | None = _UNSET,
+        verify_ssl: bool = _UNSET,
+        ssl_ca_cert: str | None = _UNSET,
+        proxy: str | None = _UNSET,
+        timeout: RequestTimeout = _UNSET,
+        retries: int = _UNSET,
+        max_connections: int = _UNSET,
+    ) -> Client:
+        """A new client with some options changed (this one is left as it is).
+
+        Example:
+            >>> patient = client.with_options(timeout=600, retries=10)  # doctest: +SKIP
+        """
+        changes = {
+            k: v
+            for k, v in {
+                "host": host,
+                "access_key_id": access_key_id,
+                "secret_access_key": secret_access_key,
+                "jwt_token": jwt_token,
+                "session_token": session_token,
+                "verify_ssl": verify_ssl,
+                "ssl_ca_cert": ssl_ca_cert,
+                "proxy": proxy,
+                "timeout": timeout,
+                "retries": retries,
+                "max_connections": max_connections,
+            }.items()
+            if v is not _UNSET
+        }
+        return Client.from_config(self._config.with_options(**changes))
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """A value computed once per client (e.g. the server's configuration), thread-safely."""
+        with self._cache_lock:
+            if key not in self._cache:
+                self._cache[key] = compute()
+            return self._cache[key]  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Close the client's pooled connections."""
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client(host={self._config.host!r})"
+
+
+def _from_sdk_configuration(cfg: Configuration) -> dict[str, Any]:
+    values: dict[str, Any] = {"host": cfg.host}
+    if cfg.username and cfg.password:
+        values["access_key_id"] = cfg.username
+        values["secret_access_key"] = cfg.password
+    if cfg.access_token:
+        values["jwt_token"] = cfg.access_token
+    return values
+
+
+# -- the default client ---------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_init_args: Mapping[str, Any] | None = None
+_default: Client | None = None
+
+
+def init(
+    *,
+    host: str | None = None,
+    access_key_id: str | None = None,
+    secret_access_key: str | None = None,
+    jwt_token: str | None = None,
+    session_token: str | None = None,
+    verify_ssl: bool | None = None,
+    ssl_ca_cert: str | None = None,
+    proxy: str | None = None,
+    timeout: RequestTimeout | None = None,
+    retries: int | None = None,
+    max_connections: int | None = None,
+    aws_iam: AwsIamSettings | None = None,
+) -> Client:
+    """Configure the default client, used by every resource created without ``client=``.
+
+    The arguments are those of :class:`Client`. They also become the second link of the chain for
+    every ``Client(...)`` created afterwards (after explicit arguments, before the environment).
+    Without ``init()``, the default client is created on first use from the environment.
+
+    Returns:
+        The new default client.
+    """
+    global _init_args, _default
+    args = {
+        "host": host,
+        "access_key_id": access_key_id,
+        "secret_access_key": secret_access_key,
+        "jwt_token": jwt_token,
+        "session_token": session_token,
+        "verify_ssl": verify_ssl,
+        "ssl_ca_cert": ssl_ca_cert,
+        "proxy": proxy,
+        "timeout": timeout,
+        "retries": retries,
+        "max_connections": max_connections,
+        "aws_iam": aws_iam,
+    }
+    given = {k: v for k, v in args.items() if v is not None}
+    with _lock:
+        previous = _init_args
+        _init_args = given
+        try:
+            client = Client()
+        except BaseException:
+            _init_args = previous
+            raise
+        _default = client
+    return client
+
+
+def default_client() -> Client:
+    """The default client, created on first use (thread-safe).
+
+    Raises:
+        NoAuthenticationFound: nothing in the chain names a server and credentials.
+    """
+    global _default
+    client = _default
+    if client is not None:
+        return client
+    with _lock:
+        if _default is None:
+            _default = Client()
+        return _default
+
+
+def _reset_default_client() -> None:
+    """Forget ``init()`` and the default client (for tests)."""
+    global _init_args, _default
+    with _lock:
+        _init_args, _default = None, None

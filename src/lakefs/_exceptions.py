@@ -1,0 +1,329 @@
+"""Every error this SDK raises, rooted at :class:`LakeFSError`.
+
+::
+
+    LakeFSError
+    ├── NoAuthenticationFound          no server or credentials anywhere in the chain
+    ├── ValidationError (ValueError)   a bad argument, caught before any request is sent
+    ├── APIConnectionError             the server could not be reached or stopped answering
+    │   └── APITimeoutError
+    └── APIStatusError                 the server answered with an error status
+        ├── BadRequestError              400
+        ├── UnauthorizedError            401
+        ├── ForbiddenError               403
+        ├── NotFoundError                404
+        │   └── ObjectNotFoundError      (also FileNotFoundError)
+        ├── ConflictError                409
+        ├── GoneError                    410
+        ├── PreconditionFailedError      412
+        │   └── ObjectExistsError        (also FileExistsError)
+        ├── RangeNotSatisfiableError     416
+        ├── TooManyRequestsError         429
+        └── ServerError                  5xx
+            └── NotImplementedByServerError  501
+
+Errors from ``lakefs_sdk`` and urllib3 never reach users: they are mapped to these, with the
+original chained as ``__cause__``. Error texts name the method and the URL path (never the query
+string, where pre-signed signatures live, and never credentials).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "BadRequestError",
+    "ConflictError",
+    "ForbiddenError",
+    "GoneError",
+    "LakeFSError",
+    "NoAuthenticationFound",
+    "NotFoundError",
+    "NotImplementedByServerError",
+    "ObjectExistsError",
+    "ObjectNotFoundError",
+    "PreconditionFailedError",
+    "RangeNotSatisfiableError",
+    "ServerError",
+    "TooManyRequestsError",
+    "UnauthorizedError",
+    "ValidationError",
+    "is_retryable_status",
+    "make_status_error",
+]
+
+_MAX_MESSAGE = 500
+
+
+class LakeFSError(Exception):
+    """The root of every error raised by this SDK."""
+
+
+class NoAuthenticationFound(LakeFSError):  # noqa: N818 - the design's name
+    """Nothing in the credentials chain names a lakeFS server and credentials."""
+
+
+class ValidationError(LakeFSError, ValueError):
+    """An argument is invalid; raised before any request is sent."""
+
+
+class APIConnectionError(LakeFSError):
+    """The request did not get an answer: connection refused, reset or dropped mid-response.
+
+    Attributes:
+        method: the HTTP method.
+        path: the URL path of the request.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.message, {"method": self.method, "path": self.path}))
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not accept the connection or answer within the timeout."""
+
+
+class APIStatusError(LakeFSError):
+    """The server answered with an error status.
+
+    Attributes:
+        status: the HTTP status code.
+        message: the server's message (lakeFS answers ``{"message": ...}``).
+        method: the HTTP method.
+        path: the URL path (no query string).
+        body: the response body as text, if any.
+        request_id: the server's ``X-Request-Id``, for its logs.
+    """
+
+    status_code: ClassVar[int | None] = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        path: str,
+        body: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        self.body = body
+        self.request_id = request_id
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        return f"{self.status} {self.method} {self.path}: {self.message}"
+
+    def __str__(self) -> str:
+        return self._text()
+
+    def __repr__(self) -> str:
+        try:
+            return f"{type(self).__name__}({self._text()!r})"
+        except Exception:  # a repr must never raise
+            return f"{type(self).__name__}(...)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {
+            "status": self.status,
+            "method": self.method,
+            "path": self.path,
+            "body": self.body,
+            "request_id": self.request_id,
+        }
+        return (_rebuild, (type(self), self.message, state))
+
+
+def _rebuild(cls: type[Any], message: str, state: dict[str, Any]) -> Any:
+    return cls(message, **state)
+
+
+class BadRequestError(APIStatusError):
+    """400: the request is invalid (also: nothing to commit, pre-signing unsupported)."""
+
+    status_code = 400
+
+
+class UnauthorizedError(APIStatusError):
+    """401: the credentials are missing or wrong."""
+
+    status_code = 401
+
+
+class ForbiddenError(APIStatusError):
+    """403: the credentials may not do this (or the feature is disabled on the server)."""
+
+    status_code = 403
+
+
+class NotFoundError(APIStatusError):
+    """404: the repository, reference or object does not exist."""
+
+    status_code = 404
+
+
+class ObjectNotFoundError(NotFoundError, FileNotFoundError):
+    """404 for an object path; also a ``FileNotFoundError``."""
+
+    # OSError's constructor and str() differ; keep APIStatusError's.
+    __init__ = APIStatusError.__init__
+    __str__ = APIStatusError.__str__
+
+
+class ConflictError(APIStatusError):
+    """409: it exists already, or a merge conflicts."""
+
+    status_code = 409
+
+
+class GoneError(APIStatusError):
+    """410: the data is gone (e.g. an object whose physical data was removed)."""
+
+    status_code = 410
+
+
+class PreconditionFailedError(APIStatusError):
+    """412: a precondition (such as ``If-None-Match``) failed."""
+
+    status_code = 412
+
+
+class ObjectExistsError(PreconditionFailedError, FileExistsError):
+    """412 for an object written with ``If-None-Match: *``; also a ``FileExistsError``."""
+
+    __init__ = APIStatusError.__init__
+    __str__ = APIStatusError.__str__
+
+
+class RangeNotSatisfiableError(APIStatusError):
+    """416: the requested byte range lies outside the object."""
+
+    status_code = 416
+
+
+class TooManyRequestsError(APIStatusError):
+    """429: the server asks to slow down (retried automatically first)."""
+
+    status_code = 429
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed (transient ones are retried automatically first)."""
+
+
+class NotImplementedByServerError(ServerError):
+    """501: this server (edition or configuration) does not implement the operation."""
+
+    status_code = 501
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    cls.status_code: cls
+    for cls in (
+        BadRequestError,
+        UnauthorizedError,
+        ForbiddenError,
+        NotFoundError,
+        ConflictError,
+        GoneError,
+        PreconditionFailedError,
+        RangeNotSatisfiableError,
+        TooManyRequestsError,
+        NotImplementedByServerError,
+    )
+    if cls.status_code is not None
+}
+
+_RETRY_ALWAYS = frozenset({408, 429, 502, 503, 504})
+
+
+def is_retryable_status(status: int, *, idempotent: bool) -> bool:
+    """Whether a response with this status is worth another attempt.
+
+    408, 429, 502, 503 and 504 always; 500 only for idempotent requests; never 409 or 412,
+    which lakeFS uses for real conflicts.
+    """
+    return status in _RETRY_ALWAYS or (status == 500 and idempotent)
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+    return value
+
+
+def _message(status: int, text: str | None) -> str:
+    if text:
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
+            return str(parsed["message"])
+        first = text.strip()
+        if first:
+            return first[:_MAX_MESSAGE]
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
+
+
+def make_status_error(
+    status: int,
+    *,
+    body: bytes | str | None,
+    headers: Mapping[str, str] | None,
+    method: str,
+    path: str,
+    object_path: str | None = None,
+) -> APIStatusError:
+    """The error for an HTTP error answer.
+
+    Args:
+        status: the HTTP status.
+        body: the response body (lakeFS's is JSON with a ``message``).
+        headers: the response headers (any mapping; looked up case-insensitively).
+        method: the request's method.
+        path: the request's URL or path; scheme, host and query string are dropped.
+        object_path: the object the request was about: a 404 then is
+            :class:`ObjectNotFoundError` and a 412 :class:`ObjectExistsError`.
+    """
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    cls: type[APIStatusError] = _BY_STATUS.get(status, APIStatusError)
+    if 500 <= status <= 599 and cls is APIStatusError:
+        cls = ServerError
+    if object_path is not None and cls is NotFoundError:
+        cls = ObjectNotFoundError
+    elif object_path is not None and cls is PreconditionFailedError:
+        cls = ObjectExistsError
+    return cls(
+        _message(status, text),
+        status=status,
+        method=method.upper(),
+        path=urlsplit(path).path or path,
+        body=text or None,
+        request_id=_header(headers, "X-Request-Id"),
+    )

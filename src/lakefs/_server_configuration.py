@@ -1,0 +1,102 @@
+"""What the server says about itself: version and storage capabilities, fetched once per client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lakefs_sdk.api.config_api import ConfigApi
+
+from lakefs._client import Client, default_client
+
+__all__ = ["ServerConfiguration", "ServerStorageConfiguration"]
+
+
+@dataclass(frozen=True)
+class ServerStorageConfiguration:
+    """The server's blockstore and what it supports.
+
+    Attributes:
+        blockstore_type: ``local``, ``s3``, ``gs``, ``azure``, ``mem`` ...
+        blockstore_namespace_example: an example storage namespace (``s3://example-bucket/``).
+        default_namespace_prefix: the server's default namespace prefix, if any.
+        pre_sign_support: the server hands out pre-signed URLs.
+        pre_sign_multipart_upload: the server supports pre-signed multipart uploads.
+        import_support: the server can import data from the object store.
+    """
+
+    blockstore_type: str
+    blockstore_namespace_example: str
+    default_namespace_prefix: str | None
+    pre_sign_support: bool
+    pre_sign_multipart_upload: bool
+    import_support: bool
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    version: str
+    storage: ServerStorageConfiguration
+
+
+class ServerConfiguration:
+    """The server's version and storage configuration.
+
+    Fetched with one request the first time it is needed, then cached on the client (each client
+    has its own cache).
+
+    Args:
+        client: the client to ask; the default client when omitted.
+
+    Example:
+        >>> lakefs.ServerConfiguration().storage_config().pre_sign_support  # doctest: +SKIP
+        True
+    """
+
+    def __init__(self, client: Client | None = None) -> None:
+        self._client = client
+
+    def _snapshot(self) -> _Snapshot:
+        client = self._client or default_client()
+        return client.cached("server-configuration", lambda: _fetch(client))
+
+    def version(self) -> str:
+        """The lakeFS version, e.g. ``"1.86.0"``."""
+        return self._snapshot().version
+
+    def storage_config(self) -> ServerStorageConfiguration:
+        """The blockstore type and its capabilities."""
+        return self._snapshot().storage
+
+    def pre_sign_support(self) -> bool:
+        """Whether the server hands out pre-signed URLs."""
+        return self._snapshot().storage.pre_sign_support
+
+    def pre_sign_multipart_upload(self) -> bool:
+        """Whether the server supports pre-signed multipart uploads."""
+        return self._snapshot().storage.pre_sign_multipart_upload
+
+    def import_support(self) -> bool:
+        """Whether the server can import data from the object store."""
+        return self._snapshot().storage.import_support
+
+    def __repr__(self) -> str:
+        return f"ServerConfiguration(client={self._client!r})"
+
+
+def _fetch(client: Client) -> _Snapshot:
+    config = ConfigApi(client.sdk).get_config()
+    storage = config.storage_config
+    version = config.version_config.version if config.version_config else None
+    if storage is None or version is None:
+        raise RuntimeError("the server's configuration lacks its version or storage settings")
+    return _Snapshot(
+        version=version,
+        storage=ServerStorageConfiguration(
+            blockstore_type=storage.blockstore_type,
+            blockstore_namespace_example=storage.blockstore_namespace_example,
+            default_namespace_prefix=storage.default_namespace_prefix or None,
+            pre_sign_support=bool(storage.pre_sign_support),
+            pre_sign_multipart_upload=bool(storage.pre_sign_multipart_upload),
+            import_support=bool(storage.import_support),
+        ),
+    )
