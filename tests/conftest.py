@@ -27,6 +27,7 @@ from typing import Any, Literal
 import lakefs_sdk
 import pytest
 
+from lakefs import Client
 from lakefs.testing import DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, LocalLakeFS
 from lakefs.testing._server import DIR_PREFIX, S3_BUCKET
 from tests.recording import PLACEHOLDER_HOST, Recording, replaying
@@ -167,6 +168,16 @@ def server(request: pytest.FixtureRequest, _servers: _Servers, cassette: Any) ->
 def sdk(server: Server) -> lakefs_sdk.ApiClient:
     """A raw ``lakefs_sdk`` client for the test's server."""
     return server.sdk_client()
+
+
+@pytest.fixture
+def client(server: Server) -> Client:
+    """A ``lakefs.Client`` for the test's server."""
+    return Client(
+        host=server.endpoint,
+        access_key_id=server.access_key_id,
+        secret_access_key=server.secret_access_key,
+    )
 
 
 def repo_name(nodeid: str) -> str:

@@ -23,15 +23,6 @@ from lakefs import (
 from tests.conftest import Repo, Server
 
 
-@pytest.fixture
-def client(server: Server) -> Client:
-    return Client(
-        host=server.endpoint,
-        access_key_id=server.access_key_id,
-        secret_access_key=server.secret_access_key,
-    )
-
-
 def _objects_url(client: Client, repo: Repo, path: str, *, write: bool) -> str:
     kind = "branches" if write else "refs"  # uploads go to a branch, reads to any ref
     return f"{client.config.host}/repositories/{repo.id}/{kind}/main/objects?path={path}"

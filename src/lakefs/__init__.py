@@ -33,9 +33,23 @@ from lakefs._exceptions import (
     UnauthorizedError,
     ValidationError,
 )
+from lakefs._generated import Branch, Reference, Repository, Tag
 from lakefs._logs import setup_logging as _setup_logging
+from lakefs._objects import Change, CommonPrefix, ObjectInfo
 from lakefs._pagination import Page, Paginator
 from lakefs._server_configuration import ServerConfiguration, ServerStorageConfiguration
+from lakefs.lib.objects import DeleteObjectsError
+from lakefs.lib.repositories import list_repositories
+
+
+def repository(repository_id: str, client: Client | None = None) -> Repository:
+    """The repository named ``repository_id`` (no request is sent).
+
+    Example:
+        >>> main = lakefs.repository("example").branch("main")  # doctest: +SKIP
+    """
+    return Repository(repository_id, client=client)
+
 
 __all__ = [
     "APIConnectionError",
@@ -43,9 +57,13 @@ __all__ = [
     "APITimeoutError",
     "AwsIamSettings",
     "BadRequestError",
+    "Branch",
+    "Change",
     "Client",
     "ClientConfig",
+    "CommonPrefix",
     "ConflictError",
+    "DeleteObjectsError",
     "ForbiddenError",
     "GoneError",
     "LakeFSError",
@@ -53,21 +71,27 @@ __all__ = [
     "NotFoundError",
     "NotImplementedByServerError",
     "ObjectExistsError",
+    "ObjectInfo",
     "ObjectNotFoundError",
     "Page",
     "Paginator",
     "PreconditionFailedError",
     "RangeNotSatisfiableError",
+    "Reference",
+    "Repository",
     "RequestTimeout",
     "ServerConfiguration",
     "ServerError",
     "ServerStorageConfiguration",
+    "Tag",
     "Timeout",
     "TooManyRequestsError",
     "UnauthorizedError",
     "ValidationError",
     "default_client",
     "init",
+    "list_repositories",
+    "repository",
 ]
 
 # Public names are documented and shown as lakefs.X, wherever they are implemented.

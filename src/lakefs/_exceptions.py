@@ -30,7 +30,7 @@ string, where pre-signed signatures live, and never credentials).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -54,6 +54,7 @@ __all__ = [
     "TooManyRequestsError",
     "UnauthorizedError",
     "ValidationError",
+    "header_value",
     "is_retryable_status",
     "make_status_error",
 ]
@@ -262,14 +263,15 @@ def is_retryable_status(status: int, *, idempotent: bool) -> bool:
     return status in _RETRY_ALWAYS or (status == 500 and idempotent)
 
 
-def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+def header_value(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None, name: str
+) -> str | None:
+    """A header's value, looked up case-insensitively in a mapping or a list of pairs."""
     if not headers:
         return None
-    value = headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
-    return value
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    lowered = name.lower()
+    return next((str(v) for k, v in pairs if k.lower() == lowered), None)
 
 
 def _message(status: int, text: str | None) -> str:
@@ -295,7 +297,7 @@ def make_status_error(
     status: int,
     *,
     body: bytes | str | None,
-    headers: Mapping[str, str] | None,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
     method: str,
     path: str,
     object_path: str | None = None,
@@ -325,5 +327,5 @@ def make_status_error(
         method=method.upper(),
         path=urlsplit(path).path or path,
         body=text or None,
-        request_id=_header(headers, "X-Request-Id"),
+        request_id=header_value(headers, "X-Request-Id"),
     )

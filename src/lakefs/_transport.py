@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import urllib3
 from lakefs_sdk.configuration import Configuration
@@ -36,6 +36,7 @@ from lakefs._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    header_value,
     is_retryable_status,
     make_status_error,
 )
@@ -76,8 +77,8 @@ class RetryPolicy:
         return ceiling * (0.5 + rand() / 2)  # jitter in [ceiling/2, ceiling)
 
 
-def _retry_after(headers: Mapping[str, str] | None) -> float | None:
-    value = headers.get("Retry-After") if headers is not None else None
+def _retry_after(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> float | None:
+    value = header_value(headers, "Retry-After")
     if not value:
         return None
     try:
@@ -172,6 +173,13 @@ class Transport:
     def timeout(self, override: Timeout | float | tuple[float, float] | None) -> Timeout:
         """The timeout of one request: the per-call override, else the client's."""
         return self.config.timeout if override is None else Timeout.coerce(override)
+
+    def api_url(self, segments: list[str], query: Mapping[str, str] | None = None) -> str:
+        """The URL of an API path: each segment quoted whole (as lakefs_sdk does), then a query."""
+        url = self.config.host + "".join("/" + quote(s, safe="") for s in segments)
+        if query:
+            url += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+        return url
 
     def auth_headers(self) -> dict[str, str]:
         """The ``Authorization`` header for requests to the lakeFS API."""

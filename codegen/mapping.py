@@ -1,0 +1,201 @@
+"""Stage 1b: ``mapping.yaml``, the single place a resource method is declared, as typed objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class MappingError(Exception):
+    """The mapping file itself is malformed (not a problem found by resolving it)."""
+
+
+@dataclass(frozen=True)
+class ParamDecl:
+    """A Python parameter of a generated method."""
+
+    name: str
+    type: str
+    default: str | None = None
+    validate: str | None = None
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """How a response (``data``) or a listed item (``item``) becomes what the method returns.
+
+    Exactly one of: ``self``/``none`` (kind), ``new`` (a resource built from ``args``),
+    ``build`` (a hand-written value type's ``_from_json``), ``value`` (an expression).
+    """
+
+    kind: str  # self | none | new | build | value | type
+    target: str | None = None  # the resource or value type, or the annotation for value/type
+    args: tuple[str, ...] = ()
+    expr: str | None = None
+
+
+@dataclass(frozen=True)
+class MethodDecl:
+    """One method of a resource."""
+
+    resource: str
+    name: str
+    where: str  # "Resource.method", for error messages
+    operation: str | None = None
+    impl: str | None = None
+    child: str | None = None
+    params: tuple[ParamDecl, ...] = ()
+    bind: dict[str, str] = field(default_factory=dict)
+    returns: Result = Result("none")
+    paginate: Result | None = None
+    doc: str | None = None
+    uses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IdentityDecl:
+    """A constructor argument of a resource (its identity)."""
+
+    name: str
+    attr: str
+    validate: str | None = None
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourceDecl:
+    """A resource class to generate."""
+
+    name: str
+    module: str
+    doc: str
+    base: str
+    identity: tuple[IdentityDecl, ...]
+    methods: tuple[MethodDecl, ...]
+
+
+@dataclass(frozen=True)
+class ValueDecl:
+    """A hand-written value type that generated methods may build from a response schema."""
+
+    name: str
+    module: str
+    schema: str
+    annotation: str
+    build: str  # a callable of ``module``: build(owner, json) -> the value
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """The whole mapping file."""
+
+    resources: tuple[ResourceDecl, ...]
+    values: dict[str, ValueDecl]
+    types: dict[str, str]  # extra annotation names -> the module that defines them
+
+
+def _result(raw: Any, where: str) -> Result:
+    if raw in (None, "none"):
+        return Result("none")
+    if raw == "self":
+        return Result("self")
+    if not isinstance(raw, dict):
+        raise MappingError(f"{where}: returns must be self, none or a mapping, not {raw!r}")
+    if "new" in raw:
+        return Result("new", raw["new"], tuple(str(a) for a in raw.get("args", ())))
+    if "build" in raw:
+        return Result("build", raw["build"])
+    if "value" in raw:
+        return Result("value", str(raw.get("type", "Any")), expr=str(raw["value"]))
+    if "type" in raw:
+        return Result("type", str(raw["type"]))
+    raise MappingError(f"{where}: returns needs one of new, build, value or type")
+
+
+_PARAM_KEYS = frozenset({"name", "type", "default", "validate", "doc"})
+
+
+def _param(raw: Any, where: str) -> ParamDecl:
+    if not isinstance(raw, dict) or "name" not in raw or "type" not in raw:
+        raise MappingError(f"{where}: a parameter needs a name and a type: {raw!r}")
+    unknown = sorted(set(raw) - _PARAM_KEYS, key=str)
+    if unknown:
+        raise MappingError(f"{where}: parameter {raw['name']!r} has unknown keys {unknown}")
+    default = raw.get("default")
+    return ParamDecl(
+        name=str(raw["name"]),
+        type=str(raw["type"]),
+        default=None if default is None else str(default),
+        validate=raw.get("validate"),
+        doc=raw.get("doc"),
+    )
+
+
+def _method(resource: str, raw: dict[str, Any]) -> MethodDecl:
+    name = raw.get("name")
+    where = f"{resource}.{name}"
+    if not name:
+        raise MappingError(f"{resource}: a method has no name")
+    kinds = [k for k in ("operation", "impl", "child") if k in raw]
+    if len(kinds) != 1:
+        raise MappingError(f"{where}: give exactly one of operation, impl or child")
+    paginate = raw.get("paginate")
+    return MethodDecl(
+        resource=resource,
+        name=name,
+        where=where,
+        operation=raw.get("operation"),
+        impl=raw.get("impl"),
+        child=raw.get("child"),
+        params=tuple(_param(p, where) for p in raw.get("params") or ()),
+        bind={str(k): str(v) for k, v in (raw.get("bind") or {}).items()},
+        returns=(
+            Result(
+                "new",
+                raw["child"],
+                tuple(str(a) for a in (raw.get("returns") or {}).get("args", ())),
+            )
+            if "child" in raw
+            else _result(raw.get("returns"), where)
+        ),
+        paginate=_result(paginate, where) if paginate is not None else None,
+        doc=raw.get("doc"),
+        uses=tuple(raw.get("uses") or ()),
+    )
+
+
+def load(path: Path) -> Mapping:
+    """Load and shape-check ``mapping.yaml``."""
+    doc = yaml.safe_load(path.read_text()) or {}
+    values = {
+        name: ValueDecl(
+            name,
+            v["module"],
+            v["schema"],
+            v.get("type", name),
+            v.get("build", f"{name}._from_json"),
+        )
+        for name, v in (doc.get("values") or {}).items()
+    }
+    resources = []
+    for name, raw in (doc.get("resources") or {}).items():
+        identity = tuple(
+            IdentityDecl(i["name"], i.get("attr", i["name"]), i.get("validate"), i.get("doc"))
+            for i in raw.get("identity") or ()
+        )
+        resources.append(
+            ResourceDecl(
+                name=name,
+                module=raw.get("module", name.lower()),
+                doc=(raw.get("doc") or "").strip(),
+                base=raw.get("base", "Resource"),
+                identity=identity,
+                methods=tuple(_method(name, m) for m in raw.get("methods") or ()),
+            )
+        )
+    types = {str(k): str(v) for k, v in (doc.get("types") or {}).items()}
+    return Mapping(tuple(resources), values, types)

@@ -1,0 +1,459 @@
+"""Stage 2: resolve every mapping entry against the spec into ready-to-render methods.
+
+Every problem is collected (not raised on the first) and names its mapping entry and, where one is
+involved, the spec operation and path. Templates receive only finished strings.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codegen.mapping import Mapping, MethodDecl, ParamDecl, ResourceDecl, Result
+from codegen.spec import Operation, Spec, snake
+
+# Names an expression in the mapping may use besides ``self``, ``data``, ``item`` and parameters.
+HELPERS = frozenset({"ref_id", "str", "int", "dict", "list", "bytes", "None", "True", "False"})
+PAGINATION = ("after", "amount")
+CALL_OPTIONS = (
+    "timeout: RequestTimeout | None = None",
+    "extra_headers: Mapping[str, str] | None = None",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in the mapping, found while resolving it."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass
+class Method:
+    """A method ready to render."""
+
+    name: str
+    params: list[str]
+    returns: str
+    doc: str
+    body: list[str]
+
+
+@dataclass
+class Resource:
+    """A resource module ready to render."""
+
+    name: str
+    module: str
+    doc: str
+    base: str
+    base_import: str
+    init_params: list[str]
+    init_doc: str
+    init_body: list[str]
+    methods: list[Method]
+    imports: list[str] = field(default_factory=list)
+    type_imports: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Resolved:
+    """The result of resolving: resources to render, problems, and the operations reached."""
+
+    resources: list[Resource]
+    problems: list[Problem]
+    reached: set[str]
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _docstring(summary: str, description: str, args: list[tuple[str, str]]) -> str:
+    parts = [textwrap.fill(_sentence(summary) or "Call the lakeFS API.", 88)]
+    if description and _sentence(description) != parts[0]:
+        parts.append(textwrap.fill(" ".join(description.split()), 92))
+    documented = [(n, d) for n, d in args if d]
+    if documented:
+        lines = ["Args:"]
+        for name, text in documented:
+            wrapped = textwrap.wrap(f"{name}: {_sentence(text)}", 88)
+            lines.append("    " + wrapped[0])
+            lines.extend("        " + w for w in wrapped[1:])
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+class _Resolver:
+    def __init__(self, spec: Spec, mapping: Mapping, src: Path) -> None:
+        self.spec = spec
+        self.mapping = mapping
+        self.src = src
+        self.problems: list[Problem] = []
+        self.reached: set[str] = set()
+        self.resources = {r.name: r for r in mapping.resources}
+        self.validators = self._module_functions("lakefs._validation")
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def _module_file(self, module: str) -> Path:
+        return self.src / (module.replace(".", "/") + ".py")
+
+    def _module_functions(self, module: str) -> dict[str, list[str]]:
+        path = self._module_file(module)
+        if not path.is_file():
+            self.problem("mapping", f"module {module} ({path}) does not exist")
+            return {}
+        tree = ast.parse(path.read_text())
+        return {
+            node.name: [a.arg for a in node.args.args + node.args.kwonlyargs]
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef)
+        }
+
+    def check_expr(self, where: str, expr: str, names: set[str]) -> None:
+        try:
+            tree = ast.parse(expr, mode="eval")
+        except SyntaxError:
+            self.problem(where, f"expression {expr!r} is not valid Python")
+            return
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id not in names | HELPERS:
+                self.problem(where, f"expression {expr!r} uses unknown name {node.id!r}")
+
+    def validation_lines(self, where: str, params: list[tuple[str, str | None]]) -> list[str]:
+        lines = []
+        for name, validator in params:
+            if validator is None:
+                continue
+            if validator not in self.validators:
+                self.problem(where, f"validator {validator!r} does not exist in lakefs._validation")
+                continue
+            lines.append(f'validate.{validator}({name}, "{name}")')
+        return lines
+
+    # -- results -----------------------------------------------------------------------------
+
+    def result(
+        self, m: MethodDecl, result: Result, var: str, names: set[str], schema: str | None
+    ) -> tuple[str, str | None]:
+        """The annotation and the expression building the result from ``var``."""
+        where = m.where
+        if result.kind == "self":
+            return m.resource, "self"
+        if result.kind == "none":
+            return "None", None
+        if result.kind == "type":
+            return result.target or "Any", None
+        if result.kind == "value":
+            self.check_expr(where, result.expr or "", names | {var})
+            return result.target or "Any", result.expr
+        if result.kind == "new":
+            target = self.resources.get(result.target or "")
+            if target is None:
+                self.problem(where, f"wrapper type {result.target!r} is not a resource")
+                return "Any", None
+            if len(result.args) != len(target.identity):
+                self.problem(
+                    where,
+                    f"{target.name} takes {len(target.identity)} identity arguments, "
+                    f"{len(result.args)} given",
+                )
+            for arg in result.args:
+                self.check_expr(where, arg, names | {var})
+            args = ", ".join([*result.args, "client=self._client"])
+            return target.name, f"{target.name}({args})"
+        # build: a hand-written value type
+        value = self.mapping.values.get(result.target or "")
+        if value is None:
+            self.problem(where, f"wrapper type {result.target!r} does not exist (see values:)")
+            return "Any", None
+        if schema is not None and value.schema != schema:
+            self.problem(
+                where, f"{value.name} is built from {value.schema}, but the response is {schema}"
+            )
+        return value.annotation, f"{value.build}(self, {var})"
+
+    # -- methods ----------------------------------------------------------------------------
+
+    def signature(self, params: tuple[ParamDecl, ...], options: bool) -> list[str]:
+        out = ["self"]
+        for p in params:
+            out.append(f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else ""))
+        if options:
+            out += ["*", *CALL_OPTIONS]
+        return out
+
+    def method(self, res: ResourceDecl, m: MethodDecl) -> Method | None:
+        names = {"self", *(p.name for p in m.params)}
+        checks = self.validation_lines(m.where, [(p.name, p.validate) for p in m.params])
+        if m.child is not None:
+            return self.child_method(res, m, names, checks)
+        if m.impl is not None:
+            return self.impl_method(m, checks)
+        return self.api_method(m, names, checks)
+
+    def child_method(
+        self, res: ResourceDecl, m: MethodDecl, names: set[str], checks: list[str]
+    ) -> Method | None:
+        annotation, expr = self.result(m, Result("new", m.child, m.returns.args), "", names, None)
+        doc = m.doc or f"The {m.child} named by the arguments (no request is sent)."
+        return Method(m.name, self.signature(m.params, False), annotation, doc, [f"return {expr}"])
+
+    def impl_method(self, m: MethodDecl, checks: list[str]) -> Method | None:
+        module, _, func = (m.impl or "").partition(":")
+        functions = self._module_functions(module)
+        if func not in functions:
+            self.problem(m.where, f"implementation {m.impl} does not exist")
+            return None
+        expected = [p.name for p in m.params]
+        actual = functions[func][1:]
+        if actual != expected:
+            self.problem(m.where, f"{m.impl} takes {actual}, the mapping declares {expected}")
+        for op in m.uses:
+            if op not in self.spec.operations:
+                self.problem(m.where, f"uses unknown operationId {op!r}")
+            self.reached.add(op)
+        alias = "_" + module.rsplit(".", 1)[-1].lstrip("_")
+        args = ", ".join(["self", *(f"{p}={p}" for p in expected)])
+        annotation = m.returns.target if m.returns.kind == "type" else "None"
+        if m.returns.kind == "self":
+            annotation = m.resource
+        doc = _docstring(m.doc or m.name, "", [(p.name, p.doc or "") for p in m.params])
+        body = [f"return {alias}.{func}({args})"]
+        return Method(m.name, self.signature(m.params, False), annotation or "None", doc, body)
+
+    def api_method(self, m: MethodDecl, names: set[str], checks: list[str]) -> Method | None:
+        op = self.spec.operations.get(m.operation or "")
+        if op is None:
+            self.problem(m.where, f"unknown operationId {m.operation!r}")
+            return None
+        self.reached.add(op.id)
+        where = f"{m.where} ({op.id}: {op.method} {op.path})"
+        kwargs, docs = self.bindings(m, op, where, names)
+        if m.paginate is not None:
+            return self.paginated(m, op, where, names, checks, kwargs, docs)
+        var = "data"
+        schema = op.response.name if op.response else None
+        annotation, expr = self.result(m, m.returns, var, names, schema)
+        call = self.call_lines(op, kwargs)
+        body = [*checks]
+        if expr is None or expr == "self":
+            body += call
+            if expr == "self":
+                body.append("return self")
+        else:
+            body += [f"{var} = " + call[0], *call[1:], f"return {expr}"]
+        doc = _docstring(m.doc or op.summary, op.description, docs)
+        return Method(m.name, self.signature(m.params, True), annotation, doc, body)
+
+    def paginated(
+        self,
+        m: MethodDecl,
+        op: Operation,
+        where: str,
+        names: set[str],
+        checks: list[str],
+        kwargs: list[str],
+        docs: list[tuple[str, str]],
+    ) -> Method | None:
+        assert m.paginate is not None
+        declared = {p.name for p in m.params}
+        if "max_amount" not in declared:
+            self.problem(where, "a paginated method must declare max_amount")
+        for p in PAGINATION:
+            if p not in op.params:
+                self.problem(where, f"paginate: the operation has no {p!r} parameter")
+        if op.response is None or op.response.list_item is None:
+            self.problem(where, "paginate: the response is not a paginated list")
+            return None
+        annotation, expr = self.result(m, m.paginate, "item", names, op.response.list_item)
+        call = self.call_lines(op, [*kwargs, "after=cursor", "amount=amount"], indent="    ")
+        start = "after" if "after" in declared else '""'
+        body = [
+            *checks,
+            f"def fetch_page(cursor: str, amount: int) -> Page[{annotation}]:",
+            "    data = " + call[0],
+            *call[1:],
+            f"    return self._page(data, [{expr} for item in data['results']])",
+            "",
+            f"return Paginator(fetch_page, max_amount=max_amount, after={start})",
+        ]
+        docs = [
+            ("max_amount", "the most items to yield (None for all)"),
+            ("after", "start after this value"),
+            *docs,
+        ]
+        docs = [(n, d) for n, d in docs if n in declared]
+        doc = _docstring(m.doc or op.summary, op.description, docs)
+        returns = f"Paginator[{annotation}]"
+        return Method(m.name, self.signature(m.params, True), returns, doc, body)
+
+    def bindings(
+        self, m: MethodDecl, op: Operation, where: str, names: set[str]
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The SDK call's keyword arguments, and the docs of the method's parameters."""
+        kwargs: list[str] = []
+        body_fields: list[str] = []
+        param_docs: dict[str, str] = {}
+        for key, expr in m.bind.items():
+            self.check_expr(where, expr, names)
+            if key.startswith("body."):
+                prop = key[5:]
+                if op.body is None:
+                    self.problem(where, f"binds {key} but the operation takes no body")
+                    continue
+                if prop not in op.body.properties:
+                    self.problem(where, f"binds {key}: {op.body.name} has no property {prop!r}")
+                    continue
+                body_fields.append(f'"{prop}": {expr}')
+                if expr in names:
+                    param_docs.setdefault(expr, op.body.properties[prop])
+            else:
+                param = op.params.get(key)
+                if param is None:
+                    self.problem(where, f"binds {key!r}, which is not a parameter of the operation")
+                    continue
+                kwargs.append(f"{snake(key)}={expr}")
+                if expr in names:
+                    param_docs.setdefault(expr, param.description)
+        paginated = m.paginate is not None
+        for param in op.params.values():
+            if param.name in m.bind or (paginated and param.name in PAGINATION):
+                continue
+            if param.required:
+                self.problem(where, f"required {param.location} parameter {param.name!r} unbound")
+        if op.body is not None:
+            bound = {k[5:] for k in m.bind if k.startswith("body.")}
+            missing = sorted(op.body.required - bound)
+            if missing and (bound or op.body_required):
+                self.problem(where, f"required body properties {missing} of {op.body.name} unbound")
+            if body_fields:
+                fields = ", ".join(body_fields)
+                kwargs.append(f"{snake(op.body.name)}={op.body.name}.from_dict({{{fields}}})")
+        docs = [(p.name, p.doc or param_docs.get(p.name, "")) for p in m.params]
+        return kwargs, docs
+
+    def call_lines(self, op: Operation, kwargs: list[str], indent: str = "") -> list[str]:
+        args = [*kwargs, "timeout=timeout", "extra_headers=extra_headers"]
+        lines = [f"self._call({op.sdk_api}(self._sdk).{op.sdk_method}_with_http_info,"]
+        lines += [f"{indent}    {a}," for a in args]
+        lines.append(f"{indent})")
+        return lines
+
+    # -- resources -------------------------------------------------------------------------
+
+    def resource(self, res: ResourceDecl) -> Resource:
+        where = res.name
+        init_params = [
+            "self",
+            *(f"{i.name}: str" for i in res.identity),
+            "client: Client | None = None",
+        ]
+        init_body = self.validation_lines(where, [(i.name, i.validate) for i in res.identity])
+        init_body.append("Resource.__init__(self, client)")
+        init_body += [f"self.{i.attr} = {i.name}" for i in res.identity]
+        init_doc = _docstring(
+            f"Refer to a {res.name.lower()}; no request is sent",
+            "",
+            [(i.name, i.doc or "") for i in res.identity]
+            + [("client", "the client to use; the default client when omitted")],
+        )
+        methods = [m for m in (self.method(res, d) for d in res.methods) if m is not None]
+        if res.base == "Resource":
+            base_import = "from lakefs._resource import Resource"
+        elif res.base in self.resources:
+            base_import = (
+                f"from lakefs._generated.{self.resources[res.base].module} import {res.base}"
+            )
+        else:
+            self.problem(where, f"base {res.base!r} is neither Resource nor a generated resource")
+            base_import = ""
+        return Resource(
+            name=res.name,
+            module=res.module,
+            doc=res.doc,
+            base=res.base,
+            base_import=base_import,
+            init_params=init_params,
+            init_doc=init_doc,
+            init_body=init_body,
+            methods=methods,
+        )
+
+    def imports(self, out: Resource, res: ResourceDecl) -> None:
+        """Work out what a module must import from the names its code and annotations use."""
+        code = "\n".join(line for m in out.methods for line in m.body)
+        notes = " ".join(
+            [*(m.returns for m in out.methods), *(p for m in out.methods for p in m.params)]
+        )
+        runtime: set[str] = {"from lakefs._resource import Resource"}
+        typing: set[str] = {"from lakefs._client import Client"}
+        if "validate." in code or out.init_body[0].startswith("validate."):
+            runtime.add("from lakefs import _validation as validate")
+        if "Paginator(" in code:
+            runtime.add("from lakefs._pagination import Page, Paginator")
+        if "ref_id(" in code:
+            runtime.add("from lakefs._resource import ref_id")
+        if "RequestTimeout" in notes:
+            typing.add("from lakefs._client import RequestTimeout")
+        if re.search(r"\bMapping\[", notes):
+            typing.add("from collections.abc import Mapping")
+        if re.search(r"\bAny\b", notes):
+            typing.add("from typing import Any")
+        for api in sorted(set(re.findall(r"\b(\w+Api)\(self\._sdk\)", code))):
+            runtime.add(f"from lakefs_sdk.api.{snake(api[:-3])}_api import {api}")
+        for model in sorted(set(re.findall(r"=([A-Z]\w+)\.from_dict\(", code))):
+            if model in self.spec.schemas:
+                runtime.add(f"from lakefs_sdk.models.{snake(model)} import {model}")
+        for other in self.resources.values():
+            if other.name == res.name:
+                continue
+            imp = f"from lakefs._generated.{other.module} import {other.name}"
+            if re.search(rf"\b{other.name}\(", code) or other.name == res.base:
+                runtime.add(imp)
+            elif re.search(rf"\b{other.name}\b", notes):
+                typing.add(imp)
+        for value in self.mapping.values.values():
+            builder = value.build.split(".")[0]
+            if re.search(rf"\b{re.escape(value.build)}\(", code):
+                runtime.add(f"from {value.module} import {builder}")
+        for decl in res.methods:
+            if decl.impl:
+                module = decl.impl.partition(":")[0]
+                alias = "_" + module.rsplit(".", 1)[-1].lstrip("_")
+                runtime.add(
+                    f"from {module.rsplit('.', 1)[0]} import {module.rsplit('.', 1)[1]} as {alias}"
+                )
+        for name, module in self.mapping.types.items():
+            if re.search(rf"\b{name}\b", notes):
+                typing.add(f"from {module} import {name}")
+        if out.base_import:
+            runtime.add(out.base_import)
+        out.imports = sorted(runtime)
+        out.type_imports = sorted(typing - runtime)
+
+
+def resolve(spec: Spec, mapping: Mapping, src: Path) -> Resolved:
+    """Resolve ``mapping`` against ``spec``; ``src`` is where the hand-written modules live."""
+    resolver = _Resolver(spec, mapping, src)
+    resources = []
+    for decl in mapping.resources:
+        out = resolver.resource(decl)
+        resolver.imports(out, decl)
+        resources.append(out)
+    return Resolved(resources, resolver.problems, resolver.reached)

@@ -1,0 +1,277 @@
+# Generated from the lakeFS 1.86.0 OpenAPI document by codegen/ (make generate). Do not edit.
+"""A branch: a reference that can be written to, committed and merged into."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lakefs_sdk.api.branches_api import BranchesApi
+from lakefs_sdk.api.commits_api import CommitsApi
+from lakefs_sdk.api.objects_api import ObjectsApi
+from lakefs_sdk.models.branch_creation import BranchCreation
+from lakefs_sdk.models.commit_creation import CommitCreation
+from lakefs_sdk.models.object_copy_creation import ObjectCopyCreation
+from lakefs_sdk.models.reset_creation import ResetCreation
+from lakefs_sdk.models.revert_creation import RevertCreation
+
+from lakefs import _validation as validate
+from lakefs._generated.reference import Reference
+from lakefs._objects import Change, ObjectInfo
+from lakefs._pagination import Page, Paginator
+from lakefs._resource import Resource, ref_id
+from lakefs.lib import objects as _objects
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from lakefs._client import Client, RequestTimeout
+    from lakefs.lib.objects import UploadData
+
+__all__ = ["Branch"]
+
+
+class Branch(Reference):
+    """A branch: a reference that can be written to, committed and merged into."""
+
+    def __init__(self, repository_id: str, branch_id: str, client: Client | None = None) -> None:
+        """Refer to a branch; no request is sent.
+
+        Args:
+            repository_id: The repository's name.
+            branch_id: The branch's name.
+            client: The client to use; the default client when omitted.
+        """
+        validate.repository_id(repository_id, "repository_id")
+        validate.branch_id(branch_id, "branch_id")
+        Resource.__init__(self, client)
+        self.repository_id = repository_id
+        self.id = branch_id
+
+    def create(
+        self,
+        source_reference_id: str | Reference,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Branch:
+        """Create the branch from ``source_reference_id``; returns it.
+
+        Args:
+            source_reference_id: The branch, tag or commit to start from.
+        """
+        validate.ref_or_resource(source_reference_id, "source_reference_id")
+        self._call(
+            BranchesApi(self._sdk).create_branch_with_http_info,
+            repository=self.repository_id,
+            branch_creation=BranchCreation.from_dict(
+                {"name": self.id, "source": ref_id(source_reference_id)}
+            ),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        return self
+
+    def head(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Reference:
+        """The commit the branch points to now."""
+        data = self._call(
+            BranchesApi(self._sdk).get_branch_with_http_info,
+            repository=self.repository_id,
+            branch=self.id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        return Reference(self.repository_id, data["commit_id"], client=self._client)
+
+    def commit_changes(
+        self,
+        message: str,
+        metadata: dict[str, str] | None = None,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Reference:
+        """Commit the branch's uncommitted changes; returns the commit.
+
+        Args:
+            message: The commit message.
+            metadata: Key-value metadata of the commit.
+        """
+        validate.commit_message(message, "message")
+        data = self._call(
+            CommitsApi(self._sdk).commit_with_http_info,
+            repository=self.repository_id,
+            branch=self.id,
+            commit_creation=CommitCreation.from_dict({"message": message, "metadata": metadata}),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        return Reference(self.repository_id, data["id"], client=self._client)
+
+    def reset(
+        self,
+        path: str | None = None,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Discard uncommitted changes: all of them, or those of one object (``path``) or of a
+        prefix ending in ``/``.
+
+        Args:
+            path: An object path, or a prefix ending in '/'; None resets everything.
+        """
+        self._call(
+            BranchesApi(self._sdk).reset_branch_with_http_info,
+            repository=self.repository_id,
+            branch=self.id,
+            reset_creation=ResetCreation.from_dict(
+                {
+                    "type": (
+                        "reset"
+                        if path is None
+                        else "common_prefix" if path.endswith("/") else "object"
+                    ),
+                    "path": path,
+                }
+            ),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+
+    def reverse(
+        self,
+        reference_id: str | Reference,
+        parent_number: int = 0,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Revert the changes of commit ``reference_id`` in a new commit on this branch.
+
+        Args:
+            reference_id: The commit to revert.
+            parent_number: For a merge commit, the parent (from 1) to revert relative to.
+        """
+        validate.ref_or_resource(reference_id, "reference_id")
+        self._call(
+            BranchesApi(self._sdk).revert_branch_with_http_info,
+            repository=self.repository_id,
+            branch=self.id,
+            revert_creation=RevertCreation.from_dict(
+                {"ref": ref_id(reference_id), "parent_number": parent_number}
+            ),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+
+    def list_uncommitted(
+        self,
+        max_amount: int | None = None,
+        after: str = "",
+        prefix: str = "",
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Paginator[Change]:
+        """The uncommitted changes on the branch.
+
+        Args:
+            max_amount: The most items to yield (None for all).
+            after: Start after this value.
+            prefix: Return items prefixed with this value.
+        """
+
+        def fetch_page(cursor: str, amount: int) -> Page[Change]:
+            data = self._call(
+                BranchesApi(self._sdk).diff_branch_with_http_info,
+                repository=self.repository_id,
+                branch=self.id,
+                prefix=prefix,
+                after=cursor,
+                amount=amount,
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+            return self._page(data, [Change.from_diff(self, item) for item in data["results"]])
+
+        return Paginator(fetch_page, max_amount=max_amount, after=after)
+
+    def delete(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Delete the branch (its commits stay reachable from other references)."""
+        self._call(
+            BranchesApi(self._sdk).delete_branch_with_http_info,
+            repository=self.repository_id,
+            branch=self.id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+
+    def upload(
+        self,
+        data: UploadData,
+        path: str,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> ObjectInfo:
+        """Write an object: bytes, str (as UTF-8), a binary or text file object (streamed), or a
+        pathlib.Path naming a local file (streamed).
+
+        Args:
+            data: The content.
+            path: The object's path.
+            content_type: Its content type (application/octet-stream when None).
+            metadata: User metadata to store with it.
+        """
+        return _objects.upload(
+            self, data=data, path=path, content_type=content_type, metadata=metadata
+        )
+
+    def delete_objects(self, object_paths: str | Iterable[str]) -> None:
+        """Delete one object or many (any iterable of paths; sent in batches of 1,000). Paths that
+        do not exist are ignored; a path the server refuses raises.
+
+        Args:
+            object_paths: A path or paths to delete.
+        """
+        return _objects.delete_objects(self, object_paths=object_paths)
+
+    def copy_object(
+        self,
+        from_reference: str | Reference,
+        from_path: str,
+        to_path: str | None = None,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> ObjectInfo:
+        """Copy an object on the server, from any reference into this branch.
+
+        Args:
+            from_reference: The reference to copy from.
+            from_path: The object to copy.
+            to_path: Where to write it (the same path when None).
+        """
+        validate.ref_or_resource(from_reference, "from_reference")
+        validate.object_path(from_path, "from_path")
+        data = self._call(
+            ObjectsApi(self._sdk).copy_object_with_http_info,
+            repository=self.repository_id,
+            branch=self.id,
+            dest_path=from_path if to_path is None else to_path,
+            object_copy_creation=ObjectCopyCreation.from_dict(
+                {"src_path": from_path, "src_ref": ref_id(from_reference)}
+            ),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        return ObjectInfo.from_stats(self, data)

@@ -1,0 +1,207 @@
+# Generated from the lakeFS 1.86.0 OpenAPI document by codegen/ (make generate). Do not edit.
+"""A lakeFS repository: branches, tags and commits over one storage namespace."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lakefs_sdk.api.branches_api import BranchesApi
+from lakefs_sdk.api.repositories_api import RepositoriesApi
+from lakefs_sdk.api.tags_api import TagsApi
+from lakefs_sdk.models.repository_creation import RepositoryCreation
+
+from lakefs import _validation as validate
+from lakefs._generated.branch import Branch
+from lakefs._generated.reference import Reference
+from lakefs._generated.tag import Tag
+from lakefs._pagination import Page, Paginator
+from lakefs._resource import Resource
+from lakefs.lib import repositories as _repositories
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from lakefs._client import Client, RequestTimeout
+
+__all__ = ["Repository"]
+
+
+class Repository(Resource):
+    """A lakeFS repository: branches, tags and commits over one storage namespace."""
+
+    def __init__(self, repository_id: str, client: Client | None = None) -> None:
+        """Refer to a repository; no request is sent.
+
+        Args:
+            repository_id: The repository's name.
+            client: The client to use; the default client when omitted.
+        """
+        validate.repository_id(repository_id, "repository_id")
+        Resource.__init__(self, client)
+        self.id = repository_id
+
+    def create(
+        self,
+        storage_namespace: str,
+        default_branch_id: str = "main",
+        include_samples: bool = False,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Repository:
+        """Create the repository (an error if it exists); returns it.
+
+        Args:
+            storage_namespace: Where its data lives, e.g. s3://bucket/prefix or local://name.
+            default_branch_id: The name of its first branch.
+            include_samples: Fill it with lakeFS's sample data.
+        """
+        validate.storage_namespace(storage_namespace, "storage_namespace")
+        validate.branch_id(default_branch_id, "default_branch_id")
+        self._call(
+            RepositoriesApi(self._sdk).create_repository_with_http_info,
+            repository_creation=RepositoryCreation.from_dict(
+                {
+                    "name": self.id,
+                    "storage_namespace": storage_namespace,
+                    "default_branch": default_branch_id,
+                    "sample_data": include_samples,
+                }
+            ),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        return self
+
+    def get_or_create(
+        self, storage_namespace: str, default_branch_id: str = "main", include_samples: bool = False
+    ) -> Repository:
+        """The repository, created if it does not exist yet (idempotent). An existing repository is
+        returned as it is, whatever its namespace.
+
+        Args:
+            storage_namespace: Where its data lives when created.
+            default_branch_id: Its first branch.
+            include_samples: Add sample data.
+        """
+        return _repositories.get_or_create(
+            self,
+            storage_namespace=storage_namespace,
+            default_branch_id=default_branch_id,
+            include_samples=include_samples,
+        )
+
+    def exists(self) -> bool:
+        """Whether the repository exists."""
+        return _repositories.exists(self)
+
+    def delete(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Delete the repository (its data in the storage namespace is left in place)."""
+        self._call(
+            RepositoriesApi(self._sdk).delete_repository_with_http_info,
+            repository=self.id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+
+    def branch(self, branch_id: str) -> Branch:
+        """The branch named ``branch_id`` of this repository (no request is sent)."""
+        return Branch(self.id, branch_id, client=self._client)
+
+    def commit(self, commit_id: str) -> Reference:
+        """The commit ``commit_id`` of this repository, read-only (no request is sent)."""
+        return Reference(self.id, commit_id, client=self._client)
+
+    def ref(self, reference_id: str) -> Reference:
+        """Any reference (branch, tag, commit or expression such as ``main~1``), read-only."""
+        return Reference(self.id, reference_id, client=self._client)
+
+    def tag(self, tag_id: str) -> Tag:
+        """The tag named ``tag_id`` of this repository (no request is sent)."""
+        return Tag(self.id, tag_id, client=self._client)
+
+    def list_branches(
+        self,
+        max_amount: int | None = None,
+        after: str = "",
+        prefix: str = "",
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Paginator[Branch]:
+        """List branches.
+
+        Args:
+            max_amount: The most items to yield (None for all).
+            after: Start after this value.
+            prefix: Return items prefixed with this value.
+        """
+
+        def fetch_page(cursor: str, amount: int) -> Page[Branch]:
+            data = self._call(
+                BranchesApi(self._sdk).list_branches_with_http_info,
+                repository=self.id,
+                prefix=prefix,
+                after=cursor,
+                amount=amount,
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+            return self._page(
+                data, [Branch(self.id, item["id"], client=self._client) for item in data["results"]]
+            )
+
+        return Paginator(fetch_page, max_amount=max_amount, after=after)
+
+    def list_tags(
+        self,
+        max_amount: int | None = None,
+        after: str = "",
+        prefix: str = "",
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Paginator[Tag]:
+        """List tags.
+
+        Args:
+            max_amount: The most items to yield (None for all).
+            after: Start after this value.
+            prefix: Return items prefixed with this value.
+        """
+
+        def fetch_page(cursor: str, amount: int) -> Page[Tag]:
+            data = self._call(
+                TagsApi(self._sdk).list_tags_with_http_info,
+                repository=self.id,
+                prefix=prefix,
+                after=cursor,
+                amount=amount,
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+            return self._page(
+                data, [Tag(self.id, item["id"], client=self._client) for item in data["results"]]
+            )
+
+        return Paginator(fetch_page, max_amount=max_amount, after=after)
+
+    def metadata(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        """The repository's metadata."""
+        data = self._call(
+            RepositoriesApi(self._sdk).get_repository_metadata_with_http_info,
+            repository=self.id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        return dict(data or {})

@@ -1,0 +1,75 @@
+# Generated from the lakeFS 1.86.0 OpenAPI document by codegen/ (make generate). Do not edit.
+"""A tag: a fixed, named reference to a commit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lakefs_sdk.api.tags_api import TagsApi
+from lakefs_sdk.models.tag_creation import TagCreation
+
+from lakefs import _validation as validate
+from lakefs._generated.reference import Reference
+from lakefs._resource import Resource, ref_id
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from lakefs._client import Client, RequestTimeout
+
+__all__ = ["Tag"]
+
+
+class Tag(Reference):
+    """A tag: a fixed, named reference to a commit."""
+
+    def __init__(self, repository_id: str, tag_id: str, client: Client | None = None) -> None:
+        """Refer to a tag; no request is sent.
+
+        Args:
+            repository_id: The repository's name.
+            tag_id: The tag's name.
+            client: The client to use; the default client when omitted.
+        """
+        validate.repository_id(repository_id, "repository_id")
+        validate.tag_id(tag_id, "tag_id")
+        Resource.__init__(self, client)
+        self.repository_id = repository_id
+        self.id = tag_id
+
+    def create(
+        self,
+        source_ref: str | Reference,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Tag:
+        """Create the tag, pointing at ``source_ref``; returns it.
+
+        Args:
+            source_ref: The commit, branch or tag to point at.
+        """
+        validate.ref_or_resource(source_ref, "source_ref")
+        self._call(
+            TagsApi(self._sdk).create_tag_with_http_info,
+            repository=self.repository_id,
+            tag_creation=TagCreation.from_dict({"id": self.id, "ref": ref_id(source_ref)}),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        return self
+
+    def delete(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Delete the tag."""
+        self._call(
+            TagsApi(self._sdk).delete_tag_with_http_info,
+            repository=self.repository_id,
+            tag=self.id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )

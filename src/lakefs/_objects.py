@@ -1,0 +1,184 @@
+"""Values describing objects and changes: ``ObjectInfo``, ``CommonPrefix`` and ``Change``."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, Literal, NamedTuple, Protocol
+
+from lakefs_sdk.api.objects_api import ObjectsApi
+
+from lakefs._client import Client
+from lakefs._exceptions import NotFoundError
+from lakefs._resource import Resource
+
+__all__ = ["Change", "CommonPrefix", "ObjectInfo", "object_entry"]
+
+
+class AtReference(Protocol):
+    """What a value needs of the reference it was read at (any Reference, Branch or Tag)."""
+
+    repository_id: str
+    id: str
+
+    @property
+    def _client(self) -> Client | None: ...
+
+
+class ObjectInfo(Resource):
+    """An object at a reference. ``path`` is known; the rest costs one stat (then cached), unless
+    the object came from a listing or a stat, which already told it.
+
+    Args:
+        repository_id: the repository.
+        reference_id: the reference (commit, branch or tag) the object is read at.
+        path: the object's path.
+        client: the client to use; the default client when omitted.
+    """
+
+    def __init__(
+        self, repository_id: str, reference_id: str, path: str, client: Client | None = None
+    ) -> None:
+        super().__init__(client)
+        self.repository_id = repository_id
+        self.reference_id = reference_id
+        self.path = path
+        self._stats: dict[str, Any] | None = None
+
+    @classmethod
+    def from_stats(cls, owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo:
+        """An ObjectInfo for ``stats`` (an ObjectStats JSON) read at ``owner`` (a Reference)."""
+        info = cls(owner.repository_id, owner.id, stats["path"], client=owner._client)
+        info._stats = dict(stats)
+        return info
+
+    def _stat(self) -> dict[str, Any]:
+        if self._stats is None:
+            api = ObjectsApi(self._sdk)
+            data = self._call(
+                api.stat_object_with_http_info,
+                repository=self.repository_id,
+                ref=self.reference_id,
+                path=self.path,
+                timeout=None,
+                extra_headers=None,
+            )
+            self._stats = dict(data)
+        return self._stats
+
+    def modified_time(self) -> datetime.datetime:
+        """When the object was last written (timezone-aware, UTC)."""
+        return datetime.datetime.fromtimestamp(self._stat()["mtime"], tz=datetime.timezone.utc)
+
+    def size_bytes(self) -> int:
+        """The object's size in bytes."""
+        return int(self._stat().get("size_bytes") or 0)
+
+    def content_type(self) -> str | None:
+        """The object's content type."""
+        value = self._stat().get("content_type")
+        return str(value) if value else None
+
+    def metadata(self) -> dict[str, str]:
+        """The user metadata stored with the object."""
+        return dict(self._stat().get("metadata") or {})
+
+    def physical_address(self) -> str:
+        """Where the object's data lives in the object store."""
+        return str(self._stat()["physical_address"])
+
+    def checksum(self) -> str:
+        """The object's checksum (an MD5 hex digest or an ETag)."""
+        return str(self._stat()["checksum"])
+
+    def exists(self) -> bool:
+        """Whether the object exists at its reference (always asks the server)."""
+        try:
+            self._stats = None
+            self._stat()
+        except NotFoundError:
+            return False
+        return True
+
+    def delete(self) -> None:
+        """Delete the object (its reference must be a branch)."""
+        self._call(
+            ObjectsApi(self._sdk).delete_object_with_http_info,
+            repository=self.repository_id,
+            branch=self.reference_id,
+            path=self.path,
+            timeout=None,
+            extra_headers=None,
+        )
+        self._stats = None
+
+    def __repr__(self) -> str:
+        return (
+            f"ObjectInfo(repository_id={self.repository_id!r}, "
+            f"reference_id={self.reference_id!r}, path={self.path!r})"
+        )
+
+    def _identity(self) -> tuple[str, ...]:
+        return (self.repository_id, self.reference_id, self.path)
+
+
+class CommonPrefix(Resource):
+    """A "directory" in a listing with a delimiter: the objects under ``path``.
+
+    Args:
+        repository_id: the repository.
+        reference_id: the reference it was listed at.
+        path: the prefix, ending in the delimiter.
+        client: the client to use; the default client when omitted.
+    """
+
+    def __init__(
+        self, repository_id: str, reference_id: str, path: str, client: Client | None = None
+    ) -> None:
+        super().__init__(client)
+        self.repository_id = repository_id
+        self.reference_id = reference_id
+        self.path = path
+
+    def exists(self) -> bool:
+        """Whether any object lies under the prefix."""
+        data = self._call(
+            ObjectsApi(self._sdk).list_objects_with_http_info,
+            repository=self.repository_id,
+            ref=self.reference_id,
+            prefix=self.path,
+            amount=1,
+            timeout=None,
+            extra_headers=None,
+        )
+        return bool(data["results"])
+
+    def __repr__(self) -> str:
+        return (
+            f"CommonPrefix(repository_id={self.repository_id!r}, "
+            f"reference_id={self.reference_id!r}, path={self.path!r})"
+        )
+
+    def _identity(self) -> tuple[str, ...]:
+        return (self.repository_id, self.reference_id, self.path)
+
+
+def object_entry(owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo | CommonPrefix:
+    """A listing entry: an ObjectInfo, or a CommonPrefix for ``path_type == "common_prefix"``."""
+    if stats.get("path_type") == "common_prefix":
+        return CommonPrefix(owner.repository_id, owner.id, stats["path"], client=owner._client)
+    return ObjectInfo.from_stats(owner, stats)
+
+
+class Change(NamedTuple):
+    """One difference between two references, or an uncommitted change on a branch."""
+
+    type: Literal["added", "removed", "changed", "conflict", "prefix_changed"]
+    path: str
+    path_type: Literal["common_prefix", "object"]
+    size_bytes: int | None
+
+    @classmethod
+    def from_diff(cls, owner: object, diff: Mapping[str, Any]) -> Change:
+        """A Change from a Diff JSON."""
+        return cls(diff["type"], diff["path"], diff["path_type"], diff.get("size_bytes"))

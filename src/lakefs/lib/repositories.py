@@ -1,0 +1,80 @@
+"""Repository helpers: ``get_or_create`` and ``exists``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lakefs_sdk.api.repositories_api import RepositoriesApi
+
+from lakefs._client import Client
+from lakefs._exceptions import ConflictError, NotFoundError
+from lakefs._pagination import Page, Paginator
+from lakefs._resource import Resource
+
+if TYPE_CHECKING:
+    from lakefs._generated.repository import Repository
+
+__all__ = ["exists", "get_or_create", "list_repositories"]
+
+
+def exists(repository: Repository) -> bool:
+    """Whether the repository exists (one request)."""
+    try:
+        repository._call(
+            RepositoriesApi(repository._sdk).get_repository_with_http_info,
+            repository=repository.id,
+            timeout=None,
+            extra_headers=None,
+        )
+    except NotFoundError:
+        return False
+    return True
+
+
+def get_or_create(
+    repository: Repository,
+    storage_namespace: str,
+    default_branch_id: str = "main",
+    include_samples: bool = False,
+) -> Repository:
+    """Create the repository unless it exists; either way, return it."""
+    try:
+        return repository.create(storage_namespace, default_branch_id, include_samples)
+    except ConflictError:
+        if not exists(repository):  # a 409 for another reason (e.g. the namespace is taken)
+            raise
+        return repository
+
+
+def list_repositories(
+    max_amount: int | None = None,
+    after: str = "",
+    prefix: str = "",
+    client: Client | None = None,
+) -> Paginator[Repository]:
+    """The repositories on the server, by name.
+
+    Args:
+        max_amount: the most repositories to yield (None for all).
+        after: start after this name.
+        prefix: only names starting with this.
+        client: the client to use; the default client when omitted.
+    """
+    from lakefs._generated.repository import Repository
+
+    owner = Resource(client)
+
+    def fetch_page(cursor: str, amount: int) -> Page[Repository]:
+        data = owner._call(
+            RepositoriesApi(owner._sdk).list_repositories_with_http_info,
+            prefix=prefix,
+            after=cursor,
+            amount=amount,
+            timeout=None,
+            extra_headers=None,
+        )
+        return owner._page(
+            data, [Repository(item["id"], client=client) for item in data["results"]]
+        )
+
+    return Paginator(fetch_page, max_amount=max_amount, after=after)
