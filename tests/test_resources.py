@@ -66,9 +66,7 @@ def test_get_or_create_creates(
         repo.delete()
 
 
-def test_resources_send_no_request_and_keep_their_client(
-    client: Client, cassette: object
-) -> None:
+def test_resources_send_no_request_and_keep_their_client(client: Client, cassette: object) -> None:
     repo = lakefs.repository("some-repo", client=client)
     branch = repo.branch("dev")
     assert isinstance(branch, Branch)
@@ -83,6 +81,9 @@ def test_resources_send_no_request_and_keep_their_client(
     assert cassette is None or len(cassette.requests) == 0  # type: ignore[attr-defined]
 
 
+_MAIN = lakefs.repository("ok-repo").branch("main")
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -91,10 +92,11 @@ def test_resources_send_no_request_and_keep_their_client(
         (lambda: lakefs.repository("ok-repo").tag("bad tag"), "tag"),
         (lambda: lakefs.repository("ok-repo").create("bucket/no-scheme"), "storage namespace"),
         (lambda: lakefs.repository("ok-repo").list_branches(max_amount=-1), "max_amount"),
-        (lambda: lakefs.repository("ok-repo").branch("main").commit_changes(""), "message"),
-        (lambda: lakefs.repository("ok-repo").branch("main").stat_object(3), "path"),  # type: ignore[arg-type]
-        (lambda: lakefs.repository("ok-repo").branch("main").upload(object(), "p"), "data"),  # type: ignore[arg-type]
-        (lambda: lakefs.repository("ok-repo").branch("main").merge_into("x", strategy="?"), "strategy"),
+        (lambda: _MAIN.commit_changes(""), "message"),
+        (lambda: _MAIN.stat_object(3), "path"),  # type: ignore[arg-type]
+        (lambda: _MAIN.upload(object(), "p"), "data"),  # type: ignore[arg-type]
+        (lambda: _MAIN.merge_into("x", strategy="?"), "strategy"),
+        (lambda: _MAIN.diff(42), "reference"),  # type: ignore[arg-type]
     ],
 )
 def test_bad_input_fails_before_any_request(make: object, message: str, cassette: object) -> None:
