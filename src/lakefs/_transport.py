@@ -375,7 +375,7 @@ class SDKRestClient(RESTClientObject):
         def attempt() -> Any:
             # The parent pops Content-Type for multipart bodies: give each attempt a fresh copy.
             # Auth is added here, per attempt, so that a refreshed token is always the one sent.
-            return parent(  # type: ignore[no-untyped-call]
+            response = parent(  # type: ignore[no-untyped-call]
                 method,
                 url,
                 query_params=query_params,
@@ -385,6 +385,11 @@ class SDKRestClient(RESTClientObject):
                 _preload_content=_preload_content,
                 _request_timeout=(tmo.connect, tmo.read),
             )
+            if not _preload_content:
+                # lakefs_sdk reads the whole body afterwards anyway; reading it here keeps a
+                # response cut short inside the retry loop and the error mapping.
+                _ = response.data
+            return response
 
         return self._transport.send(method.upper(), url, attempt)
 
