@@ -15,12 +15,13 @@ and run in live mode only (a network namespace without interfaces has no loopbac
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import socket
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -94,7 +95,7 @@ class Server:
     import_dir: Path
     s3_bucket: str | None
     access_key_id: str = DEV_ACCESS_KEY_ID
-    secret_access_key: str = DEV_SECRET_ACCESS_KEY
+    secret_access_key: str = field(default=DEV_SECRET_ACCESS_KEY, repr=False)
 
     @property
     def api_url(self) -> str:
@@ -271,3 +272,12 @@ def _block_network(
         )
 
     monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test runs with the SDK logging at DEBUG; no line it logs may hold the secret key."""
+    with caplog.at_level(logging.DEBUG, logger="lakefs"):
+        yield
+    leaked = [r for r in caplog.records if DEV_SECRET_ACCESS_KEY in r.getMessage()]
+    assert not leaked, f"the secret key was logged: {leaked[0].getMessage()[:200]}"

@@ -234,6 +234,8 @@ class Transport:
                     "%s %s -> ok in %.0f ms", method, path, (time.monotonic() - started) * 1e3
                 )
                 return result
+            elapsed_ms = (time.monotonic() - started) * 1e3
+            log.debug("%s %s -> %s in %.0f ms", method, path, outcome, elapsed_ms)
             if not retry or number == attempts:
                 if retry:
                     log.warning("%s %s failed after %d attempts: %s", method, path, number, err)
