@@ -118,6 +118,10 @@ class Client:
     def _setup(self, config: ClientConfig, api_client: ApiClient | None) -> None:
         self._config = config
         self._transport = Transport(config)
+        if config.aws_iam is not None:
+            from lakefs.lib.aws_iam import AwsIamTokenProvider
+
+            self._transport.token = AwsIamTokenProvider(config.aws_iam, self._transport).token
         if api_client is None:
             api_client = ApiClient(Configuration(host=config.host))
         api_client.rest_client = SDKRestClient(api_client.configuration, self._transport)

@@ -133,6 +133,8 @@ class Transport:
         config: the resolved client configuration.
         sleep: how to wait between attempts (injectable for tests).
         rand: a source of jitter in [0, 1).
+        token: returns a fresh bearer token for each request, when the configuration has no
+            static credentials (AWS IAM).
     """
 
     def __init__(
@@ -141,8 +143,10 @@ class Transport:
         *,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
+        token: Callable[[], str] | None = None,
     ) -> None:
         self.config = config
+        self.token = token  # a source of fresh bearer tokens (AWS IAM), consulted per request
         self.policy = RetryPolicy(max_retries=config.retries)
         self._sleep = sleep
         self._rand = rand
@@ -183,7 +187,11 @@ class Transport:
 
     def auth_headers(self) -> dict[str, str]:
         """The ``Authorization`` header for requests to the lakeFS API."""
-        return {"Authorization": self._auth_header} if self._auth_header else {}
+        if self._auth_header:
+            return {"Authorization": self._auth_header}
+        if self.token is not None:
+            return {"Authorization": f"Bearer {self.token()}"}
+        return {}
 
     # -- the retry loop ------------------------------------------------------------------------
 
