@@ -20,7 +20,7 @@ import re
 import secrets
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -252,6 +252,18 @@ def cassette(request: pytest.FixtureRequest, lakefs_mode: Mode) -> Iterator[Any]
                 rec.commit()
             else:
                 rec.discard()
+
+
+@pytest.fixture
+def sent(cassette: Any, lakefs_mode: Mode) -> Callable[[], int | None]:
+    """How many requests the test has sent so far (None in live mode, where nobody counts)."""
+
+    def count() -> int | None:
+        if cassette is None:
+            return None
+        return int(cassette.play_count if lakefs_mode == "replay" else len(cassette.requests))
+
+    return count
 
 
 _real_connect = socket.socket.connect

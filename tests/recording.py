@@ -90,16 +90,37 @@ def _range_matcher(r1: Request, r2: Request) -> None:
         raise AssertionError(f"Range {r1.headers.get('Range')} != {r2.headers.get('Range')}")
 
 
+def _test_headers_matcher(r1: Request, r2: Request) -> None:
+    """Headers a test sets on purpose (``X-Test-*``) must be sent again on replay."""
+
+    def picked(r: Request) -> dict[str, str]:
+        return {k.lower(): v for k, v in r.headers.items() if k.lower().startswith("x-test-")}
+
+    if picked(r1) != picked(r2):
+        raise AssertionError(f"X-Test-* headers {picked(r1)} != {picked(r2)}")
+
+
 def _make_vcr() -> vcr.VCR:
     v = vcr.VCR(
         serializer="yaml",
         decode_compressed_response=True,
-        match_on=["method", "scheme", "host", "port", "path", "query", "range", "body"],
+        match_on=[
+            "method",
+            "scheme",
+            "host",
+            "port",
+            "path",
+            "query",
+            "range",
+            "test_headers",
+            "body",
+        ],
         filter_headers=["authorization", "cookie", "x-lakefs-session"],
         before_record_request=_before_record_request,
         before_record_response=_before_record_response,
     )
     v.register_matcher("range", _range_matcher)
+    v.register_matcher("test_headers", _test_headers_matcher)
     return v
 
 

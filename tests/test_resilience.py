@@ -131,3 +131,12 @@ def test_sixteen_threads_share_one_client(
     assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
     listing = objects.list_objects(repo.id, "main", prefix="t/", amount=1000)
     assert len(listing.results) == 50
+
+
+def test_a_per_call_timeout_overrides_the_clients(
+    server: Server, proxy: FaultProxy, repo: Repo
+) -> None:
+    client = _client(server, proxy, retries=0, timeout=60)
+    proxy.delay_next(1, seconds=1.5)
+    with pytest.raises(APITimeoutError):
+        lakefs.repository(repo.id, client=client).metadata(timeout=(2.0, 0.5))
