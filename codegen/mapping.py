@@ -22,6 +22,7 @@ class ParamDecl:
     default: str | None = None
     validate: str | None = None
     doc: str | None = None
+    keyword: bool = False  # this and every later parameter are keyword-only
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,14 @@ class Result:
     target: str | None = None  # the resource or value type, or the annotation for value/type
     args: tuple[str, ...] = ()
     expr: str | None = None
+
+
+@dataclass(frozen=True)
+class OverloadDecl:
+    """A typing overload of an impl method: parameter types/defaults replaced, another return."""
+
+    returns: str
+    params: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class MethodDecl:
     paginate: Result | None = None
     doc: str | None = None
     uses: tuple[str, ...] = ()
+    overloads: tuple[OverloadDecl, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,7 +126,7 @@ def _result(raw: Any, where: str) -> Result:
     raise MappingError(f"{where}: returns needs one of new, build, value or type")
 
 
-_PARAM_KEYS = frozenset({"name", "type", "default", "validate", "doc"})
+_PARAM_KEYS = frozenset({"name", "type", "default", "validate", "doc", "keyword"})
 
 
 def _param(raw: Any, where: str) -> ParamDecl:
@@ -132,6 +142,7 @@ def _param(raw: Any, where: str) -> ParamDecl:
         default=None if default is None else str(default),
         validate=raw.get("validate"),
         doc=raw.get("doc"),
+        keyword=bool(raw.get("keyword")),
     )
 
 
@@ -165,6 +176,10 @@ def _method(resource: str, raw: dict[str, Any]) -> MethodDecl:
         paginate=_result(paginate, where) if paginate is not None else None,
         doc=raw.get("doc"),
         uses=tuple(raw.get("uses") or ()),
+        overloads=tuple(
+            OverloadDecl(str(o["returns"]), dict(o.get("params") or {}))
+            for o in raw.get("overloads") or ()
+        ),
     )
 
 

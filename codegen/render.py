@@ -12,8 +12,6 @@ import jinja2
 
 from codegen.resolve import Resource
 
-_STDLIB = ("collections", "typing", "datetime")
-
 
 def docstring(text: str, indent: int) -> str:
     """A docstring literal for ``text``, indented for its place."""
@@ -54,7 +52,7 @@ def _groups(imports: list[str]) -> list[list[str]]:
     def top(line: str) -> str:
         return line.split()[1].split(".")[0]
 
-    stdlib = _merge([i for i in imports if top(i) in _STDLIB])
+    stdlib = _merge([i for i in imports if top(i) not in ("lakefs", "lakefs_sdk")])
     third = _merge([i for i in imports if top(i) == "lakefs_sdk"])
     first = _merge([i for i in imports if top(i) == "lakefs"])
     return [g for g in (stdlib, third, first) if g]

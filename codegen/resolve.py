@@ -44,6 +44,7 @@ class Method:
     returns: str
     doc: str
     body: list[str]
+    overloads: list[tuple[list[str], str]] = field(default_factory=list)
 
 
 @dataclass
@@ -193,9 +194,11 @@ class _Resolver:
     def signature(self, params: tuple[ParamDecl, ...], options: bool) -> list[str]:
         out = ["self"]
         for p in params:
+            if p.keyword and "*" not in out:
+                out.append("*")
             out.append(f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else ""))
         if options:
-            out += ["*", *CALL_OPTIONS]
+            out += ([] if "*" in out else ["*"]) + list(CALL_OPTIONS)
         return out
 
     def method(self, res: ResourceDecl, m: MethodDecl) -> Method | None:
@@ -235,7 +238,24 @@ class _Resolver:
             annotation = m.resource
         doc = _docstring(m.doc or m.name, "", [(p.name, p.doc or "") for p in m.params])
         body = [f"return {alias}.{func}({args})"]
-        return Method(m.name, self.signature(m.params, False), annotation or "None", doc, body)
+        overloads = []
+        for o in m.overloads:
+            unknown = sorted(set(o.params) - set(expected))
+            if unknown:
+                self.problem(m.where, f"an overload changes unknown parameters {unknown}")
+            params = [
+                ParamDecl(
+                    p.name,
+                    str(o.params.get(p.name, {}).get("type", p.type)),
+                    o.params[p.name].get("default", p.default) if p.name in o.params else p.default,
+                    keyword=p.keyword,
+                )
+                for p in m.params
+            ]
+            overloads.append((self.signature(tuple(params), False), o.returns))
+        return Method(
+            m.name, self.signature(m.params, False), annotation or "None", doc, body, overloads
+        )
 
     def api_method(self, m: MethodDecl, names: set[str], checks: list[str]) -> Method | None:
         op = self.spec.operations.get(m.operation or "")
@@ -250,7 +270,7 @@ class _Resolver:
         var = "data"
         schema = op.response.name if op.response else None
         annotation, expr = self.result(m, m.returns, var, names, schema)
-        call = self.call_lines(op, kwargs)
+        call = self.call_lines(op, kwargs, raw=op.response is None and expr not in (None, "self"))
         body = [*checks]
         if expr is None or expr == "self":
             body += call
@@ -348,8 +368,13 @@ class _Resolver:
         docs = [(p.name, p.doc or param_docs.get(p.name, "")) for p in m.params]
         return kwargs, docs
 
-    def call_lines(self, op: Operation, kwargs: list[str], indent: str = "") -> list[str]:
+    def call_lines(
+        self, op: Operation, kwargs: list[str], indent: str = "", raw: bool = False
+    ) -> list[str]:
+        """The SDK call; ``raw`` when the body is data, not JSON (say, an object's content)."""
         args = [*kwargs, "timeout=timeout", "extra_headers=extra_headers"]
+        if raw:
+            args.append("raw=True")
         lines = [f"self._call({op.sdk_api}(self._sdk).{op.sdk_method}_with_http_info,"]
         lines += [f"{indent}    {a}," for a in args]
         lines.append(f"{indent})")
@@ -409,6 +434,11 @@ class _Resolver:
             runtime.add("from lakefs._pagination import Page, Paginator")
         if "ref_id(" in code:
             runtime.add("from lakefs._resource import ref_id")
+        if any(m.overloads for m in out.methods):
+            runtime.add("from typing import overload")
+            notes += " " + " ".join(
+                " ".join([*params, ret]) for m in out.methods for params, ret in m.overloads
+            )
         if "RequestTimeout" in notes:
             typing.add("from lakefs._client import RequestTimeout")
         if re.search(r"\bMapping\[", notes):

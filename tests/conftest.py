@@ -36,6 +36,7 @@ from tests.recording import PLACEHOLDER_HOST, Recording, replaying
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
 Mode = Literal["replay", "live", "record"]
+PART_SIZE = 64 * 1024  # the multipart part size tests use (the s3 server accepts it)
 Kind = Literal["local", "s3"]
 
 
@@ -129,7 +130,8 @@ class _Servers:
             bucket = S3_BUCKET if kind == "s3" else None
             return Server(kind, PLACEHOLDER_HOST, self._replay_dir / "import", bucket)
         if kind not in self._live:
-            self._live[kind] = LocalLakeFS(kind).start()
+            # Small multipart parts keep multipart tests (and their cassettes) small.
+            self._live[kind] = LocalLakeFS(kind, s3_min_part_size=PART_SIZE).start()
         srv = self._live[kind]
         import_dir = srv.import_dir if kind == "local" else srv.directory / "unused"
         return Server(kind, srv.endpoint, import_dir, S3_BUCKET if kind == "s3" else None)
@@ -252,6 +254,12 @@ def cassette(request: pytest.FixtureRequest, lakefs_mode: Mode) -> Iterator[Any]
                 rec.commit()
             else:
                 rec.discard()
+
+
+@pytest.fixture
+def workers(lakefs_mode: Mode) -> int:
+    """Parallel transfer workers: 1 under cassettes (recording threads loses interactions)."""
+    return 4 if lakefs_mode == "live" else 1
 
 
 @pytest.fixture

@@ -47,10 +47,11 @@ class Resource:
         *,
         timeout: RequestTimeout | None,
         extra_headers: Mapping[str, str] | None,
+        raw: bool = False,
         **arguments: Any,
     ) -> Any:
         """Call a ``lakefs_sdk`` ``*_with_http_info`` operation; returns the parsed JSON body
-        (or the raw bytes of a non-JSON one, None for an empty one).
+        (bytes when ``raw`` or not JSON, None for an empty one).
 
         The SDK's response models are skipped: parsing JSON directly costs a fraction of the
         time on large listings.
@@ -61,12 +62,14 @@ class Resource:
         if extra_headers:
             options["_headers"] = dict(extra_headers)
         response = operation(**arguments, **options)
-        raw = response.raw_data
-        if not raw:
+        body = response.raw_data
+        if raw:
+            return body.encode() if isinstance(body, str) else bytes(body or b"")
+        if not body:
             return None
         if "json" in (header_value(response.headers, "Content-Type") or ""):
-            return json.loads(raw)
-        return bytes(raw) if not isinstance(raw, str) else raw
+            return json.loads(body)
+        return bytes(body) if not isinstance(body, str) else body
 
     @staticmethod
     def _page(data: Mapping[str, Any], items: Sequence[T]) -> Page[T]:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from lakefs_sdk.api.config_api import ConfigApi
 
 from lakefs._client import Client, default_client
+from lakefs._exceptions import LakeFSError, ValidationError
 
-__all__ = ["ServerConfiguration", "ServerStorageConfiguration"]
+__all__ = ["ServerConfiguration", "ServerStorageConfiguration", "resolve_pre_signed"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _fetch(client: Client) -> _Snapshot:
     storage = config.storage_config
     version = config.version_config.version if config.version_config else None
     if storage is None or version is None:
-        raise RuntimeError("the server's configuration lacks its version or storage settings")
+        raise LakeFSError("the server's configuration lacks its version or storage settings")
     return _Snapshot(
         version=version,
         storage=ServerStorageConfiguration(
@@ -100,3 +101,22 @@ def _fetch(client: Client) -> _Snapshot:
             import_support=bool(storage.import_support),
         ),
     )
+
+
+def resolve_pre_signed(client: Client, requested: bool | None) -> bool:
+    """Whether a transfer uses pre-signed URLs: the server decides unless ``requested`` says.
+
+    Raises:
+        ValidationError: ``requested`` is True and the server's blockstore cannot pre-sign.
+    """
+    if requested is not None and not isinstance(requested, bool):
+        raise ValidationError(f"pre_signed must be None, True or False, not {requested!r}")
+    if requested is False:
+        return False
+    storage = ServerConfiguration(client).storage_config()
+    if requested and not storage.pre_sign_support:
+        raise ValidationError(
+            f"pre_signed=True, but this server's {storage.blockstore_type} blockstore does not "
+            "support pre-signed URLs: pass pre_signed=None (or False) to transfer through lakeFS"
+        )
+    return storage.pre_sign_support

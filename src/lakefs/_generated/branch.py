@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from lakefs_sdk.api.branches_api import BranchesApi
 from lakefs_sdk.api.commits_api import CommitsApi
@@ -20,12 +20,18 @@ from lakefs._objects import Change, ObjectInfo
 from lakefs._pagination import Page, Paginator
 from lakefs._resource import Resource, ref_id
 from lakefs.lib import objects as _objects
+from lakefs.lib import writer as _writer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from io import TextIOWrapper
+    from os import PathLike
+    from typing import Literal
 
     from lakefs._client import Client, RequestTimeout
     from lakefs.lib.objects import UploadData
+    from lakefs.lib.reader import ObjectReader
+    from lakefs.lib.writer import ObjectWriter
 
 __all__ = ["Branch"]
 
@@ -234,6 +240,132 @@ class Branch(Reference):
         """
         return _objects.upload(
             self, data=data, path=path, content_type=content_type, metadata=metadata
+        )
+
+    @overload
+    def open(
+        self,
+        path: str,
+        mode: Literal["rb"],
+        pre_signed: bool | None = None,
+        *,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        newline: str | None = None,
+        block_size: int = 8388608,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+        part_size: int = 8388608,
+        max_workers: int = 4,
+    ) -> ObjectReader: ...
+
+    @overload
+    def open(
+        self,
+        path: str,
+        mode: Literal["wb", "xb"],
+        pre_signed: bool | None = None,
+        *,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        newline: str | None = None,
+        block_size: int = 8388608,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+        part_size: int = 8388608,
+        max_workers: int = 4,
+    ) -> ObjectWriter: ...
+
+    @overload
+    def open(
+        self,
+        path: str,
+        mode: Literal["r", "w", "x"] = "r",
+        pre_signed: bool | None = None,
+        *,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        newline: str | None = None,
+        block_size: int = 8388608,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+        part_size: int = 8388608,
+        max_workers: int = 4,
+    ) -> TextIOWrapper: ...
+
+    def open(
+        self,
+        path: str,
+        mode: Literal["r", "rb", "w", "wb", "x", "xb"] = "r",
+        pre_signed: bool | None = None,
+        *,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        newline: str | None = None,
+        block_size: int = 8388608,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+        part_size: int = 8388608,
+        max_workers: int = 4,
+    ) -> ObjectReader | ObjectWriter | TextIOWrapper:
+        """Open an object for reading ("r", "rb") or writing ("w", "wb"; "x", "xb" to refuse an
+        existing path). A written object appears only when the file closes successfully; an
+        exception inside the with block, or discard(), leaves nothing. Writes stream with
+        bounded memory: through lakeFS, or pre-signed (in parallel parts) straight to the object
+        store.
+
+        Args:
+            path: The object's path.
+            mode: A read or write mode.
+            pre_signed: Transfer straight to the object store (None: when the server supports it).
+            encoding: Text modes' encoding.
+            errors: Text reads' decoding errors.
+            newline: Text reads' newline handling.
+            block_size: The largest read request.
+            content_type: A written object's content type (None: guessed from the path).
+            metadata: User metadata of a written object.
+            part_size: The size of a multipart part (and of a single-request upload).
+            max_workers: Parts uploaded at once.
+        """
+        return _writer.open_branch_file(
+            self,
+            path=path,
+            mode=mode,
+            pre_signed=pre_signed,
+            encoding=encoding,
+            errors=errors,
+            newline=newline,
+            block_size=block_size,
+            content_type=content_type,
+            metadata=metadata,
+            part_size=part_size,
+            max_workers=max_workers,
+        )
+
+    def upload_file(
+        self,
+        local_path: str | PathLike[str],
+        path: str,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+        pre_signed: bool | None = None,
+    ) -> ObjectInfo:
+        """Upload a local file, streamed; its content type is guessed from its name when not given.
+
+        Args:
+            local_path: The file to send.
+            path: The object's path.
+            content_type: The object's content type.
+            metadata: Its user metadata.
+            pre_signed: Upload straight to the object store (None: when the server supports it).
+        """
+        return _writer.upload_file(
+            self,
+            local_path=local_path,
+            path=path,
+            content_type=content_type,
+            metadata=metadata,
+            pre_signed=pre_signed,
         )
 
     def delete_objects(self, object_paths: str | Iterable[str]) -> None:

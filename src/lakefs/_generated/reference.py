@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from lakefs_sdk.api.commits_api import CommitsApi
 from lakefs_sdk.api.objects_api import ObjectsApi
@@ -16,13 +16,19 @@ from lakefs import _validation as validate
 from lakefs._objects import Change, ObjectInfo, object_entry
 from lakefs._pagination import Page, Paginator
 from lakefs._resource import Resource, ref_id
+from lakefs.lib import reader as _reader
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from io import TextIOWrapper
+    from os import PathLike
+    from pathlib import Path
+    from typing import Literal
 
     from lakefs._client import Client, RequestTimeout
     from lakefs._generated.branch import Branch
     from lakefs._objects import CommonPrefix
+    from lakefs.lib.reader import ObjectReader
 
 __all__ = ["Reference"]
 
@@ -124,8 +130,91 @@ class Reference(Resource):
             path=path,
             timeout=timeout,
             extra_headers=extra_headers,
+            raw=True,
         )
         return bytes(data)
+
+    @overload
+    def open(
+        self,
+        path: str,
+        mode: Literal["rb"],
+        pre_signed: bool | None = None,
+        *,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        newline: str | None = None,
+        block_size: int = 8388608,
+    ) -> ObjectReader: ...
+
+    @overload
+    def open(
+        self,
+        path: str,
+        mode: Literal["r"] = "r",
+        pre_signed: bool | None = None,
+        *,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        newline: str | None = None,
+        block_size: int = 8388608,
+    ) -> TextIOWrapper: ...
+
+    def open(
+        self,
+        path: str,
+        mode: Literal["r", "rb"] = "r",
+        pre_signed: bool | None = None,
+        *,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        newline: str | None = None,
+        block_size: int = 8388608,
+    ) -> ObjectReader | TextIOWrapper:
+        """Open an object for reading, as a binary file ("rb") or a text file ("r"). Data arrives
+        by ranged requests behind a read-ahead buffer, so memory stays bounded whatever the
+        object's size; a missing object raises FileNotFoundError here.
+
+        Args:
+            path: The object's path.
+            mode: "rb" for bytes, "r" for text.
+            pre_signed: Read straight from the object store (None: when the server supports it).
+            encoding: Text mode's encoding.
+            errors: Text mode's decoding errors.
+            newline: Text mode's newline handling.
+            block_size: The largest read-ahead request, in bytes.
+        """
+        return _reader.open_reader(
+            self,
+            path=path,
+            mode=mode,
+            pre_signed=pre_signed,
+            encoding=encoding,
+            errors=errors,
+            newline=newline,
+            block_size=block_size,
+        )
+
+    def download_file(
+        self,
+        path: str,
+        local_path: str | PathLike[str],
+        pre_signed: bool | None = None,
+        *,
+        block_size: int = 8388608,
+    ) -> Path:
+        """Stream an object to a local file, written under a temporary name and renamed when
+        complete (so a failure never leaves a partial file).
+
+        Args:
+            path: The object's path.
+            local_path: The file to write.
+            pre_signed: Read straight from the object store (None: when the server supports it).
+            block_size: The largest request, in bytes.
+        """
+        return _reader.download_file(
+            self, path=path, local_path=local_path, pre_signed=pre_signed, block_size=block_size
+        )
 
     def log(
         self,

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import itertools
-import json
-import mimetypes
-import os
 import pathlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, TypeAlias
 
 from lakefs_sdk.api.objects_api import ObjectsApi
@@ -17,6 +13,7 @@ from lakefs_sdk.models.path_list import PathList
 from lakefs._exceptions import LakeFSError, ValidationError
 from lakefs._objects import ObjectInfo
 from lakefs._validation import object_path
+from lakefs.lib.writer import ObjectWriter, upload_file
 
 if TYPE_CHECKING:
     from lakefs._generated.branch import Branch
@@ -41,38 +38,6 @@ class DeleteObjectsError(LakeFSError):
         super().__init__(f"could not delete {len(errors)} object(s): {shown}{more}")
 
 
-def _text_chunks(f: IO[str]) -> Iterator[bytes]:
-    while chunk := f.read(_CHUNK):
-        yield chunk.encode("utf-8")
-
-
-def _body(data: object) -> tuple[object, dict[str, str], pathlib.Path | None]:
-    """The request body, its length header (when known), and the local file to close."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data), {"Content-Length": str(len(data))}, None
-    if isinstance(data, pathlib.Path):
-        if not data.is_file():
-            raise ValidationError(f"data {str(data)!r} is not a local file")
-        return None, {"Content-Length": str(data.stat().st_size)}, data
-    if isinstance(data, io.TextIOBase):
-        return _text_chunks(data), {}, None  # type: ignore[arg-type]
-    if hasattr(data, "read"):
-        sample = data.read(0)
-        if isinstance(sample, str):
-            return _text_chunks(data), {}, None  # type: ignore[arg-type]
-        if isinstance(data, io.IOBase) and data.seekable():
-            start = data.tell()
-            size = data.seek(0, os.SEEK_END) - start
-            data.seek(start)
-            return data, {"Content-Length": str(size)}, None
-        return iter(lambda: data.read(_CHUNK), b""), {}, None
-    raise ValidationError(
-        f"data must be bytes, str, a file object or a pathlib.Path, not {type(data).__name__}"
-    )
-
-
 def upload(
     branch: Branch,
     data: UploadData,
@@ -80,29 +45,29 @@ def upload(
     content_type: str | None = None,
     metadata: dict[str, str] | None = None,
 ) -> ObjectInfo:
-    """Write ``data`` to ``path`` on ``branch``, streaming files, and return the new object."""
+    """Write ``data`` to ``path`` on ``branch`` (files are streamed) and return the new object.
+
+    The same machinery as ``Branch.open(path, "wb")``: one request for small data, a streamed or
+    multipart upload for large data.
+    """
     object_path(path, "path")
-    if metadata is not None and not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
-    ):
-        raise ValidationError("metadata must map str to str")
-    body, headers, local = _body(data)
-    if content_type is None:
-        guessed = mimetypes.guess_type(local.name if local else path)[0]
-        content_type = guessed or "application/octet-stream"
-    headers["Content-Type"] = content_type
-    for key, value in (metadata or {}).items():
-        headers[f"X-Lakefs-Meta-{key}"] = value
-    transport = branch.client.transport
-    url = transport.api_url(
-        ["repositories", branch.repository_id, "branches", branch.id, "objects"], {"path": path}
-    )
-    if local is not None:
-        with open(local, "rb") as f:
-            resp = transport.request("POST", url, body=f, headers=headers)
-    else:
-        resp = transport.request("POST", url, body=body, headers=headers)  # type: ignore[arg-type]
-    return ObjectInfo.from_stats(branch, json.loads(resp.data))
+    if isinstance(data, pathlib.Path):
+        return upload_file(branch, data, path, content_type=content_type, metadata=metadata)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not isinstance(data, (bytes, bytearray, memoryview)) and not hasattr(data, "read"):
+        raise ValidationError(
+            f"data must be bytes, str, a file object or a pathlib.Path, not {type(data).__name__}"
+        )
+    writer = ObjectWriter(branch, path, content_type=content_type, metadata=metadata)
+    with writer:
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            writer.write(data)
+        else:
+            while chunk := data.read(_CHUNK):
+                writer.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+    assert writer.info is not None
+    return writer.info
 
 
 def delete_objects(branch: Branch, object_paths: str | Iterable[str]) -> None:

@@ -139,6 +139,8 @@ class LocalLakeFS:
         port: the lakeFS port; a free one by default. A port in use is an error.
         startup_timeout: seconds to wait for each server to answer before giving up.
         binary: a lakeFS binary to run; by default :func:`ensure_binary` finds or builds one.
+        s3_min_part_size: with ``"s3"``, the smallest multipart part the object store accepts
+            (S3's, and moto's default, is 5 MiB); tests lower it to keep uploads small.
 
     Attributes:
         endpoint: ``http://127.0.0.1:<port>``; the API is under ``/api/v1``.
@@ -156,6 +158,7 @@ class LocalLakeFS:
         port: int | None = None,
         startup_timeout: float = 60.0,
         binary: Path | None = None,
+        s3_min_part_size: int | None = None,
     ) -> None:
         if blockstore not in ("local", "s3"):
             raise ValueError(f"blockstore must be 'local' or 's3', not {blockstore!r}")
@@ -163,6 +166,7 @@ class LocalLakeFS:
         self._requested_port = port
         self._startup_timeout = startup_timeout
         self._binary = binary
+        self._s3_min_part_size = s3_min_part_size
         self._dir: Path | None = None
         self._procs: list[_Process] = []
         self._finalizer: weakref.finalize[[list[_Process], Path], LocalLakeFS] | None = None
@@ -302,6 +306,8 @@ class LocalLakeFS:
             "AWS_ACCESS_KEY_ID": _S3_KEY_ID,
             "AWS_SECRET_ACCESS_KEY": _S3_SECRET,
         }
+        if self._s3_min_part_size is not None:
+            env["S3_UPLOAD_PART_MIN_SIZE"] = str(self._s3_min_part_size)
         cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
         proc = _Process("moto", cmd, env, self.directory)
         self._procs.append(proc)

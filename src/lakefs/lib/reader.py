@@ -1,0 +1,262 @@
+"""Reading objects as files: ranged GETs behind a read-ahead buffer, in bounded memory.
+
+``ObjectReader`` is an ``io.BufferedIOBase``: hand it to pandas, pyarrow, PIL, zipfile or tarfile.
+Data arrives by ranged GETs whose size starts small and doubles while reads stay sequential, up
+to ``block_size``: many small reads cost few requests, a random read fetches little, and reading
+to the end never holds more than one block. With pre-signed URLs, the first GET goes through
+lakeFS (which redirects) and the following ones straight to the object store, with the URL
+fetched again once it expires.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from lakefs._exceptions import ForbiddenError, RangeNotSatisfiableError, ValidationError
+from lakefs._server_configuration import resolve_pre_signed
+
+if TYPE_CHECKING:
+    import urllib3
+    from _typeshed import WriteableBuffer
+
+    from lakefs._generated.reference import Reference
+
+__all__ = ["DEFAULT_BLOCK_SIZE", "ObjectReader", "download_file", "open_reader"]
+
+DEFAULT_BLOCK_SIZE = 8 * 1024 * 1024
+_FIRST_WINDOW = 64 * 1024
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+class ObjectReader(io.BufferedIOBase):
+    """A read-only, seekable binary file over one object at one reference.
+
+    Created by ``Reference.open(path, "rb")``; opening it fetches the first block (so a missing
+    object raises ``FileNotFoundError`` at once) and learns the object's size from that answer.
+    """
+
+    def __init__(
+        self,
+        reference: Reference,
+        path: str,
+        *,
+        pre_signed: bool,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+    ) -> None:
+        super().__init__()
+        if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
+            raise ValidationError(f"block_size must be a positive int, not {block_size!r}")
+        self.name = path
+        self._transport = reference.client.transport
+        self._url = self._transport.api_url(
+            ["repositories", reference.repository_id, "refs", reference.id, "objects"],
+            {"path": path, **({"presign": "true"} if pre_signed else {})},
+        )
+        self._pre_signed = pre_signed
+        self._direct_url: str | None = None  # the object store's pre-signed URL, once known
+        self._block_size = block_size
+        self._window = min(_FIRST_WINDOW, block_size)
+        self._pos = 0
+        self._buf = b""
+        self._buf_start = 0
+        self.requests = 0
+        self.size: int = 0
+        self._fill(0, self._window, first=True)
+
+    # -- fetching ----------------------------------------------------------------------------
+
+    def _get(self, start: int, length: int) -> urllib3.BaseHTTPResponse:
+        headers = {"Range": f"bytes={start}-{start + length - 1}"}
+        self.requests += 1
+        if self._direct_url is not None:
+            try:
+                return self._transport.request(
+                    "GET", self._direct_url, headers=headers, authenticate=False
+                )
+            except ForbiddenError:  # the pre-signed URL expired: ask lakeFS for a new one
+                self._direct_url = None
+                self.requests += 1
+        resp = self._transport.request("GET", self._url, headers=headers)
+        final = resp.geturl()
+        if self._pre_signed and final and final.split("?")[0] != self._url.split("?")[0]:
+            self._direct_url = final
+        return resp
+
+    def _fill(self, start: int, length: int, first: bool = False) -> None:
+        """Fetch ``length`` bytes from ``start`` into the buffer (replacing it)."""
+        try:
+            resp = self._get(start, length)
+        except RangeNotSatisfiableError:
+            if first:  # an empty object: it exists (else 404), and no range fits it
+                self.size, self._buf, self._buf_start = 0, b"", 0
+                return
+            raise
+        data = resp.data
+        match = _CONTENT_RANGE.match(resp.headers.get("Content-Range", ""))
+        if resp.status == 206 and match:
+            got_start = int(match.group(1))
+            if match.group(3) != "*":
+                self.size = int(match.group(3))
+        else:  # a 200: the whole object
+            got_start, self.size = 0, len(data)
+        self._buf, self._buf_start = data, got_start
+
+    def _ensure(self, want: int) -> None:
+        """Make the buffer cover the current position (fetching a window if needed)."""
+        end = self._buf_start + len(self._buf)
+        if self._buf_start <= self._pos < end or self._pos >= self.size:
+            return
+        sequential = self._pos == end
+        self._window = min(self._window * 2, self._block_size) if sequential else _FIRST_WINDOW
+        length = max(min(want, self._block_size * 4), self._window)
+        self._fill(self._pos, min(length, self.size - self._pos))
+
+    # -- io.BufferedIOBase -------------------------------------------------------------------
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        self._check_open()
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._check_open()
+        if whence == os.SEEK_SET:
+            pos = offset
+        elif whence == os.SEEK_CUR:
+            pos = self._pos + offset
+        elif whence == os.SEEK_END:
+            pos = self.size + offset
+        else:
+            raise ValueError(f"invalid whence {whence}")
+        if pos < 0:
+            raise OSError(f"negative seek position {pos}")
+        self._pos = pos
+        return pos
+
+    def read1(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes, with at most one request."""
+        self._check_open()
+        if size is None or size < 0:
+            size = self._block_size
+        if size == 0 or self._pos >= self.size:
+            return b""
+        self._ensure(size)
+        offset = self._pos - self._buf_start
+        chunk = self._buf[offset : offset + size]
+        self._pos += len(chunk)
+        return chunk
+
+    def read(self, size: int | None = -1) -> bytes:
+        """``size`` bytes (fewer at the end), or everything left when ``size`` is -1 or None."""
+        self._check_open()
+        if size is None or size < 0:
+            size = max(self.size - self._pos, 0)
+        parts = []
+        while size > 0 and (chunk := self.read1(size)):
+            parts.append(chunk)
+            size -= len(chunk)
+        return b"".join(parts)
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def readinto1(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read1(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def peek(self, size: int = 0) -> bytes:
+        """Buffered bytes from the current position, without moving it."""
+        self._check_open()
+        if self._pos < self.size:
+            self._ensure(max(size, 1))
+        offset = self._pos - self._buf_start
+        return self._buf[offset:] if offset >= 0 else b""
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self._check_open()
+        limit = self.size if size is None or size < 0 else size
+        parts: list[bytes] = []
+        while limit > 0 and self._pos < self.size:
+            window = self.peek(1)[:limit]
+            newline = window.find(b"\n")
+            take = window if newline < 0 else window[: newline + 1]
+            self._pos += len(take)
+            parts.append(take)
+            limit -= len(take)
+            if newline >= 0:
+                break
+        return b"".join(parts)
+
+    def close(self) -> None:
+        self._buf = b""
+        super().close()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+
+    def __repr__(self) -> str:
+        return f"<ObjectReader {self.name!r} size={self.size} pos={self._pos}>"
+
+
+def open_reader(
+    reference: Reference,
+    path: str,
+    mode: Literal["r", "rb"] = "r",
+    pre_signed: bool | None = None,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    newline: str | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> ObjectReader | io.TextIOWrapper:
+    """Open an object for reading: a binary file for ``"rb"``, a text file for ``"r"``."""
+    if mode not in ("r", "rb"):
+        raise ValidationError(f"mode must be 'r' or 'rb' for reading, not {mode!r}")
+    if not isinstance(path, str) or not path:
+        raise ValidationError("path must be a non-empty str")
+    use_presign = resolve_pre_signed(reference.client, pre_signed)
+    reader = ObjectReader(reference, path, pre_signed=use_presign, block_size=block_size)
+    if mode == "rb":
+        return reader
+    return io.TextIOWrapper(reader, encoding=encoding, errors=errors, newline=newline)
+
+
+def download_file(
+    reference: Reference,
+    path: str,
+    local_path: str | os.PathLike[str],
+    pre_signed: bool | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> Path:
+    """Stream an object to ``local_path``: written under a temporary name, renamed when complete."""
+    target = Path(local_path)
+    use_presign = resolve_pre_signed(reference.client, pre_signed)
+    reader = ObjectReader(reference, path, pre_signed=use_presign, block_size=block_size)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, reader:
+            while chunk := reader.read1(block_size):
+                out.write(chunk)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
