@@ -8,7 +8,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 export LAKEFS_CACHE_DIR := $(CURDIR)/.cache
 
 .DEFAULT_GOAL := help
-.PHONY: help setup server server-module test test-live record lint demo generate check-generated bench clean
+.PHONY: help setup server server-module test test-live record lint demo examples generate check-generated bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ ifdef LAKECTL_SERVER_ENDPOINT_URL
 else
 	$(BIN)/python -m lakefs.testing exec -- $(BIN)/python examples/quickstart.py
 endif
+
+examples: setup ## Run every example (quickstart, imports, transactions) against a fresh local lakeFS
+	$(BIN)/python -m lakefs.testing exec -- sh -c '$(BIN)/python examples/quickstart.py && $(BIN)/python examples/imports.py && $(BIN)/python examples/transactions.py'
 
 generate: setup ## Regenerate src/lakefs/_generated from the OpenAPI spec and codegen/mapping.yaml
 	$(BIN)/python -m codegen $(ARGS)

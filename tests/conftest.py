@@ -95,6 +95,7 @@ class Server:
     endpoint: str
     import_dir: Path
     s3_bucket: str | None
+    s3_endpoint: str | None = None
     access_key_id: str = DEV_ACCESS_KEY_ID
     secret_access_key: str = field(default=DEV_SECRET_ACCESS_KEY, repr=False)
 
@@ -128,13 +129,15 @@ class _Servers:
                 self._replay_dir = Path(tempfile.mkdtemp(prefix=f"{DIR_PREFIX}replay"))
                 (self._replay_dir / "import").mkdir()
             bucket = S3_BUCKET if kind == "s3" else None
-            return Server(kind, PLACEHOLDER_HOST, self._replay_dir / "import", bucket)
+            s3 = PLACEHOLDER_HOST if kind == "s3" else None
+            return Server(kind, PLACEHOLDER_HOST, self._replay_dir / "import", bucket, s3)
         if kind not in self._live:
             # Small multipart parts keep multipart tests (and their cassettes) small.
             self._live[kind] = LocalLakeFS(kind, s3_min_part_size=PART_SIZE).start()
         srv = self._live[kind]
         import_dir = srv.import_dir if kind == "local" else srv.directory / "unused"
-        return Server(kind, srv.endpoint, import_dir, S3_BUCKET if kind == "s3" else None)
+        bucket = S3_BUCKET if kind == "s3" else None
+        return Server(kind, srv.endpoint, import_dir, bucket, srv.s3_endpoint)
 
     def close(self) -> None:
         for srv in self._live.values():

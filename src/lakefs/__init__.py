@@ -38,8 +38,22 @@ from lakefs._logs import setup_logging as _setup_logging
 from lakefs._objects import Change, CommonPrefix, ObjectInfo
 from lakefs._pagination import Page, Paginator
 from lakefs._server_configuration import ServerConfiguration, ServerStorageConfiguration
+from lakefs.lib.imports import (
+    ImportCancelledError,
+    ImportFailedError,
+    ImportManager,
+    ImportManagerError,
+    ImportNotSupportedError,
+    ImportRefusedError,
+    ImportResult,
+    ImportStatus,
+    ImportTimeoutError,
+)
 from lakefs.lib.objects import DeleteObjectsError
+from lakefs.lib.reader import ObjectReader
 from lakefs.lib.repositories import list_repositories
+from lakefs.lib.transactions import BranchTransaction, TransactionError
+from lakefs.lib.writer import ObjectWriter
 
 
 def repository(repository_id: str, client: Client | None = None) -> Repository:
@@ -58,6 +72,7 @@ __all__ = [
     "AwsIamSettings",
     "BadRequestError",
     "Branch",
+    "BranchTransaction",
     "Change",
     "Client",
     "ClientConfig",
@@ -66,6 +81,15 @@ __all__ = [
     "DeleteObjectsError",
     "ForbiddenError",
     "GoneError",
+    "ImportCancelledError",
+    "ImportFailedError",
+    "ImportManager",
+    "ImportManagerError",
+    "ImportNotSupportedError",
+    "ImportRefusedError",
+    "ImportResult",
+    "ImportStatus",
+    "ImportTimeoutError",
     "LakeFSError",
     "NoAuthenticationFound",
     "NotFoundError",
@@ -73,6 +97,8 @@ __all__ = [
     "ObjectExistsError",
     "ObjectInfo",
     "ObjectNotFoundError",
+    "ObjectReader",
+    "ObjectWriter",
     "Page",
     "Paginator",
     "PreconditionFailedError",
@@ -86,6 +112,7 @@ __all__ = [
     "Tag",
     "Timeout",
     "TooManyRequestsError",
+    "TransactionError",
     "UnauthorizedError",
     "ValidationError",
     "default_client",

@@ -19,18 +19,22 @@ from lakefs._generated.reference import Reference
 from lakefs._objects import Change, ObjectInfo
 from lakefs._pagination import Page, Paginator
 from lakefs._resource import Resource, ref_id
+from lakefs.lib import imports as _imports
 from lakefs.lib import objects as _objects
+from lakefs.lib import transactions as _transactions
 from lakefs.lib import writer as _writer
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from io import TextIOWrapper
     from os import PathLike
     from typing import Literal
 
     from lakefs._client import Client, RequestTimeout
+    from lakefs.lib.imports import ImportManager
     from lakefs.lib.objects import UploadData
     from lakefs.lib.reader import ObjectReader
+    from lakefs.lib.transactions import BranchTransaction
     from lakefs.lib.writer import ObjectWriter
 
 __all__ = ["Branch"]
@@ -366,6 +370,49 @@ class Branch(Reference):
             content_type=content_type,
             metadata=metadata,
             pre_signed=pre_signed,
+        )
+
+    def import_from(
+        self,
+        object_store_uri: str,
+        destination: str,
+        commit_message: str,
+        metadata: dict[str, str] | None = None,
+    ) -> ImportManager:
+        """Prepare an import of object-store data into this branch, as one commit (no request yet):
+        add sources with .prefix() / .object(), then .run() (or .start() and .wait()).
+
+        Args:
+            object_store_uri: The prefix to import, e.g. s3://bucket/path/.
+            destination: Where its objects land on the branch.
+            commit_message: The import commit's message.
+            metadata: The import commit's metadata.
+        """
+        return _imports.import_from(
+            self,
+            object_store_uri=object_store_uri,
+            destination=destination,
+            commit_message=commit_message,
+            metadata=metadata,
+        )
+
+    def transaction(
+        self,
+        commit_message: str,
+        metadata: dict[str, str] | None = None,
+        *,
+        txn_id: Callable[[], str] | None = None,
+    ) -> BranchTransaction:
+        """A transaction: ``with branch.transaction("message") as tx:`` works on an ephemeral
+        branch, committed and merged into this one only if the block succeeds.
+
+        Args:
+            commit_message: The transaction commit's message.
+            metadata: The commit's metadata.
+            txn_id: Makes the ephemeral branch's suffix (default: random).
+        """
+        return _transactions.transaction(
+            self, commit_message=commit_message, metadata=metadata, txn_id=txn_id
         )
 
     def delete_objects(self, object_paths: str | Iterable[str]) -> None:

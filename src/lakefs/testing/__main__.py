@@ -44,7 +44,8 @@ def _exec(cmd: list[str]) -> int:
         raise SystemExit("exec needs a command: python -m lakefs.testing exec -- CMD ...")
     with LocalLakeFS("local") as server:
         print(f"started lakeFS at {server.endpoint} for: {' '.join(cmd)}", flush=True)
-        return subprocess.call(cmd, env={**os.environ, **server.lakectl_env()})
+        env = {**os.environ, **server.lakectl_env(), **server.example_env()}
+        return subprocess.call(cmd, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -252,6 +252,12 @@ class LocalLakeFS:
             "LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY": self.secret_access_key,
         }
 
+    def example_env(self) -> dict[str, str]:
+        """What the examples need besides ``LAKECTL_*``: where they may import from."""
+        if self.blockstore == "local":
+            return {"LAKEFS_EXAMPLE_IMPORT_DIR": str(self.import_dir)}
+        return {"LAKEFS_EXAMPLE_NAMESPACE": self.storage_namespace("examples")}
+
     def sdk_client(self) -> ApiClient:
         """A ready ``lakefs_sdk`` client for this server."""
         config = Configuration(

@@ -1,0 +1,301 @@
+"""Importing data that already lives in the object store: ``Branch.import_from``.
+
+An import creates no copies: lakeFS ingests the objects' metadata and commits them on the branch.
+``ImportManager`` collects sources, starts the import and polls it with plain blocking sleeps
+(so it also works inside a running event loop, such as Jupyter's).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from lakefs._exceptions import ForbiddenError, LakeFSError, NotFoundError, ValidationError
+from lakefs._server_configuration import ServerConfiguration
+
+if TYPE_CHECKING:
+    from lakefs._generated.branch import Branch
+    from lakefs._generated.reference import Reference
+
+__all__ = [
+    "ImportCancelledError",
+    "ImportFailedError",
+    "ImportManager",
+    "ImportManagerError",
+    "ImportNotSupportedError",
+    "ImportRefusedError",
+    "ImportResult",
+    "ImportStatus",
+    "ImportTimeoutError",
+    "import_from",
+]
+
+Seconds = timedelta | float | int
+
+
+class ImportManagerError(LakeFSError):
+    """An import could not be done. ``import_id`` is the server's id (None before a start)."""
+
+    def __init__(self, message: str, *, import_id: str | None = None) -> None:
+        super().__init__(message if import_id is None else f"import {import_id}: {message}")
+        self.import_id = import_id
+        self.server_message = message
+
+
+class ImportNotSupportedError(ImportManagerError):
+    """The server's blockstore cannot import (or imports are disabled)."""
+
+
+class ImportRefusedError(ImportManagerError):
+    """The server refused a source: at the start (malformed), or once it tried to read it
+    (outside what it may import from)."""
+
+
+class ImportFailedError(ImportManagerError):
+    """The import started, then failed on the server."""
+
+
+class ImportCancelledError(ImportManagerError):
+    """The import was cancelled before it completed."""
+
+
+class ImportTimeoutError(ImportManagerError):
+    """The import did not complete within the time ``wait()`` was given (it goes on)."""
+
+
+class ImportResult(NamedTuple):
+    """A completed import: its commit and how many objects it ingested."""
+
+    commit: Reference
+    ingested_objects: int
+
+
+@dataclass(frozen=True)
+class ImportStatus:
+    """Where an import stands.
+
+    Attributes:
+        completed: the import finished (successfully or not).
+        ingested_objects: objects ingested so far.
+        error: the server's error, if it failed.
+        commit_id: the commit, once completed successfully.
+    """
+
+    completed: bool
+    ingested_objects: int
+    error: str | None
+    commit_id: str | None
+
+
+def _seconds(value: Seconds | None, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValidationError(f"{name} must be a timedelta or seconds >= 0, not {value!r}")
+    return float(value)
+
+
+def _status_error(message: str) -> type[ImportManagerError]:
+    """The error class for an import that stopped with the server's ``message``."""
+    lowered = message.lower()
+    if "cancel" in lowered:
+        return ImportCancelledError
+    if "forbidden" in lowered or "not allowed" in lowered:
+        return ImportRefusedError  # the source is outside what the server may read
+    return ImportFailedError
+
+
+def _terminal_progress(ingested: int) -> None:
+    sys.stderr.write(f"\rimporting: {ingested:,} objects ingested")
+    sys.stderr.flush()
+
+
+class ImportManager:
+    """Imports object-store data into a branch, as one commit.
+
+    Created by ``branch.import_from(uri, destination, commit_message)``; add more sources with
+    :meth:`prefix` and :meth:`object` (both chainable) before :meth:`start` or :meth:`run`.
+
+    Example:
+        >>> result = branch.import_from("s3://bucket/path/", "datasets/", "import").run()
+        ... # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        branch: Branch,
+        commit_message: str,
+        metadata: dict[str, str] | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not isinstance(commit_message, str) or not commit_message.strip():
+            raise ValidationError("commit_message must be a non-empty str")
+        self.branch = branch
+        self.commit_message = commit_message
+        self.metadata = dict(metadata or {})
+        self.sources: list[dict[str, str]] = []
+        self.import_id: str | None = None
+        self._sleep = sleep
+        self._clock = clock
+
+    def _add(self, kind: str, uri: str, destination: str) -> ImportManager:
+        if self.import_id is not None:
+            raise ValidationError("sources cannot be added once the import started")
+        for name, value in (("uri", uri), ("destination", destination)):
+            if not isinstance(value, str):
+                raise ValidationError(f"{name} must be a str, not {value!r}")
+        if "://" not in uri:
+            raise ValidationError(f"uri {uri!r} is not an object-store URI (s3://, local://, ...)")
+        self.sources.append({"type": kind, "path": uri, "destination": destination})
+        return self
+
+    def prefix(self, uri: str, destination: str) -> ImportManager:
+        """Add every object under ``uri`` (a prefix) to import, under ``destination``."""
+        return self._add("common_prefix", uri, destination)
+
+    def object(self, uri: str, destination: str) -> ImportManager:
+        """Add one object ``uri`` to import, as the path ``destination``."""
+        return self._add("object", uri, destination)
+
+    def _url(self) -> str:
+        b = self.branch
+        return b.client.transport.api_url(
+            ["repositories", b.repository_id, "branches", b.id, "import"],
+            {"id": self.import_id} if self.import_id else None,
+        )
+
+    def start(self) -> str:
+        """Start the import (without waiting) and return its id.
+
+        Raises:
+            ImportNotSupportedError: the server cannot import.
+            ImportRefusedError: the server refused a source.
+        """
+        import json
+
+        if self.import_id is not None:
+            raise ValidationError(f"import {self.import_id} was started already")
+        if not self.sources:
+            raise ValidationError("nothing to import: add a source with prefix() or object()")
+        client = self.branch.client
+        if not ServerConfiguration(client).import_support():
+            raise ImportNotSupportedError("this server's blockstore does not support imports")
+        body = {
+            "paths": self.sources,
+            "commit": {"message": self.commit_message, "metadata": self.metadata},
+        }
+        try:
+            resp = client.transport.request(
+                "POST",
+                self._url(),
+                body=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+        except ForbiddenError as exc:
+            raise ImportNotSupportedError(exc.message) from exc
+        except (ValidationError, NotFoundError):
+            raise
+        except LakeFSError as exc:
+            message = getattr(exc, "message", str(exc))
+            raise ImportRefusedError(message) from exc
+        self.import_id = str(json.loads(resp.data)["id"])
+        return self.import_id
+
+    def status(self) -> ImportStatus:
+        """The import's progress (one request)."""
+        if self.import_id is None:
+            raise ValidationError("the import has not started: call start() or run()")
+        import json
+
+        data: dict[str, Any] = json.loads(
+            self.branch.client.transport.request("GET", self._url()).data
+        )
+        commit = data.get("commit") or {}
+        return ImportStatus(
+            completed=bool(data.get("completed")),
+            ingested_objects=int(data.get("ingested_objects") or 0),
+            error=(data.get("error") or {}).get("message") if data.get("error") else None,
+            commit_id=commit.get("id"),
+        )
+
+    def wait(
+        self,
+        poll_interval: Seconds = timedelta(seconds=2),
+        timeout: Seconds | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        """Poll until the import completes.
+
+        Args:
+            poll_interval: the time between two polls.
+            timeout: give up waiting after this long (the import goes on; None waits forever).
+            on_progress: called with the number of objects ingested after each poll; by default
+                a progress line on stderr when stderr is a terminal.
+
+        Raises:
+            ImportFailedError, ImportCancelledError, ImportTimeoutError.
+        """
+        from lakefs._generated.reference import Reference
+
+        interval = _seconds(poll_interval, "poll_interval") or 0.0
+        limit = _seconds(timeout, "timeout")
+        if on_progress is None and sys.stderr.isatty():
+            on_progress = _terminal_progress
+        started = self._clock()
+        while True:
+            status = self.status()
+            if on_progress is not None:
+                on_progress(status.ingested_objects)
+            if status.error is not None:
+                raise _status_error(status.error)(status.error, import_id=self.import_id)
+            if status.completed:
+                if status.commit_id is None:
+                    raise ImportFailedError("completed without a commit", import_id=self.import_id)
+                b = self.branch
+                commit = Reference(b.repository_id, status.commit_id, client=b._client)
+                return ImportResult(commit, status.ingested_objects)
+            if limit is not None and self._clock() - started >= limit:
+                raise ImportTimeoutError(
+                    f"not completed after {limit:g} s (it goes on; call wait() again or cancel())",
+                    import_id=self.import_id,
+                )
+            self._sleep(interval)
+
+    def run(
+        self,
+        poll_interval: Seconds | None = None,
+        timeout: Seconds | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        """:meth:`start`, then :meth:`wait`."""
+        self.start()
+        interval = timedelta(seconds=2) if poll_interval is None else poll_interval
+        return self.wait(interval, timeout, on_progress)
+
+    def cancel(self) -> None:
+        """Cancel the running import."""
+        if self.import_id is None:
+            raise ValidationError("the import has not started")
+        self.branch.client.transport.request("DELETE", self._url())
+
+    def __repr__(self) -> str:
+        return f"ImportManager(branch={self.branch.id!r}, import_id={self.import_id!r})"
+
+
+def import_from(
+    branch: Branch,
+    object_store_uri: str,
+    destination: str,
+    commit_message: str,
+    metadata: dict[str, str] | None = None,
+) -> ImportManager:
+    """An ImportManager for ``branch`` with one prefix to import (no request is sent)."""
+    return ImportManager(branch, commit_message, metadata).prefix(object_store_uri, destination)

@@ -1,0 +1,131 @@
+"""Transactions on a branch: changes made on an ephemeral branch, merged back all at once.
+
+``with branch.transaction("message") as tx:`` creates ``<branch>-txn-<id>`` from the branch's
+head; ``tx`` is that branch (every read and write of a branch works on it). On success the
+changes are committed, merged into the source branch, and the ephemeral branch is deleted. On an
+exception, or a failed commit or merge (a conflict with changes made meanwhile), the source is
+untouched, the ephemeral branch is kept for troubleshooting, and a ``TransactionError`` says
+what to do.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from lakefs._exceptions import LakeFSError, ValidationError
+from lakefs._logs import get_logger
+
+if TYPE_CHECKING:
+    from lakefs._generated.branch import Branch
+    from lakefs._generated.reference import Reference
+
+__all__ = ["BranchTransaction", "TransactionError", "transaction"]
+
+log = get_logger("transactions")
+
+
+def _random_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class TransactionError(LakeFSError):
+    """A transaction did not complete; the source branch is untouched.
+
+    Attributes:
+        branch_id: the ephemeral branch, kept as it was for troubleshooting.
+        source_branch_id: the branch the transaction would have merged into.
+    """
+
+    def __init__(self, message: str, *, repository_id: str, branch_id: str, source: str) -> None:
+        hint = (
+            f"; the changes are kept on branch {branch_id!r} of repository {repository_id!r}: "
+            f"inspect them with lakefs.repository({repository_id!r}).branch({branch_id!r})"
+            ".list_uncommitted() or .diff(...), and delete it with .delete()"
+        )
+        super().__init__(f"transaction on {source!r} failed: {message}{hint}")
+        self.repository_id = repository_id
+        self.branch_id = branch_id
+        self.source_branch_id = source
+
+
+class BranchTransaction:
+    """A transaction on a branch, used as a context manager; ``with`` gives its ephemeral branch.
+
+    Args:
+        source: the branch to change.
+        commit_message: the message of the transaction's commit.
+        metadata: the commit's metadata.
+        txn_id: makes the ephemeral branch's id suffix (injectable for repeatable tests).
+
+    Attributes:
+        branch: the ephemeral branch (``<source>-txn-<id>``); the ``with`` block works on it.
+        merge_commit: the merge into the source, once the transaction succeeded with changes.
+    """
+
+    def __init__(
+        self,
+        source: Branch,
+        commit_message: str,
+        metadata: dict[str, str] | None = None,
+        txn_id: Callable[[], str] = _random_id,
+    ) -> None:
+        if not isinstance(commit_message, str) or not commit_message.strip():
+            raise ValidationError("commit_message must be a non-empty str")
+        self.source = source
+        # The same class as the source (a Branch): no import of the generated module needed.
+        self.branch = type(source)(
+            source.repository_id, f"{source.id}-txn-{txn_id()}", client=source._client
+        )
+        self.commit_message = commit_message
+        self.commit_metadata = dict(metadata or {})
+        self.merge_commit: Reference | None = None
+
+    def __enter__(self) -> Branch:
+        self.branch.create(self.source.head())
+        return self.branch
+
+    def _fail(self, message: str) -> TransactionError:
+        return TransactionError(
+            message,
+            repository_id=self.branch.repository_id,
+            branch_id=self.branch.id,
+            source=self.source.id,
+        )
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            raise self._fail(f"{type(exc).__name__}: {exc}") from exc
+        tx = self.branch
+        try:
+            if next(iter(tx.list_uncommitted(max_amount=1)), None) is not None:
+                tx.commit_changes(self.commit_message, metadata=self.commit_metadata or None)
+                self.merge_commit = tx.merge_into(
+                    self.source, message=f"Merge transaction {tx.id}: {self.commit_message}"
+                )
+        except LakeFSError as failure:
+            raise self._fail(str(failure)) from failure
+        try:
+            tx.delete()
+        except LakeFSError as cleanup:  # the merge happened: report, never fail the transaction
+            log.warning("transaction merged, but branch %s was not deleted: %s", tx.id, cleanup)
+
+    def __repr__(self) -> str:
+        return f"BranchTransaction(source={self.source.id!r}, branch={self.branch.id!r})"
+
+
+def transaction(
+    branch: Branch,
+    commit_message: str,
+    metadata: dict[str, str] | None = None,
+    txn_id: Callable[[], str] | None = None,
+) -> BranchTransaction:
+    """A transaction on ``branch`` (use it in a ``with`` block; nothing happens before)."""
+    return BranchTransaction(branch, commit_message, metadata, txn_id or _random_id)
