@@ -58,8 +58,14 @@ generate: setup ## Regenerate src/lakefs/_generated from the OpenAPI spec and co
 check-generated: setup ## Fail if src/lakefs/_generated differs from a fresh generation
 	$(BIN)/python -m codegen --check
 
-bench: setup ## Benchmarks against the official lakefs package and raw HTTP
-	@echo "make bench: the benchmark does not exist yet (issue: file I/O and the benchmark)" >&2; exit 2
+OFFICIAL := .cache/bench-official
+$(OFFICIAL)/.installed:
+	$(PYTHON) -m venv $(OFFICIAL)
+	$(OFFICIAL)/bin/python -m pip install -q 'lakefs==0.16.0' 'lakefs-sdk==1.86.0'
+	touch $@
+
+bench: setup $(OFFICIAL)/.installed ## Benchmark against the official lakefs package and raw HTTP (ARGS=--help)
+	$(BIN)/python bench/run.py $(ARGS)
 
 clean: ## Remove the virtual environment and the server cache
 	rm -rf $(VENV) .cache

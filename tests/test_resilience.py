@@ -140,3 +140,18 @@ def test_a_per_call_timeout_overrides_the_clients(
     proxy.delay_next(1, seconds=1.5)
     with pytest.raises(APITimeoutError):
         lakefs.repository(repo.id, client=client).metadata(timeout=(2.0, 0.5))
+
+
+def test_a_streamed_read_cut_short_resumes_where_it_broke(
+    server: Server, proxy: FaultProxy, repo: Repo
+) -> None:
+    client = _client(server, proxy, retries=2)
+    main = lakefs.repository(repo.id, client=client).branch("main")
+    data = bytes(range(256)) * 4096  # 1 MiB
+    main.upload(data, "big.bin")
+    with main.open("big.bin", "rb", block_size=64 * 1024) as f:
+        head = f.read(1000)  # the first (ranged) request
+        proxy.drop_next(1, after_bytes=100_000)  # the streamed request breaks part-way
+        rest = f.read()
+        assert f.requests >= 3  # the first range, the broken stream, the resumed one
+    assert head + rest == data

@@ -1,11 +1,12 @@
 """Reading objects as files: ranged GETs behind a read-ahead buffer, in bounded memory.
 
 ``ObjectReader`` is an ``io.BufferedIOBase``: hand it to pandas, pyarrow, PIL, zipfile or tarfile.
-Data arrives by ranged GETs whose size starts small and doubles while reads stay sequential, up
-to ``block_size``: many small reads cost few requests, a random read fetches little, and reading
-to the end never holds more than one block. With pre-signed URLs, the first GET goes through
-lakeFS (which redirects) and the following ones straight to the object store, with the URL
-fetched again once it expires.
+Data arrives by ranged GETs whose size starts small and doubles while reads stay sequential; a
+read that goes on sequentially past 1 MiB continues on one open-ended, streamed GET (resumed where
+it broke if the connection drops). Many small reads cost few requests, a random read fetches
+little, and reading to the end never holds more than one block (``block_size``). With pre-signed
+URLs, the first GET goes through lakeFS (which redirects) and the following ones straight to the
+object store, with the URL fetched again once it expires.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from lakefs._exceptions import ForbiddenError, RangeNotSatisfiableError, ValidationError
+import urllib3
+
+from lakefs._exceptions import (
+    APIConnectionError,
+    ForbiddenError,
+    RangeNotSatisfiableError,
+    ValidationError,
+)
+from lakefs._logs import get_logger
 from lakefs._server_configuration import resolve_pre_signed
 
 if TYPE_CHECKING:
@@ -28,8 +37,12 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_BLOCK_SIZE", "ObjectReader", "download_file", "open_reader"]
 
+log = get_logger("reader")
+
 DEFAULT_BLOCK_SIZE = 8 * 1024 * 1024
 _FIRST_WINDOW = 64 * 1024
+_STREAM_ATTEMPTS = 5
+_STREAM_AFTER = 1024 * 1024  # a sequential read this far along streams the rest
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
@@ -66,22 +79,28 @@ class ObjectReader(io.BufferedIOBase):
         self._buf_start = 0
         self.requests = 0
         self.size: int = 0
+        self._stream: urllib3.BaseHTTPResponse | None = None
+        self._stream_pos = 0
         self._fill(0, self._window, first=True)
 
     # -- fetching ----------------------------------------------------------------------------
 
-    def _get(self, start: int, length: int) -> urllib3.BaseHTTPResponse:
-        headers = {"Range": f"bytes={start}-{start + length - 1}"}
+    def _get(
+        self, start: int, length: int | None, stream: bool = False
+    ) -> urllib3.BaseHTTPResponse:
+        """A ranged GET from ``start`` (to the end when ``length`` is None)."""
+        end = "" if length is None else str(start + length - 1)
+        headers = {"Range": f"bytes={start}-{end}"}
         self.requests += 1
         if self._direct_url is not None:
             try:
                 return self._transport.request(
-                    "GET", self._direct_url, headers=headers, authenticate=False
+                    "GET", self._direct_url, headers=headers, stream=stream, authenticate=False
                 )
             except ForbiddenError:  # the pre-signed URL expired: ask lakeFS for a new one
                 self._direct_url = None
                 self.requests += 1
-        resp = self._transport.request("GET", self._url, headers=headers)
+        resp = self._transport.request("GET", self._url, headers=headers, stream=stream)
         final = resp.geturl()
         if self._pre_signed and final and final.split("?")[0] != self._url.split("?")[0]:
             self._direct_url = final
@@ -107,14 +126,53 @@ class ObjectReader(io.BufferedIOBase):
         self._buf, self._buf_start = data, got_start
 
     def _ensure(self, want: int) -> None:
-        """Make the buffer cover the current position (fetching a window if needed)."""
+        """Make the buffer cover the current position (fetching if needed)."""
         end = self._buf_start + len(self._buf)
         if self._buf_start <= self._pos < end or self._pos >= self.size:
             return
         sequential = self._pos == end
+        long_read = self._window >= min(_STREAM_AFTER, self._block_size) or want >= _STREAM_AFTER
+        if sequential and long_read:
+            self._read_stream()  # a long sequential read: one streamed request from here on
+            return
+        self._close_stream()
         self._window = min(self._window * 2, self._block_size) if sequential else _FIRST_WINDOW
         length = max(min(want, self._block_size * 4), self._window)
         self._fill(self._pos, min(length, self.size - self._pos))
+
+    def _read_stream(self) -> None:
+        """Buffer the next block from an open-ended GET, reopened where it broke if cut short."""
+        for _ in range(_STREAM_ATTEMPTS):
+            if self._stream is None or self._stream_pos != self._pos:
+                self._close_stream()
+                self._stream = self._get(self._pos, None, stream=True)
+                self._stream_pos = self._pos
+            try:
+                data = self._stream.read(self._block_size)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                log.info("read of %s cut short at %d (%s): resuming", self.name, self._pos, exc)
+                self._close_stream()
+                continue
+            if not data:
+                self._close_stream()
+                raise APIConnectionError(
+                    f"{self.name}: the object ended at {self._pos} of {self.size} bytes",
+                    method="GET",
+                    path=self.name,
+                )
+            self._buf, self._buf_start = data, self._pos
+            self._stream_pos += len(data)
+            return
+        raise APIConnectionError(
+            f"{self.name}: reading was cut short {_STREAM_ATTEMPTS} times at byte {self._pos}",
+            method="GET",
+            path=self.name,
+        )
+
+    def _close_stream(self) -> None:
+        if self._stream is not None:
+            self._stream.close()  # a half-read connection is not reused
+            self._stream = None
 
     # -- io.BufferedIOBase -------------------------------------------------------------------
 
@@ -155,7 +213,10 @@ class ObjectReader(io.BufferedIOBase):
             return b""
         self._ensure(size)
         offset = self._pos - self._buf_start
-        chunk = self._buf[offset : offset + size]
+        if offset == 0 and size >= len(self._buf):
+            chunk = self._buf  # the whole buffer: no copy
+        else:
+            chunk = self._buf[offset : offset + size]
         self._pos += len(chunk)
         return chunk
 
@@ -206,6 +267,7 @@ class ObjectReader(io.BufferedIOBase):
         return b"".join(parts)
 
     def close(self) -> None:
+        self._close_stream()
         self._buf = b""
         super().close()
 

@@ -55,7 +55,9 @@ log = get_logger("writer")
 
 DEFAULT_PART_SIZE = 8 * 1024 * 1024  # S3 wants >= 5 MiB for every part but the last
 DEFAULT_MAX_WORKERS = 4
-_QUEUE_CHUNKS = 4  # chunks of up to part_size waiting for the streaming thread
+_STREAM_CHUNK = 1024 * 1024  # what write() hands a streaming upload at a time
+_QUEUE_CHUNKS = 8  # chunks waiting for the streaming thread: memory stays near 8 MiB
+SINGLE_REQUEST_MAX = 128 * 1024 * 1024  # upload_file sends files up to this in one request
 _END = object()
 
 
@@ -137,10 +139,14 @@ class ObjectWriter(io.BufferedIOBase):
         view = memoryview(data).cast("B")
         self._buf += view
         self._written += len(view)
-        while len(self._buf) >= self._part_size:
-            part = bytes(self._buf[: self._part_size])
-            del self._buf[: self._part_size]
+        # Until a large upload starts, up to part_size is kept (it may all fit one request);
+        # then each upload takes its own chunk size.
+        flush = self._upload.chunk_size if self._upload is not None else self._part_size
+        while len(self._buf) >= flush:
+            part = bytes(self._buf[:flush])
+            del self._buf[:flush]
             self._send(part)
+            flush = self._upload.chunk_size if self._upload is not None else self._part_size
         return len(view)
 
     def _send(self, part: bytes) -> None:
@@ -166,7 +172,8 @@ class ObjectWriter(io.BufferedIOBase):
             return
         try:
             if self._upload is None:
-                self._result = _upload_small(self, bytes(self._buf))
+                data = bytes(self._buf)
+                self._result = _upload_one(self, data, len(data))
             else:
                 if self._buf:
                     self._upload.add(bytes(self._buf))
@@ -236,20 +243,20 @@ class ObjectWriter(io.BufferedIOBase):
         return f"<ObjectWriter {self.name!r} written={self._written}>"
 
 
-def _upload_small(writer: ObjectWriter, data: bytes) -> ObjectInfo:
-    """One object in one go: a plain upload, or a pre-signed PUT and a link."""
+def _upload_one(writer: ObjectWriter, body: bytes | IO[bytes], size: int) -> ObjectInfo:
+    """One object in one request: a plain upload, or a pre-signed PUT and a link."""
     if not writer._pre_signed:
         headers = {
             "Content-Type": writer._content_type,
-            "Content-Length": str(len(data)),
+            "Content-Length": str(size),
             **writer._condition(),
             **{f"X-Lakefs-Meta-{k}": v for k, v in writer._metadata.items()},
         }
         resp = writer._transport.request(
-            "POST", writer._branch_url("objects"), body=data, headers=headers
+            "POST", writer._branch_url("objects"), body=body, headers=headers
         )
         return writer._info(json.loads(resp.data))
-    return _put_presigned(writer, data, len(data))
+    return _put_presigned(writer, body, size)
 
 
 def _put_presigned(writer: ObjectWriter, body: bytes | IO[bytes], size: int) -> ObjectInfo:
@@ -281,6 +288,8 @@ def _put_presigned(writer: ObjectWriter, body: bytes | IO[bytes], size: int) -> 
 class _Upload:
     """A large upload under way."""
 
+    chunk_size: int  # how much ``write()`` gathers before handing it over
+
     def add(self, part: bytes) -> None:
         raise NotImplementedError
 
@@ -293,6 +302,8 @@ class _Upload:
 
 class _StreamingUpload(_Upload):
     """One chunked POST through lakeFS, fed from a bounded queue by ``write()``."""
+
+    chunk_size = _STREAM_CHUNK
 
     def __init__(self, writer: ObjectWriter) -> None:
         self._writer = writer
@@ -365,6 +376,7 @@ class _MultipartUpload(_Upload):
 
     def __init__(self, writer: ObjectWriter) -> None:
         self._writer = writer
+        self.chunk_size = writer._part_size
         created = writer._json("POST", writer._branch_url("staging", "pmpu"))
         self._upload_id: str = created["upload_id"]
         self._address: str = created["physical_address"]
@@ -479,6 +491,8 @@ class _MultipartUpload(_Upload):
 class _SpooledPresignedUpload(_Upload):
     """Pre-signed, but no multipart support: spool to a temporary file, then one PUT."""
 
+    chunk_size = _STREAM_CHUNK
+
     def __init__(self, writer: ObjectWriter) -> None:
         self._writer = writer
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()/abort()
@@ -550,7 +564,12 @@ def upload_file(
     metadata: dict[str, str] | None = None,
     pre_signed: bool | None = None,
 ) -> ObjectInfo:
-    """Upload a local file, streamed; its content type is guessed from its name when not given."""
+    """Upload a local file, streamed; its content type is guessed from its name when not given.
+
+    Its size is known, so it goes in one streamed request (retried from the file's start if
+    needed): through lakeFS, or pre-signed up to 128 MiB. Larger pre-signed files go as parallel
+    multipart parts.
+    """
     source = Path(local_path)
     if not source.is_file():
         raise ValidationError(f"local_path {str(source)!r} is not a file")
@@ -558,9 +577,15 @@ def upload_file(
     writer = ObjectWriter(
         branch, path, pre_signed=pre_signed, content_type=content_type, metadata=metadata
     )
-    with source.open("rb") as f, writer:
-        while chunk := f.read(writer._part_size):
-            writer.write(chunk)
+    size = source.stat().st_size
+    with source.open("rb") as f:
+        if not writer._pre_signed or size <= SINGLE_REQUEST_MAX:
+            writer._result = _upload_one(writer, f, size)
+            writer.discard()  # nothing buffered: just closes the writer
+        else:
+            with writer:
+                while chunk := f.read(writer._part_size):
+                    writer.write(chunk)
     assert writer.info is not None
     return writer.info
 

@@ -1,0 +1,67 @@
+"""The official ``lakefs`` package (0.16.0), used as its documentation shows. Runs from its own
+virtual environment: it shares our import name."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from typing import Any
+
+import lakefs  # the official package, in bench's separate environment
+
+CHUNK = 8 << 20
+
+
+def setup(ctx: dict[str, Any]) -> dict[str, Any]:
+    client = lakefs.Client(host=ctx["endpoint"], username=ctx["key"], password=ctx["secret"])
+    branch = lakefs.repository(ctx["repo"], client=client).branch("main")
+    return {"branch": branch, "pre_sign": ctx.get("pre_sign", False)}
+
+
+def upload_file(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    obj = s["branch"].object(ctx["target"])
+    with open(ctx["local_file"], "rb") as reader, obj.writer("wb", pre_sign=s["pre_sign"]) as w:
+        shutil.copyfileobj(reader, w, CHUNK)
+
+
+def download(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    reader = s["branch"].object(ctx["big"]).reader("rb", pre_sign=s["pre_sign"])
+    with reader as f, open("/dev/null", "wb") as out:
+        while chunk := f.read(CHUNK):
+            out.write(chunk)
+
+
+def csv_lines(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    with s["branch"].object(ctx["csv"]).reader("r", pre_sign=s["pre_sign"]) as f:
+        count = sum(1 for _ in f)
+    assert count == ctx["csv_lines"], count
+
+
+def random_reads(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    rng = random.Random(7)
+    with s["branch"].object(ctx["big"]).reader("rb", pre_sign=s["pre_sign"]) as f:
+        for _ in range(ctx["reads"]):
+            f.seek(rng.randrange(ctx["big_size"] - 4096))
+            assert len(f.read(4096)) == 4096
+
+
+def small_uploads(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    body = b"x" * 1024
+    for i in range(ctx["small"]):
+        s["branch"].object(f"{ctx['small_prefix']}/{i}").upload(
+            body, mode="wb", pre_sign=s["pre_sign"]
+        )
+
+
+def listing(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    count = sum(1 for _ in s["branch"].objects(prefix=ctx["list_prefix"]))
+    assert count == ctx["list_count"], count
+
+
+def stats(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    for i in range(ctx["stats"]):
+        assert s["branch"].object(ctx["stat_paths"][i]).stat().size_bytes >= 0
+
+
+presigned_upload = upload_file
+presigned_download = download

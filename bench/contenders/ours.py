@@ -1,0 +1,63 @@
+"""This SDK, used as its README shows."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import lakefs
+
+CHUNK = 8 << 20
+
+
+def setup(ctx: dict[str, Any]) -> dict[str, Any]:
+    client = lakefs.Client(
+        host=ctx["endpoint"], access_key_id=ctx["key"], secret_access_key=ctx["secret"]
+    )
+    branch = lakefs.repository(ctx["repo"], client=client).branch("main")
+    lakefs.ServerConfiguration(client).storage_config()  # fetched once per client, as in use
+    return {"branch": branch}
+
+
+def upload_file(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    s["branch"].upload_file(ctx["local_file"], ctx["target"])
+
+
+def download(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    with s["branch"].open(ctx["big"], "rb") as f, open("/dev/null", "wb") as out:
+        while chunk := f.read1(CHUNK):
+            out.write(chunk)
+
+
+def csv_lines(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    with s["branch"].open(ctx["csv"], "r") as f:
+        count = sum(1 for _ in f)
+    assert count == ctx["csv_lines"], count
+
+
+def random_reads(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    rng = random.Random(7)
+    with s["branch"].open(ctx["big"], "rb") as f:
+        for _ in range(ctx["reads"]):
+            f.seek(rng.randrange(ctx["big_size"] - 4096))
+            assert len(f.read(4096)) == 4096
+
+
+def small_uploads(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    body = b"x" * 1024
+    for i in range(ctx["small"]):
+        s["branch"].upload(body, f"{ctx['small_prefix']}/{i}")
+
+
+def listing(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    count = sum(1 for _ in s["branch"].list_objects(prefix=ctx["list_prefix"], delimiter=""))
+    assert count == ctx["list_count"], count
+
+
+def stats(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    for i in range(ctx["stats"]):
+        assert s["branch"].stat_object(ctx["stat_paths"][i]).size_bytes() >= 0
+
+
+presigned_upload = upload_file
+presigned_download = download

@@ -1,0 +1,163 @@
+"""The ceiling: urllib3 straight to the lakeFS API (and to pre-signed URLs), no SDK."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import random
+from typing import Any
+from urllib.parse import quote
+
+import urllib3
+
+CHUNK = 8 << 20
+
+
+def setup(ctx: dict[str, Any]) -> dict[str, Any]:
+    auth = base64.b64encode(f"{ctx['key']}:{ctx['secret']}".encode()).decode()
+    base = f"{ctx['endpoint']}/api/v1/repositories/{ctx['repo']}"
+    return {
+        "http": urllib3.PoolManager(maxsize=4),
+        "h": {"Authorization": f"Basic {auth}"},
+        "base": base,
+    }
+
+
+def _obj(s: dict[str, Any], path: str, ref: str = "main", kind: str = "refs") -> str:
+    return f"{s['base']}/{kind}/{ref}/objects?path={quote(path, safe='')}"
+
+
+def _check(resp: urllib3.BaseHTTPResponse) -> urllib3.BaseHTTPResponse:
+    if resp.status >= 300:
+        raise RuntimeError(f"{resp.status}: {resp.data[:200]!r}")
+    return resp
+
+
+def upload_file(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    size = ctx["file_size"]
+    with open(ctx["local_file"], "rb") as f:
+        headers = {
+            **s["h"],
+            "Content-Type": "application/octet-stream",
+            "Content-Length": str(size),
+        }
+        _check(
+            s["http"].request(
+                "POST", _obj(s, ctx["target"], "main", "branches"), body=f, headers=headers
+            )
+        )
+
+
+def download(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    resp = _check(
+        s["http"].request("GET", _obj(s, ctx["big"]), headers=s["h"], preload_content=False)
+    )
+    with open("/dev/null", "wb") as out:
+        for chunk in resp.stream(CHUNK):
+            out.write(chunk)
+    resp.release_conn()
+
+
+def csv_lines(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    resp = _check(
+        s["http"].request("GET", _obj(s, ctx["csv"]), headers=s["h"], preload_content=False)
+    )
+    resp.auto_close = False  # let TextIOWrapper read to the end
+    count = sum(1 for _ in io.TextIOWrapper(io.BufferedReader(resp, CHUNK), encoding="utf-8"))
+    assert count == ctx["csv_lines"], count
+
+
+def random_reads(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    rng = random.Random(7)
+    for _ in range(ctx["reads"]):
+        offset = rng.randrange(ctx["big_size"] - 4096)
+        headers = {**s["h"], "Range": f"bytes={offset}-{offset + 4095}"}
+        assert (
+            len(_check(s["http"].request("GET", _obj(s, ctx["big"]), headers=headers)).data) == 4096
+        )
+
+
+def small_uploads(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    body = b"x" * 1024
+    for i in range(ctx["small"]):
+        url = _obj(s, f"{ctx['small_prefix']}/{i}", "main", "branches")
+        _check(
+            s["http"].request(
+                "POST",
+                url,
+                body=body,
+                headers={**s["h"], "Content-Type": "application/octet-stream"},
+            )
+        )
+
+
+def listing(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    after, count = "", 0
+    while True:
+        url = (
+            f"{s['base']}/refs/main/objects/ls?prefix={quote(ctx['list_prefix'])}"
+            f"&after={quote(after)}&amount=1000"
+        )
+        page = json.loads(_check(s["http"].request("GET", url, headers=s["h"])).data)
+        count += len(page["results"])
+        if not page["pagination"]["has_more"]:
+            break
+        after = page["pagination"]["next_offset"]
+    assert count == ctx["list_count"], count
+
+
+def stats(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    for i in range(ctx["stats"]):
+        url = f"{s['base']}/refs/main/objects/stat?path={quote(ctx['stat_paths'][i], safe='')}"
+        assert (
+            json.loads(_check(s["http"].request("GET", url, headers=s["h"])).data)["size_bytes"]
+            >= 0
+        )
+
+
+def presigned_upload(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    """The physical-address dance by hand: one pre-signed PUT of the whole file."""
+    path = quote(ctx["target"], safe="")
+    branch = f"{s['base']}/branches/main"
+    loc = json.loads(
+        _check(
+            s["http"].request(
+                "GET", f"{branch}/staging/backing?path={path}&presign=true", headers=s["h"]
+            )
+        ).data
+    )
+    with open(ctx["local_file"], "rb") as f:
+        put = _check(
+            s["http"].request(
+                "PUT",
+                loc["presigned_url"],
+                body=f,
+                headers={"Content-Length": str(ctx["file_size"])},
+            )
+        )
+    body = {
+        "staging": {"physical_address": loc["physical_address"]},
+        "checksum": put.headers["ETag"].strip('"'),
+        "size_bytes": ctx["file_size"],
+    }
+    _check(
+        s["http"].request(
+            "PUT",
+            f"{branch}/staging/backing?path={path}",
+            body=json.dumps(body),
+            headers={**s["h"], "Content-Type": "application/json"},
+        )
+    )
+
+
+def presigned_download(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    resp = _check(
+        s["http"].request(
+            "GET", _obj(s, ctx["big"]) + "&presign=true", headers=s["h"], preload_content=False
+        )
+    )
+    with open("/dev/null", "wb") as out:
+        for chunk in resp.stream(CHUNK):
+            out.write(chunk)
+    resp.release_conn()

@@ -1,0 +1,68 @@
+"""Runs one workload of one contender in a fresh process and prints its measurements as JSON.
+
+Usage: python bench/worker.py CONTENDER WORKLOAD CONTEXT_JSON. It imports only the standard
+library and urllib3 itself, so that it runs in this project's environment and in the official
+package's (which shares the import name ``lakefs``). Requests are counted at urllib3's
+connection pool (every contender sends through urllib3), peak RSS growth from ``VmHWM``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import urllib3.connectionpool
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        line = next(ln for ln in f if ln.startswith(field + ":"))
+    return int(line.split()[1])
+
+
+def _reset_peak() -> None:
+    # Writing 5 to clear_refs resets this process's peak RSS (VmHWM) to its current RSS.
+    # (ru_maxrss would not do: after fork and exec it keeps the parent's peak.)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def main() -> None:
+    contender, workload, raw_ctx = sys.argv[1], sys.argv[2], sys.argv[3]
+    ctx: dict[str, Any] = json.loads(raw_ctx)
+    path = Path(__file__).with_name("contenders") / f"{contender}.py"
+    spec = importlib.util.spec_from_file_location(f"contender_{contender}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    requests = 0
+    pool = urllib3.connectionpool.HTTPConnectionPool
+    original = pool._make_request
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal requests
+        requests += 1
+        return original(self, *args, **kwargs)
+
+    pool._make_request = counted  # type: ignore[method-assign]
+    state = module.setup(ctx)  # client creation etc.: not measured
+    requests = 0
+    _reset_peak()
+    before = _status_kib("VmRSS") * 1024
+    start = time.perf_counter()
+    getattr(module, workload)(state, ctx)
+    seconds = time.perf_counter() - start
+    peak = _status_kib("VmHWM") * 1024
+    print(
+        json.dumps({"seconds": seconds, "requests": requests, "rss_growth": max(peak - before, 0)})
+    )
+
+
+if __name__ == "__main__":
+    main()
