@@ -80,6 +80,8 @@ def _repository(server: LocalLakeFS, name: str) -> lakefs.Branch:
 
 def _run(contender: str, workload: str, ctx: dict[str, Any]) -> dict[str, Any]:
     python = str(OFFICIAL_PYTHON) if contender == "official" else sys.executable
+    os.sync()  # the previous upload's dirty pages would slow down whoever runs next
+    time.sleep(0.5)
     env = {**os.environ, "PYTHONPATH": ""}
     proc = subprocess.run(
         [python, str(WORKER), contender, workload, json.dumps(ctx)],
@@ -177,8 +179,11 @@ def main(argv: list[str] | None = None) -> int:
                 workloads = [w for w in workloads if w[1] in args.only]
             results: dict[tuple[str, str], list[dict[str, Any]]] = {}
             for run in range(args.repeat):
+                # Alternate the order between runs, so that no contender always runs right
+                # after another one's writes.
+                order = CONTENDERS if run % 2 == 0 else tuple(reversed(CONTENDERS))
                 for title, workload, wctx in workloads:
-                    for contender in CONTENDERS:
+                    for contender in order:
                         extra = {
                             "target": f"uploads/{contender}-{run}.bin",
                             "small_prefix": f"small/{contender}-{run}",

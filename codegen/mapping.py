@@ -97,6 +97,7 @@ class ValueDecl:
     schema: str
     annotation: str
     build: str  # a callable of ``module``: build(owner, json) -> the value
+    build_many: str | None = None  # optional: build_many(owner, [json, ...]) -> [value, ...]
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def load(path: Path) -> Mapping:
             v["schema"],
             v.get("type", name),
             v.get("build", f"{name}._from_json"),
+            v.get("build_many"),
         )
         for name, v in (doc.get("values") or {}).items()
     }

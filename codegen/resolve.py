@@ -309,7 +309,7 @@ class _Resolver:
             f"def fetch_page(cursor: str, amount: int) -> Page[{annotation}]:",
             "    data = " + call[0],
             *call[1:],
-            f"    return self._page(data, [{expr} for item in data['results']])",
+            f"    return self._page(data, {self.items_expr(m.paginate, expr)})",
             "",
             f"return Paginator(fetch_page, max_amount=max_amount, after={start})",
         ]
@@ -322,6 +322,13 @@ class _Resolver:
         doc = _docstring(m.doc or op.summary, op.description, docs)
         returns = f"Paginator[{annotation}]"
         return Method(m.name, self.signature(m.params, True), returns, doc, body)
+
+    def items_expr(self, paginate: Result, expr: str | None) -> str:
+        """The list of a page's items: one builder call for all, where the value type has one."""
+        value = self.mapping.values.get(paginate.target or "") if paginate.kind == "build" else None
+        if value is not None and value.build_many:
+            return f"{value.build_many}(self, data['results'])"
+        return f"[{expr} for item in data['results']]"
 
     def bindings(
         self, m: MethodDecl, op: Operation, where: str, names: set[str]
@@ -459,9 +466,9 @@ class _Resolver:
             elif re.search(rf"\b{other.name}\b", notes):
                 typing.add(imp)
         for value in self.mapping.values.values():
-            builder = value.build.split(".")[0]
-            if re.search(rf"\b{re.escape(value.build)}\(", code):
-                runtime.add(f"from {value.module} import {builder}")
+            for builder in filter(None, (value.build, value.build_many)):
+                if re.search(rf"\b{re.escape(builder)}\(", code):
+                    runtime.add(f"from {value.module} import {builder.split('.')[0]}")
         for decl in res.methods:
             if decl.impl:
                 module = decl.impl.partition(":")[0]

@@ -12,7 +12,7 @@ from lakefs._client import Client
 from lakefs._exceptions import NotFoundError
 from lakefs._resource import Resource
 
-__all__ = ["Change", "CommonPrefix", "ObjectInfo", "object_entry"]
+__all__ = ["Change", "CommonPrefix", "ObjectInfo", "object_entries", "object_entry"]
 
 
 class AtReference(Protocol):
@@ -36,6 +36,8 @@ class ObjectInfo(Resource):
         client: the client to use; the default client when omitted.
     """
 
+    __slots__ = ("_stats", "path", "reference_id", "repository_id")  # listings make thousands
+
     def __init__(
         self, repository_id: str, reference_id: str, path: str, client: Client | None = None
     ) -> None:
@@ -46,10 +48,18 @@ class ObjectInfo(Resource):
         self._stats: dict[str, Any] | None = None
 
     @classmethod
-    def from_stats(cls, owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo:
-        """An ObjectInfo for ``stats`` (an ObjectStats JSON) read at ``owner`` (a Reference)."""
-        info = cls(owner.repository_id, owner.id, stats["path"], client=owner._client)
-        info._stats = dict(stats)
+    def from_stats(cls, owner: AtReference, stats: dict[str, Any]) -> ObjectInfo:
+        """An ObjectInfo for ``stats`` (an ObjectStats JSON) read at ``owner`` (a Reference).
+
+        Listings build thousands of these: the constructor's checks are skipped (the owner's
+        values were checked already) and the parsed JSON is kept as it is, not copied.
+        """
+        info = cls.__new__(cls)
+        info._client = owner._client
+        info.repository_id = owner.repository_id
+        info.reference_id = owner.id
+        info.path = stats["path"]
+        info._stats = stats
         return info
 
     def _stat(self) -> dict[str, Any]:
@@ -163,7 +173,7 @@ class CommonPrefix(Resource):
         return (self.repository_id, self.reference_id, self.path)
 
 
-def object_entry(owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo | CommonPrefix:
+def object_entry(owner: AtReference, stats: dict[str, Any]) -> ObjectInfo | CommonPrefix:
     """A listing entry: an ObjectInfo, or a CommonPrefix for ``path_type == "common_prefix"``."""
     if stats.get("path_type") == "common_prefix":
         return CommonPrefix(owner.repository_id, owner.id, stats["path"], client=owner._client)
@@ -182,3 +192,26 @@ class Change(NamedTuple):
     def from_diff(cls, owner: object, diff: Mapping[str, Any]) -> Change:
         """A Change from a Diff JSON."""
         return cls(diff["type"], diff["path"], diff["path_type"], diff.get("size_bytes"))
+
+
+def object_entries(
+    owner: AtReference, results: list[dict[str, Any]]
+) -> list[ObjectInfo | CommonPrefix]:
+    """A listing page's entries, built in one loop (listings of many objects spend their time
+    here, so the per-entry calls of :func:`object_entry` are inlined)."""
+    client, repository_id, reference_id = owner._client, owner.repository_id, owner.id
+    new = ObjectInfo.__new__
+    out: list[ObjectInfo | CommonPrefix] = []
+    append = out.append
+    for stats in results:
+        if stats.get("path_type") == "common_prefix":
+            append(CommonPrefix(repository_id, reference_id, stats["path"], client=client))
+            continue
+        info = new(ObjectInfo)
+        info._client = client
+        info.repository_id = repository_id
+        info.reference_id = reference_id
+        info.path = stats["path"]
+        info._stats = stats
+        append(info)
+    return out

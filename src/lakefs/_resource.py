@@ -27,6 +27,8 @@ class Resource:
             when None. Resources made from this one keep it.
     """
 
+    __slots__ = ("__dict__", "_client")  # subclasses may add slots (ObjectInfo does)
+
     def __init__(self, client: Client | None = None) -> None:
         if client is not None and not isinstance(client, Client):
             raise ValidationError(f"client must be a lakefs.Client, not {type(client).__name__}")
@@ -77,7 +79,7 @@ class Resource:
         return Page(items, bool(pagination.get("has_more")), pagination.get("next_offset", ""))
 
     def _identity(self) -> tuple[str, ...]:
-        return tuple(str(v) for k, v in sorted(vars(self).items()) if k in ("repository_id", "id"))
+        return tuple(str(getattr(self, k)) for k in ("repository_id", "id") if hasattr(self, k))
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other._identity() == self._identity()
@@ -86,7 +88,9 @@ class Resource:
         return hash((type(self).__name__, *self._identity()))
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        fields = ", ".join(
+            f"{k}={getattr(self, k)!r}" for k in ("repository_id", "id") if hasattr(self, k)
+        )
         return f"{type(self).__name__}({fields})"
 
 

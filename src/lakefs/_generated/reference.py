@@ -13,7 +13,7 @@ from lakefs_sdk.api.refs_api import RefsApi
 from lakefs_sdk.models.merge import Merge
 
 from lakefs import _validation as validate
-from lakefs._objects import Change, ObjectInfo, object_entry
+from lakefs._objects import Change, ObjectInfo, object_entries
 from lakefs._pagination import Page, Paginator
 from lakefs._resource import Resource, ref_id
 from lakefs.lib import reader as _reader
@@ -83,7 +83,7 @@ class Reference(Resource):
                 timeout=timeout,
                 extra_headers=extra_headers,
             )
-            return self._page(data, [object_entry(self, item) for item in data["results"]])
+            return self._page(data, object_entries(self, data["results"]))
 
         return Paginator(fetch_page, max_amount=max_amount, after=after)
 
