@@ -210,3 +210,27 @@ def test_multipart_abort_leaves_no_object(repo: Repo, client: Client, workers: i
     assert getattr(upload, "_finished", None) is False
     assert list(main.list_objects()) == []
     assert list(main.list_uncommitted()) == []
+
+
+@pytest.mark.server("s3")
+def test_a_large_file_goes_as_multipart_with_every_url_at_once(
+    repo: Repo,
+    client: Client,
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sent: object,
+) -> None:
+    from lakefs.lib import writer
+
+    monkeypatch.setattr(writer, "SINGLE_REQUEST_MAX", PART_SIZE)  # "large" from 64 KiB on
+    main = lakefs.repository(repo.id, client=client).branch("main")
+    data = _data(PART_SIZE * 3 + 5)
+    source = tmp_path / "large.bin"
+    source.write_bytes(data)
+    lakefs.ServerConfiguration(client).storage_config()  # fetched once per client: not counted
+    before = sent()  # type: ignore[operator]
+    info = main.upload_file(source, "large.bin", part_size=PART_SIZE)
+    assert info.checksum().endswith("-4")
+    if before is not None:  # create (with 4 part URLs), 4 part PUTs, complete: no URL requests
+        assert sent() == before + 6  # type: ignore[operator]
+    assert main.download("large.bin") == data

@@ -353,6 +353,8 @@ class Branch(Reference):
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
         pre_signed: bool | None = None,
+        *,
+        part_size: int = 8388608,
     ) -> ObjectInfo:
         """Upload a local file, streamed; its content type is guessed from its name when not given.
 
@@ -362,6 +364,7 @@ class Branch(Reference):
             content_type: The object's content type.
             metadata: Its user metadata.
             pre_signed: Upload straight to the object store (None: when the server supports it).
+            part_size: The part size, when a large pre-signed file goes in parts.
         """
         return _writer.upload_file(
             self,
@@ -370,6 +373,7 @@ class Branch(Reference):
             content_type=content_type,
             metadata=metadata,
             pre_signed=pre_signed,
+            part_size=part_size,
         )
 
     def import_from(

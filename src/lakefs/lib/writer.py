@@ -96,6 +96,7 @@ class ObjectWriter(io.BufferedIOBase):
         self._upload: _Upload | None = None
         self._buf = bytearray()
         self._written = 0
+        self._expected_size = 0  # known when uploading a file: lets multipart ask once for URLs
         self._result: ObjectInfo | None = None
         self.name = path
         if not isinstance(path, str) or not path:
@@ -377,9 +378,13 @@ class _MultipartUpload(_Upload):
     def __init__(self, writer: ObjectWriter) -> None:
         self._writer = writer
         self.chunk_size = writer._part_size
-        created = writer._json("POST", writer._branch_url("staging", "pmpu"))
+        # With a known size, one request brings every part's URL; otherwise each part asks.
+        parts = -(-writer._expected_size // writer._part_size) if writer._expected_size else 0
+        query = {"parts": str(parts)} if 0 < parts <= 10_000 else None
+        created = writer._json("POST", writer._branch_url("staging", "pmpu", query=query))
         self._upload_id: str = created["upload_id"]
         self._address: str = created["physical_address"]
+        self._urls: list[str] = list(created.get("presigned_urls") or [])
         self._pool = ThreadPoolExecutor(writer._max_workers, thread_name_prefix="lakefs-part")
         self._slots = threading.Semaphore(writer._max_workers)
         self._futures: list[Future[str]] = []
@@ -387,6 +392,8 @@ class _MultipartUpload(_Upload):
         self._finished = False
 
     def _part_url(self, number: int) -> str:
+        if number <= len(self._urls):
+            return self._urls[number - 1]
         b = self._writer._branch
         url = self._writer._transport.api_url(
             [
@@ -563,6 +570,7 @@ def upload_file(
     content_type: str | None = None,
     metadata: dict[str, str] | None = None,
     pre_signed: bool | None = None,
+    part_size: int = DEFAULT_PART_SIZE,
 ) -> ObjectInfo:
     """Upload a local file, streamed; its content type is guessed from its name when not given.
 
@@ -575,7 +583,12 @@ def upload_file(
         raise ValidationError(f"local_path {str(source)!r} is not a file")
     content_type = content_type or mimetypes.guess_type(source.name)[0]
     writer = ObjectWriter(
-        branch, path, pre_signed=pre_signed, content_type=content_type, metadata=metadata
+        branch,
+        path,
+        pre_signed=pre_signed,
+        content_type=content_type,
+        metadata=metadata,
+        part_size=part_size,
     )
     size = source.stat().st_size
     with source.open("rb") as f:
@@ -583,6 +596,7 @@ def upload_file(
             writer._result = _upload_one(writer, f, size)
             writer.discard()  # nothing buffered: just closes the writer
         else:
+            writer._expected_size = size
             with writer:
                 while chunk := f.read(writer._part_size):
                     writer.write(chunk)
