@@ -219,6 +219,7 @@ def test_a_large_file_goes_as_multipart_with_every_url_at_once(
     tmp_path: pathlib.Path,
     monkeypatch: pytest.MonkeyPatch,
     sent: object,
+    workers: int,
 ) -> None:
     from lakefs.lib import writer
 
@@ -229,7 +230,7 @@ def test_a_large_file_goes_as_multipart_with_every_url_at_once(
     source.write_bytes(data)
     lakefs.ServerConfiguration(client).storage_config()  # fetched once per client: not counted
     before = sent()  # type: ignore[operator]
-    info = main.upload_file(source, "large.bin", part_size=PART_SIZE)
+    info = main.upload_file(source, "large.bin", part_size=PART_SIZE, max_workers=workers)
     assert info.checksum().endswith("-4")
     if before is not None:  # create (with 4 part URLs), 4 part PUTs, complete: no URL requests
         assert sent() == before + 6  # type: ignore[operator]

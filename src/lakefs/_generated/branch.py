@@ -355,6 +355,7 @@ class Branch(Reference):
         pre_signed: bool | None = None,
         *,
         part_size: int = 8388608,
+        max_workers: int = 4,
     ) -> ObjectInfo:
         """Upload a local file, streamed; its content type is guessed from its name when not given.
 
@@ -365,6 +366,7 @@ class Branch(Reference):
             metadata: Its user metadata.
             pre_signed: Upload straight to the object store (None: when the server supports it).
             part_size: The part size, when a large pre-signed file goes in parts.
+            max_workers: Parts uploaded at once.
         """
         return _writer.upload_file(
             self,
@@ -374,6 +376,7 @@ class Branch(Reference):
             metadata=metadata,
             pre_signed=pre_signed,
             part_size=part_size,
+            max_workers=max_workers,
         )
 
     def import_from(

@@ -571,6 +571,7 @@ def upload_file(
     metadata: dict[str, str] | None = None,
     pre_signed: bool | None = None,
     part_size: int = DEFAULT_PART_SIZE,
+    max_workers: int = DEFAULT_MAX_WORKERS,
 ) -> ObjectInfo:
     """Upload a local file, streamed; its content type is guessed from its name when not given.
 
@@ -589,6 +590,7 @@ def upload_file(
         content_type=content_type,
         metadata=metadata,
         part_size=part_size,
+        max_workers=max_workers,
     )
     size = source.stat().st_size
     with source.open("rb") as f:
