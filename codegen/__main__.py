@@ -51,9 +51,27 @@ def coverage_report(spec: spec_mod.Spec, reached: set[str]) -> str:
     return "\n".join(lines)
 
 
+def _spec_file(spec: str, scratch: Path) -> Path:
+    """The spec as a local file (downloaded first when given as a URL)."""
+    if not spec.startswith(("http://", "https://")):
+        return Path(spec)
+    import urllib3
+
+    response = urllib3.request("GET", spec, timeout=30.0, retries=3)
+    if response.status != 200:
+        raise SystemExit(f"{spec}: HTTP {response.status}")
+    target = scratch / "openapi.json"
+    target.write_bytes(response.data)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
-    parser.add_argument("--spec", type=Path, help="OpenAPI document (default: the pinned module's)")
+    parser.add_argument(
+        "--spec",
+        help="an OpenAPI document: a file, or a running lakeFS's URL (http://host:8000/openapi.json);"
+        " default: api/swagger.yml of the pinned Go module",
+    )
     parser.add_argument("--mapping", type=Path, default=MAPPING)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true", help="fail if --out differs")
@@ -62,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
 
     build = _build_module()
     version = build.lakefs_version()
-    spec_path = args.spec or build.module_dir(version) / "api" / "swagger.yml"
-    spec = spec_mod.load(spec_path, version)
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_path = _spec_file(args.spec, Path(tmp)) if args.spec else None
+        spec_path = spec_path or build.module_dir(version) / "api" / "swagger.yml"
+        spec = spec_mod.load(spec_path, version)
     mapping = mapping_mod.load(args.mapping)
     resolved = resolve.resolve(spec, mapping, SRC)
     if resolved.problems:

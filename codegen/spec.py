@@ -132,8 +132,10 @@ def load(path: Path, version: str) -> Spec:
             responses = {str(code): r for code, r in (raw.get("responses") or {}).items()}
             ok = next((responses[c] for c in ("200", "201") if c in responses), None)
             response_name = _json_schema(ok)
-            spec.operations[raw["operationId"]] = Operation(
-                id=raw["operationId"],
+            # A running server's /openapi.json spells operationIds in PascalCase.
+            op_id = raw["operationId"][:1].lower() + raw["operationId"][1:]
+            spec.operations[op_id] = Operation(
+                id=op_id,
                 method=method.upper(),
                 path=path_key,
                 tag=(raw.get("tags") or ["default"])[0],
