@@ -15,7 +15,13 @@ from typing import Any, TypeVar
 from lakefs_sdk.api_client import ApiClient
 from lakefs_sdk.configuration import Configuration
 
-from lakefs._config import AwsIamSettings, ClientConfig, Timeout, resolve_from_process
+from lakefs._config import (
+    OPTION_NAMES,
+    AwsIamSettings,
+    ClientConfig,
+    Timeout,
+    resolve_from_process,
+)
 from lakefs._transport import SDKRestClient, Transport
 
 __all__ = ["Client", "RequestTimeout", "default_client", "init"]
@@ -87,26 +93,10 @@ class Client:
         aws_iam: AwsIamSettings | None = None,
         api_client: ApiClient | None = None,
     ) -> None:
-        explicit = {
-            "host": host,
-            "access_key_id": access_key_id,
-            "secret_access_key": secret_access_key,
-            "jwt_token": jwt_token,
-            "session_token": session_token,
-            "verify_ssl": verify_ssl,
-            "ssl_ca_cert": ssl_ca_cert,
-            "proxy": proxy,
-            "timeout": timeout,
-            "retries": retries,
-            "max_connections": max_connections,
-            "aws_iam": aws_iam,
-        }
+        explicit = _options(locals(), skip=None)
         if api_client is not None:
             explicit.update(_from_sdk_configuration(api_client.configuration))
-        config = resolve_from_process(
-            {k: v for k, v in explicit.items() if v is not None}, _init_args
-        )
-        self._setup(config, api_client)
+        self._setup(resolve_from_process(explicit, _init_args), api_client)
 
     @classmethod
     def from_config(cls, config: ClientConfig) -> Client:
@@ -164,23 +154,7 @@ class Client:
         Example:
             >>> patient = client.with_options(timeout=600, retries=10)  # doctest: +SKIP
         """
-        changes = {
-            k: v
-            for k, v in {
-                "host": host,
-                "access_key_id": access_key_id,
-                "secret_access_key": secret_access_key,
-                "jwt_token": jwt_token,
-                "session_token": session_token,
-                "verify_ssl": verify_ssl,
-                "ssl_ca_cert": ssl_ca_cert,
-                "proxy": proxy,
-                "timeout": timeout,
-                "retries": retries,
-                "max_connections": max_connections,
-            }.items()
-            if v is not _UNSET
-        }
+        changes = _options(locals(), skip=_UNSET)
         return Client.from_config(self._config.with_options(**changes))
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
@@ -212,6 +186,11 @@ def _from_sdk_configuration(cfg: Configuration) -> dict[str, Any]:
     if cfg.access_token:
         values["jwt_token"] = cfg.access_token
     return values
+
+
+def _options(arguments: Mapping[str, Any], skip: object) -> dict[str, Any]:
+    """The client options among a function's ``locals()``, less those left at ``skip``."""
+    return {k: v for k, v in arguments.items() if k in OPTION_NAMES and v is not skip}
 
 
 # -- the default client ---------------------------------------------------------------------------
@@ -246,21 +225,7 @@ def init(
         The new default client.
     """
     global _init_args, _default
-    args = {
-        "host": host,
-        "access_key_id": access_key_id,
-        "secret_access_key": secret_access_key,
-        "jwt_token": jwt_token,
-        "session_token": session_token,
-        "verify_ssl": verify_ssl,
-        "ssl_ca_cert": ssl_ca_cert,
-        "proxy": proxy,
-        "timeout": timeout,
-        "retries": retries,
-        "max_connections": max_connections,
-        "aws_iam": aws_iam,
-    }
-    given = {k: v for k, v in args.items() if v is not None}
+    given = _options(locals(), skip=None)
     with _lock:
         previous = _init_args
         _init_args = given

@@ -33,6 +33,7 @@ from lakefs._exceptions import NoAuthenticationFound, ValidationError
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "OPTION_NAMES",
     "AwsIamSettings",
     "ClientConfig",
     "Timeout",
@@ -49,7 +50,7 @@ _ENV_KEY_PAIRS = (
 _ENV_SESSION_TOKEN = "LAKECTL_CREDENTIALS_SESSION_TOKEN"
 _ENV_CONFIG_FILE = "LAKECTL_CONFIG_FILE"
 
-_FIELDS = (
+OPTION_NAMES = (
     "host",
     "access_key_id",
     "secret_access_key",
@@ -170,7 +171,7 @@ class ClientConfig:
 
     def with_options(self, **changes: Any) -> ClientConfig:
         """A copy with ``changes`` applied (validated like the original)."""
-        unknown = sorted(set(changes) - set(_FIELDS))
+        unknown = sorted(set(changes) - set(OPTION_NAMES))
         if unknown:
             raise TypeError(f"unknown client option(s): {', '.join(unknown)}")
         return dataclasses.replace(self, **changes)
@@ -282,7 +283,7 @@ def _file_source(environ: Mapping[str, str], home: Path) -> tuple[_Source | None
 
 def _given(name: str, values: Mapping[str, object] | None) -> _Source:
     given = {k: v for k, v in (values or {}).items() if v is not None}
-    unknown = sorted(set(given) - set(_FIELDS))
+    unknown = sorted(set(given) - set(OPTION_NAMES))
     if unknown:
         raise TypeError(f"unknown client option(s): {', '.join(unknown)}")
     if "access_key_id" in given or "secret_access_key" in given:

@@ -394,21 +394,7 @@ class _MultipartUpload(_Upload):
     def _part_url(self, number: int) -> str:
         if number <= len(self._urls):
             return self._urls[number - 1]
-        b = self._writer._branch
-        url = self._writer._transport.api_url(
-            [
-                "repositories",
-                b.repository_id,
-                "branches",
-                b.id,
-                "staging",
-                "pmpu",
-                self._upload_id,
-                "parts",
-                str(number),
-            ],
-            {"path": self._writer.name},
-        )
+        url = self._writer._branch_url("staging", "pmpu", self._upload_id, "parts", str(number))
         resp = self._writer._transport.request(
             "PUT",
             url,
@@ -445,18 +431,7 @@ class _MultipartUpload(_Upload):
         w = self._writer
         stats = w._json(
             "PUT",
-            w._transport.api_url(
-                [
-                    "repositories",
-                    w._branch.repository_id,
-                    "branches",
-                    w._branch.id,
-                    "staging",
-                    "pmpu",
-                    self._upload_id,
-                ],
-                {"path": w.name},
-            ),
+            w._branch_url("staging", "pmpu", self._upload_id),
             {
                 "physical_address": self._address,
                 "parts": [{"part_number": i + 1, "etag": e} for i, e in enumerate(etags)],
@@ -476,18 +451,7 @@ class _MultipartUpload(_Upload):
         try:
             w._transport.request(
                 "DELETE",
-                w._transport.api_url(
-                    [
-                        "repositories",
-                        w._branch.repository_id,
-                        "branches",
-                        w._branch.id,
-                        "staging",
-                        "pmpu",
-                        self._upload_id,
-                    ],
-                    {"path": w.name},
-                ),
+                w._branch_url("staging", "pmpu", self._upload_id),
                 body=json.dumps({"physical_address": self._address}).encode(),
                 headers={"Content-Type": "application/json"},
             )
