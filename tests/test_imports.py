@@ -135,3 +135,15 @@ def test_bad_arguments_fail_before_any_request(main: Branch, sent: object) -> No
     with pytest.raises(ValidationError):
         main.import_from("local:///x/", "x/", "m").wait(poll_interval=-1)
     assert sent() == before  # type: ignore[operator]
+
+
+@pytest.mark.server("local")
+def test_a_server_without_import_support_is_a_clear_error(client: Client, sent: object) -> None:
+    from lakefs._server_configuration import ServerStorageConfiguration, _Snapshot
+
+    storage = ServerStorageConfiguration("mem", "mem://x/", None, False, False, False)
+    client.cached("server-configuration", lambda: _Snapshot("1.86.0", storage))
+    main = lakefs.repository("no-imports", client=client).branch("main")
+    with pytest.raises(lakefs.ImportNotSupportedError, match="does not support imports"):
+        main.import_from("mem://bucket/x/", "x/", "m").start()
+    assert sent() in (0, None)  # type: ignore[operator]
