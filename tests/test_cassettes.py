@@ -99,3 +99,19 @@ def test_replay_blocks_real_sockets(lakefs_mode: str) -> None:
         pytest.skip("sockets are only blocked in replay mode")  # counted as skipped, live only
     with pytest.raises(OSError, match="network blocked"), socket.socket() as s:
         s.connect(("127.0.0.1", 9))
+
+
+def test_every_cassette_belongs_to_a_test() -> None:
+    """A cassette left by a renamed or removed test (or by a live-only one) is stale."""
+    tests = Path(__file__).parent
+    stale = []
+    for path in _cassettes():
+        module = tests / f"{path.parent.name}.py"
+        name = path.stem.split("_lambda_")[0].split("[")[0]
+        source = module.read_text() if module.exists() else ""
+        base = re.sub(r"_(local|s3)_?$", "", name)
+        if f"def {name}(" not in source and f"def {base}(" not in source:
+            stale.append(str(path.relative_to(CASSETTES)))
+        elif "pytest.mark.loopback" in source and "pytestmark = [pytest.mark.loopback" in source:
+            stale.append(str(path.relative_to(CASSETTES)))
+    assert stale == []
