@@ -209,7 +209,7 @@ def _report(
     print(f"Median of {repeat} runs (spread min-max); ratio = raw time / contender time.")
     header = f"| {'workload':32} | {'raw s':>8} |"
     for name in ("ours", "official"):
-        header += f" {name + ' s':>8} | {'ratio':>11} | {'requests':>8} | {'RSS MiB':>7} |"
+        header += f" {name + ' s':>8} | {'ratio':>17} | {'requests':>8} | {'RSS MiB':>7} |"
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for title, _, _ in workloads:
@@ -219,7 +219,7 @@ def _report(
         for name in ("ours", "official"):
             runs = [r for r in results[(title, name)] if "seconds" in r]
             if not runs:
-                line += f" {'error':>8} | {'':>11} | {'':>8} | {'':>7} |"
+                line += f" {'error':>8} | {'':>17} | {'':>8} | {'':>7} |"
                 continue
             secs = [r["seconds"] for r in runs]
             ratios = sorted(raw_s / s for s in secs)
@@ -227,7 +227,7 @@ def _report(
             spread = f"{ratio} ({ratios[0]:.2f}-{ratios[-1]:.2f})" if len(ratios) > 1 else ratio
             rss = max(r["rss_growth"] for r in runs) / MiB
             line += (
-                f" {statistics.median(secs):8.2f} | {spread:>11} |"
+                f" {statistics.median(secs):8.2f} | {spread:>17} |"
                 f" {runs[0]['requests']:8d} | {rss:7.0f} |"
             )
         print(line)
