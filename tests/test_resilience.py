@@ -155,3 +155,28 @@ def test_a_streamed_read_cut_short_resumes_where_it_broke(
         rest = f.read()
         assert f.requests >= 3  # the first range, the broken stream, the resumed one
     assert head + rest == data
+
+
+@pytest.mark.server("s3")
+def test_an_expired_pre_signed_url_is_fetched_again(
+    server: Server, proxy: FaultProxy, repo: Repo
+) -> None:
+    client = Client(
+        host=server.endpoint,
+        access_key_id=server.access_key_id,
+        secret_access_key=server.secret_access_key,
+    )
+    main = lakefs.repository(repo.id, client=client).branch("main")
+    data = bytes(range(256)) * 1024
+    main.upload(data, "p.bin")
+    with main.open("p.bin", "rb", block_size=16 * 1024) as f:
+        assert f.read(100) == data[:100]
+        assert f._direct_url is not None
+        # Pretend the object store's URL expired: the next ranged read is answered 403.
+        f._direct_url = f"{proxy.url}/expired?X-Amz-Signature=old"
+        proxy.respond_next(1, status=403, body=b"<Error><Code>AccessDenied</Code></Error>")
+        f.seek(200_000)
+        assert f.read(100) == data[200_000:200_100]
+        assert proxy.requests == [("GET", "/expired?X-Amz-Signature=old")]
+        assert f._direct_url is not None
+        assert "X-Amz-Signature=old" not in f._direct_url  # a fresh URL from lakeFS
