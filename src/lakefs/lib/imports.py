@@ -7,6 +7,7 @@ An import creates no copies: lakeFS ingests the objects' metadata and commits th
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -179,8 +180,6 @@ class ImportManager:
             ImportNotSupportedError: the server cannot import.
             ImportRefusedError: the server refused a source.
         """
-        import json
-
         if self.import_id is not None:
             raise ValidationError(f"import {self.import_id} was started already")
         if not self.sources:
@@ -213,8 +212,6 @@ class ImportManager:
         """The import's progress (one request)."""
         if self.import_id is None:
             raise ValidationError("the import has not started: call start() or run()")
-        import json
-
         data: dict[str, Any] = json.loads(
             self.branch.client.transport.request("GET", self._url()).data
         )
@@ -243,7 +240,7 @@ class ImportManager:
         Raises:
             ImportFailedError, ImportCancelledError, ImportTimeoutError.
         """
-        from lakefs._generated.reference import Reference
+        from lakefs._generated.reference import Reference  # (a cycle at import time)
 
         interval = _seconds(poll_interval, "poll_interval") or 0.0
         limit = _seconds(timeout, "timeout")

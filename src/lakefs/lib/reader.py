@@ -30,7 +30,6 @@ from lakefs._logs import get_logger
 from lakefs._server_configuration import resolve_pre_signed
 
 if TYPE_CHECKING:
-    import urllib3
     from _typeshed import WriteableBuffer
 
     from lakefs._generated.reference import Reference
