@@ -37,7 +37,7 @@ def test_wrong_secret_is_unauthorized_on_first_request(server: Server) -> None:
     with pytest.raises(UnauthorizedError) as info:
         lakefs_sdk.RepositoriesApi(client.sdk).list_repositories()
     err = info.value
-    assert err.status == 401
+    assert err.status_code == 401
     assert err.method == "GET"
     assert err.path == "/api/v1/repositories"
     assert "wrong-secret" not in str(err) + repr(err)
@@ -48,19 +48,19 @@ def test_not_found_conflict_and_bad_request(client: Client, repo: Repo) -> None:
     repos = lakefs_sdk.RepositoriesApi(client.sdk)
     with pytest.raises(NotFoundError) as missing:
         repos.get_repository("no-such-repository")
-    assert missing.value.status == 404
+    assert missing.value.status_code == 404
     assert "not found" in missing.value.message
     assert not isinstance(missing.value, FileNotFoundError)
     with pytest.raises(ConflictError) as exists:
         repos.create_repository(
             lakefs_sdk.RepositoryCreation(name=repo.id, storage_namespace=repo.storage_namespace)
         )
-    assert exists.value.status == 409
+    assert exists.value.status_code == 409
     with pytest.raises(BadRequestError) as empty:
         lakefs_sdk.CommitsApi(client.sdk).commit(
             repo.id, "main", lakefs_sdk.CommitCreation(message="nothing to commit")
         )
-    assert empty.value.status == 400
+    assert empty.value.status_code == 400
     assert empty.value.request_id
 
 

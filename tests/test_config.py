@@ -223,7 +223,7 @@ def test_with_options_returns_a_new_validated_config() -> None:
         config.with_options(retires=1)
     client = lakefs.Client.from_config(config)
     assert client.with_options(max_connections=3).config.max_connections == 3
-    assert client.config.max_connections == 10
+    assert client.config.max_connections == 32
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("inf"), True, "3", (1,)])

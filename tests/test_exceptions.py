@@ -42,7 +42,8 @@ def test_statuses_map_to_classes(status: int, cls: type[APIStatusError]) -> None
         path="http://h:1/api/v1/repositories/r?X-Amz-Signature=abc",
     )
     assert type(err) is cls
-    assert (err.status, err.message, err.method, err.request_id) == (status, "nope", "GET", "r1")
+    got = (err.status_code, err.message, err.method, err.request_id)
+    assert got == (status, "nope", "GET", "r1")
     assert err.path == "/api/v1/repositories/r"
     assert str(err) == f"{status} GET /api/v1/repositories/r: nope"
     assert "Signature" not in repr(err)
@@ -68,7 +69,7 @@ def test_object_errors_are_also_os_errors_and_pickle() -> None:
     assert exists.request_id == "r"
     for err in (missing, exists):
         copy = pickle.loads(pickle.dumps(err))
-        assert (type(copy), copy.status, str(copy)) == (type(err), err.status, str(err))
+        assert (type(copy), copy.status_code, str(copy)) == (type(err), err.status_code, str(err))
 
 
 def test_validation_error_is_a_value_error() -> None:

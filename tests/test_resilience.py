@@ -56,7 +56,7 @@ def test_gives_up_after_the_limit_with_a_clear_error(
     proxy.respond_next(10, status=503, headers={"Retry-After": "0"}, body=b'{"message":"busy"}')
     with pytest.raises(ServerError) as info:
         lakefs_sdk.RepositoriesApi(client.sdk).get_repository(repo.id)
-    assert info.value.status == 503
+    assert info.value.status_code == 503
     assert info.value.message == "busy"
     assert len(proxy.requests) == 3
 

@@ -95,7 +95,7 @@ def test_gives_up_after_the_limit_with_the_last_error_chained() -> None:
     assert len(calls) == 3
     assert len(slept) == 2
     assert isinstance(info.value.__cause__, ApiException)
-    assert info.value.status == 503
+    assert info.value.status_code == 503
 
 
 def test_backoff_doubles_with_jitter_and_is_capped() -> None:

@@ -61,7 +61,7 @@ class Client:
         timeout: the default timeout of each request (seconds, ``(connect, read)`` or
             :class:`Timeout`; default 10 s to connect, 120 s to read).
         retries: how often a failed request is retried (default 5).
-        max_connections: the size of the connection pool (default 10).
+        max_connections: connections kept per host in the pool (default 32).
         aws_iam: authenticate through an AWS IAM role (lakeFS Enterprise/Cloud).
         api_client: a ready ``lakefs_sdk.ApiClient`` (a seam for tests and advanced uses): its
             host and credentials are taken as explicit arguments, and its REST client is
@@ -105,15 +105,21 @@ class Client:
         client._setup(config, None)
         return client
 
-    def _setup(self, config: ClientConfig, api_client: ApiClient | None) -> None:
+    _transport: Transport
+
+    def _setup(
+        self, config: ClientConfig, api_client: ApiClient | None, parent: Client | None = None
+    ) -> None:
         self._config = config
-        self._transport = Transport(config)
+        self._transport = Transport(
+            config, share_pool_with=parent._transport if parent is not None else None
+        )
         if config.aws_iam is not None:
             from lakefs.lib.aws_iam import AwsIamTokenProvider
 
             self._transport.token = AwsIamTokenProvider(config.aws_iam, self._transport).token
         if api_client is None:
-            api_client = ApiClient(Configuration(host=config.host))
+            api_client = ApiClient(_sdk_configuration(config.host))
         api_client.rest_client = SDKRestClient(api_client.configuration, self._transport)
         self._sdk = api_client
         self._cache: dict[str, Any] = {}
@@ -155,7 +161,10 @@ class Client:
             >>> patient = client.with_options(timeout=600, retries=10)  # doctest: +SKIP
         """
         changes = _options(locals(), skip=_UNSET)
-        return Client.from_config(self._config.with_options(**changes))
+        client = Client.__new__(Client)
+        # The pool is shared while the connection options are the same (as openai-python does).
+        client._setup(self._config.with_options(**changes), None, parent=self)
+        return client
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per client (e.g. the server's configuration), thread-safely."""
@@ -176,6 +185,32 @@ class Client:
 
     def __repr__(self) -> str:
         return f"Client(host={self._config.host!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A client pickles as its configuration, credentials included (a process pool's
+        # workers need them): treat a pickled client as a secret. The unpickled client builds
+        # its own connection pool on first use; a given ``api_client`` is not carried over.
+        return (Client.from_config, (self._config,))
+
+
+def _sdk_configuration(host: str) -> Configuration:
+    """A ``lakefs_sdk`` Configuration, without its side effects on the application's logging.
+
+    Its constructor sets the ``lakefs_sdk`` and ``urllib3`` loggers to WARNING and
+    ``http.client``'s debug level to 0: those are the application's to set, so they are put back.
+    """
+    import http.client
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("lakefs_sdk", "urllib3")]
+    levels = [logger.level for logger in loggers]
+    debuglevel = http.client.HTTPConnection.debuglevel
+    try:
+        return Configuration(host=host)
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        http.client.HTTPConnection.debuglevel = debuglevel
 
 
 def _from_sdk_configuration(cfg: Configuration) -> dict[str, Any]:

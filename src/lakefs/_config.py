@@ -32,6 +32,7 @@ import yaml
 from lakefs._exceptions import NoAuthenticationFound, ValidationError
 
 __all__ = [
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_TIMEOUT",
     "OPTION_NAMES",
     "AwsIamSettings",
@@ -69,17 +70,35 @@ _SECRETS = ("secret_access_key", "jwt_token", "session_token")
 
 @dataclass(frozen=True)
 class Timeout:
-    """How long to wait to connect, and then for each read of the response, in seconds."""
+    """How long a request may take, in seconds.
+
+    Attributes:
+        connect: to open a connection.
+        read: for each read of the answer (the longest silence tolerated).
+        total: for the whole call, retries included, until its answer is complete (a server
+            that drips bytes never keeps a call alive past it). None means ``connect + read``.
+            Transfers whose body or answer is streamed (uploads from files or iterators, reads
+            through ``open()``) are bounded by ``connect`` and ``read`` only, and ``total``
+            covers the wait for their answer's headers.
+    """
 
     connect: float = 10.0
     read: float = 120.0
+    total: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("connect", "read"):
+        for name in ("connect", "read", "total"):
             value = getattr(self, name)
+            if value is None and name == "total":
+                continue
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
             if not ok or not math.isfinite(value) or value <= 0:
                 raise ValidationError(f"timeout {name} must be a positive number, not {value!r}")
+
+    @property
+    def deadline(self) -> float:
+        """Seconds a whole call may take: ``total``, else ``connect + read``."""
+        return self.total if self.total is not None else self.connect + self.read
 
     @classmethod
     def coerce(cls, value: Timeout | float | tuple[float, float]) -> Timeout:
@@ -96,6 +115,9 @@ class Timeout:
 
 
 DEFAULT_TIMEOUT = Timeout()
+DEFAULT_MAX_CONNECTIONS = 32
+"""Connections kept per host: enough for the SDK's own parallel transfers (8 workers) and an
+application's thread pool; more threads than this still work, on extra connections."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +172,7 @@ class ClientConfig:
     proxy: str | None = None
     timeout: Timeout = DEFAULT_TIMEOUT
     retries: int = 5
-    max_connections: int = 10
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
     aws_iam: AwsIamSettings | None = None
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
@@ -168,6 +190,8 @@ class ClientConfig:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise ValidationError(f"{name} must be a str, not {type(value).__name__}")
+        if self.proxy is not None:
+            _check_proxy(self.proxy)
 
     def with_options(self, **changes: Any) -> ClientConfig:
         """A copy with ``changes`` applied (validated like the original)."""
@@ -191,6 +215,19 @@ class ClientConfig:
         return "ClientConfig(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     __str__ = __repr__
+
+
+def _check_proxy(url: str) -> None:
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ValidationError(
+            "proxy must be an http(s) URL such as http://proxy:3128, not "
+            + (repr(url) if "@" not in url else "a URL with credentials that does not parse")
+        )
 
 
 def normalize_host(url: str) -> str:

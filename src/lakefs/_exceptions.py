@@ -7,6 +7,8 @@
     ├── ValidationError (ValueError)   a bad argument, caught before any request is sent
     ├── APIConnectionError             the server could not be reached or stopped answering
     │   └── APITimeoutError
+    ├── APIResponseError               an answer the SDK cannot use: malformed, too large, or
+    │                                  a redirect it does not follow
     └── APIStatusError                 the server answered with an error status
         ├── BadRequestError              400
         ├── UnauthorizedError            401
@@ -24,7 +26,8 @@
 
 Errors from ``lakefs_sdk`` and urllib3 never reach users: they are mapped to these, with the
 original chained as ``__cause__``. Error texts name the method and the URL path (never the query
-string, where pre-signed signatures live, and never credentials).
+string, where pre-signed signatures live, and never credentials). Every error pickles (a process
+pool hands it back to the parent as it was).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseError",
     "APIStatusError",
     "APITimeoutError",
     "BadRequestError",
@@ -65,6 +69,18 @@ _MAX_MESSAGE = 500
 class LakeFSError(Exception):
     """The root of every error raised by this SDK."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its args and attributes, not by calling the constructor again: every
+        # subclass pickles, whatever its constructor's signature.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore(cls: type[LakeFSError], args: tuple[Any, ...], state: dict[str, Any]) -> LakeFSError:
+    err = cls.__new__(cls, *args)
+    err.args = args
+    err.__dict__.update(state)
+    return err
+
 
 class NoAuthenticationFound(LakeFSError):  # noqa: N818 - the design's name
     """Nothing in the credentials chain names a lakeFS server and credentials."""
@@ -88,19 +104,35 @@ class APIConnectionError(LakeFSError):
         self.method = method
         self.path = path
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.message, {"method": self.method, "path": self.path}))
+    def __str__(self) -> str:
+        return self.message
 
 
 class APITimeoutError(APIConnectionError):
     """The server did not accept the connection or answer within the timeout."""
 
 
+class APIResponseError(LakeFSError):
+    """The server answered, but not with something the SDK can use: a malformed or unexpected
+    body, an answer above the size limit, or a redirect the SDK does not follow.
+
+    Attributes:
+        method: the HTTP method.
+        path: the URL path of the request.
+    """
+
+    def __init__(self, message: str, *, method: str = "", path: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+
+
 class APIStatusError(LakeFSError):
     """The server answered with an error status.
 
     Attributes:
-        status: the HTTP status code.
+        status_code: the HTTP status code.
         message: the server's message (lakeFS answers ``{"message": ...}``).
         method: the HTTP method.
         path: the URL path (no query string).
@@ -108,20 +140,21 @@ class APIStatusError(LakeFSError):
         request_id: the server's ``X-Request-Id``, for its logs.
     """
 
-    status_code: ClassVar[int | None] = None
+    STATUS: ClassVar[int | None] = None
+    """The status this class stands for (None: several)."""
 
     def __init__(
         self,
         message: str,
         *,
-        status: int,
+        status_code: int,
         method: str,
         path: str,
         body: str | None = None,
         request_id: str | None = None,
     ) -> None:
         self.message = message
-        self.status = status
+        self.status_code = status_code
         self.method = method
         self.path = path
         self.body = body
@@ -129,7 +162,7 @@ class APIStatusError(LakeFSError):
         super().__init__(self._text())
 
     def _text(self) -> str:
-        return f"{self.status} {self.method} {self.path}: {self.message}"
+        return f"{self.status_code} {self.method} {self.path}: {self.message}"
 
     def __str__(self) -> str:
         return self._text()
@@ -140,43 +173,29 @@ class APIStatusError(LakeFSError):
         except Exception:  # a repr must never raise
             return f"{type(self).__name__}(...)"
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        state = {
-            "status": self.status,
-            "method": self.method,
-            "path": self.path,
-            "body": self.body,
-            "request_id": self.request_id,
-        }
-        return (_rebuild, (type(self), self.message, state))
-
-
-def _rebuild(cls: type[Any], message: str, state: dict[str, Any]) -> Any:
-    return cls(message, **state)
-
 
 class BadRequestError(APIStatusError):
     """400: the request is invalid (also: nothing to commit, pre-signing unsupported)."""
 
-    status_code = 400
+    STATUS = 400
 
 
 class UnauthorizedError(APIStatusError):
     """401: the credentials are missing or wrong."""
 
-    status_code = 401
+    STATUS = 401
 
 
 class ForbiddenError(APIStatusError):
     """403: the credentials may not do this (or the feature is disabled on the server)."""
 
-    status_code = 403
+    STATUS = 403
 
 
 class NotFoundError(APIStatusError):
     """404: the repository, reference or object does not exist."""
 
-    status_code = 404
+    STATUS = 404
 
 
 class ObjectNotFoundError(NotFoundError, FileNotFoundError):
@@ -190,19 +209,19 @@ class ObjectNotFoundError(NotFoundError, FileNotFoundError):
 class ConflictError(APIStatusError):
     """409: it exists already, or a merge conflicts."""
 
-    status_code = 409
+    STATUS = 409
 
 
 class GoneError(APIStatusError):
     """410: the data is gone (e.g. an object whose physical data was removed)."""
 
-    status_code = 410
+    STATUS = 410
 
 
 class PreconditionFailedError(APIStatusError):
     """412: a precondition (such as ``If-None-Match``) failed."""
 
-    status_code = 412
+    STATUS = 412
 
 
 class ObjectExistsError(PreconditionFailedError, FileExistsError):
@@ -215,13 +234,13 @@ class ObjectExistsError(PreconditionFailedError, FileExistsError):
 class RangeNotSatisfiableError(APIStatusError):
     """416: the requested byte range lies outside the object."""
 
-    status_code = 416
+    STATUS = 416
 
 
 class TooManyRequestsError(APIStatusError):
     """429: the server asks to slow down (retried automatically first)."""
 
-    status_code = 429
+    STATUS = 429
 
 
 class ServerError(APIStatusError):
@@ -231,11 +250,11 @@ class ServerError(APIStatusError):
 class NotImplementedByServerError(ServerError):
     """501: this server (edition or configuration) does not implement the operation."""
 
-    status_code = 501
+    STATUS = 501
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {
-    cls.status_code: cls
+    cls.STATUS: cls
     for cls in (
         BadRequestError,
         UnauthorizedError,
@@ -248,7 +267,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
         TooManyRequestsError,
         NotImplementedByServerError,
     )
-    if cls.status_code is not None
+    if cls.STATUS is not None
 }
 
 _RETRY_ALWAYS = frozenset({408, 429, 502, 503, 504})
@@ -323,7 +342,7 @@ def make_status_error(
         cls = ObjectExistsError
     return cls(
         _message(status, text),
-        status=status,
+        status_code=status,
         method=method.upper(),
         path=urlsplit(path).path or path,
         body=text or None,

@@ -26,9 +26,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"\b(Basic|Bearer) [A-Za-z0-9+/=._~-]{6,}"), rf"\1 {_REDACTED}"),
     (re.compile(r"""((?:set-)?cookie['"]?\s*[:=]\s*['"]?)[^'"\n]+""", re.I), rf"\1{_REDACTED}"),
-    # Pre-signed URLs: drop the whole query string.
+    # Pre-signed URLs, whole or as a request line's path: drop the whole query string.
     (
-        re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\"]*(?:X-Amz-|[Ss]ignature=|[?&]sig=)[^\s'\"]*"),
+        re.compile(r"([^\s'\"?]*)\?[^\s'\"]*(?:X-Amz-|[Ss]ignature=|[?&]sig=)[^\s'\"]*"),
         rf"\1?{_REDACTED}",
     ),
     (
@@ -62,6 +62,20 @@ class RedactingFilter(logging.Filter):
 
 
 _FILTER = RedactingFilter()
+
+# The libraries the SDK drives log request lines (pre-signed URLs with their signatures) at
+# DEBUG. Their records are redacted too; their levels and handlers are left as they are.
+_DRIVEN = (
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.poolmanager",
+    "urllib3.response",
+    "urllib3.util.retry",
+    "lakefs_sdk.rest",
+)
+for _name in _DRIVEN:
+    if _FILTER not in logging.getLogger(_name).filters:
+        logging.getLogger(_name).addFilter(_FILTER)
 
 
 def get_logger(name: str) -> logging.Logger:

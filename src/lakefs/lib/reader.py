@@ -99,11 +99,17 @@ class ObjectReader(io.BufferedIOBase):
             except ForbiddenError:  # the pre-signed URL expired: ask lakeFS for a new one
                 self._direct_url = None
                 self.requests += 1
-        resp = self._transport.request("GET", self._url, headers=headers, stream=stream)
-        final = resp.geturl()
-        if self._pre_signed and final and final.split("?")[0] != self._url.split("?")[0]:
-            self._direct_url = final
-        return resp
+        return self._transport.request(
+            "GET",
+            self._url,
+            headers=headers,
+            stream=stream,
+            on_redirect=self._redirected if self._pre_signed else None,
+        )
+
+    def _redirected(self, location: str) -> None:
+        """lakeFS sent the read to the object store: later reads go there directly."""
+        self._direct_url = location
 
     def _fill(self, start: int, length: int, first: bool = False) -> None:
         """Fetch ``length`` bytes from ``start`` into the buffer (replacing it)."""
