@@ -9,6 +9,12 @@ from lakefs._exceptions import ValidationError
 
 __all__ = [
     "branch_id",
+    "commit_metadata",
+    "content_type",
+    "headers",
+    "object_metadata",
+    "optional_str",
+    "utf8",
     "commit_message",
     "merge_strategy",
     "object_path",
@@ -80,9 +86,10 @@ def storage_namespace(value: object, name: str) -> None:
 
 
 def object_path(value: object, name: str) -> None:
-    """A non-empty object path."""
+    """A non-empty object path, valid as UTF-8."""
     if not _str(value, name):
         raise ValidationError(f"{name} must not be empty")
+    utf8(str(value), name)
 
 
 def commit_message(value: object, name: str) -> None:
@@ -95,3 +102,103 @@ def merge_strategy(value: object, name: str) -> None:
     """None, ``'dest-wins'`` or ``'source-wins'``."""
     if value is not None and value not in _STRATEGIES:
         raise ValidationError(f"{name} must be None, 'dest-wins' or 'source-wins', not {value!r}")
+
+
+# User metadata of objects goes through three paths (headers of a direct upload, JSON of a
+# pre-signed link or multipart completion); lakeFS stores each as it arrives. These rules accept
+# exactly what every path stores unchanged: header keys are lowercased and must be HTTP tokens,
+# header values lose surrounding blanks and may not hold control characters.
+_META_KEY = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+")
+_META_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_CONTENT_TYPE = re.compile(
+    rf"{_TOKEN}/{_TOKEN}(?:\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"\\\x00-\x1f\x7f]*\"))*"
+)
+
+
+def utf8(value: str, name: str) -> None:
+    """A str that can be sent as UTF-8 (no lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(f"{name} {value!r} is not valid text: {exc.reason}") from None
+
+
+def object_metadata(value: object, name: str) -> None:
+    """Object user metadata that lakeFS stores exactly as given, whichever way it travels.
+
+    Keys: lowercase HTTP token characters (``a-z 0-9 ! # $ % & ' * + . ^ _ ` | ~ -``). Values:
+    any text without control characters (tab excepted) and without surrounding blanks.
+    """
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise ValidationError(f"{name} must be a dict of str to str, not {type(value).__name__}")
+    for key, item in value.items():
+        if not isinstance(key, str) or not _META_KEY.fullmatch(key):
+            raise ValidationError(
+                f"{name} key {key!r} is not valid: use lowercase letters, digits and "
+                "!#$%&'*+.^_`|~- (lakeFS lowercases keys sent as headers)"
+            )
+        if not isinstance(item, str):
+            raise ValidationError(
+                f"{name}[{key!r}] must be a str, not {type(item).__name__} ({item!r})"
+            )
+        utf8(item, f"{name}[{key!r}]")
+        if _META_VALUE_FORBIDDEN.search(item) or item != item.strip(" \t"):
+            raise ValidationError(
+                f"{name}[{key!r}] = {item!r} cannot be stored as given: no control characters "
+                "(such as CR or LF) and no leading or trailing blanks"
+            )
+
+
+def commit_metadata(value: object, name: str) -> None:
+    """Commit metadata: a dict of str to str (sent as JSON, stored as given)."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise ValidationError(f"{name} must be a dict of str to str, not {type(value).__name__}")
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise ValidationError(f"{name} must map str to str, not {key!r}: {item!r}")
+        utf8(key, f"{name} key")
+        utf8(item, f"{name}[{key!r}]")
+
+
+def content_type(value: object, name: str) -> None:
+    """None, or a media type such as ``text/csv; charset=utf-8`` (not ``multipart/form-data``,
+    which lakeFS would parse as a form)."""
+    if value is None:
+        return
+    if not isinstance(value, str) or not _CONTENT_TYPE.fullmatch(value):
+        raise ValidationError(
+            f"{name} must be a media type such as 'text/csv' or 'text/plain; charset=utf-8', "
+            f"not {value!r}"
+        )
+    if value.split(";")[0].strip().lower() == "multipart/form-data":
+        raise ValidationError(
+            f"{name} {value!r} is not allowed for objects (lakeFS reads it as a form)"
+        )
+
+
+def headers(value: object, name: str) -> None:
+    """Extra request headers: str names and values, no line breaks, Latin-1 text only."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise ValidationError(f"{name} must be a dict of str to str, not {type(value).__name__}")
+    for key, item in value.items():
+        if not isinstance(key, str) or not re.fullmatch(_TOKEN, key):
+            raise ValidationError(f"{name}: {key!r} is not a valid header name")
+        if not isinstance(item, str) or re.search(r"[\x00-\x08\x0a-\x1f\x7f]", item):
+            raise ValidationError(f"{name}[{key!r}] must be a str without line breaks")
+        try:
+            item.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValidationError(f"{name}[{key!r}] must be Latin-1 text") from None
+
+
+def optional_str(value: object, name: str) -> None:
+    """None or a str."""
+    if value is not None:
+        _str(value, name)

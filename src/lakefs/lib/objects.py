@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import pathlib
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ from lakefs_sdk.models.path_list import PathList
 from lakefs._exceptions import LakeFSError, ValidationError
 from lakefs._objects import ObjectInfo
 from lakefs._validation import object_path
-from lakefs.lib.writer import ObjectWriter, upload_file
+from lakefs.lib.writer import SINGLE_REQUEST_MAX, ObjectWriter, upload_file, upload_once
 
 if TYPE_CHECKING:
     from lakefs._generated.branch import Branch
@@ -47,8 +48,9 @@ def upload(
 ) -> ObjectInfo:
     """Write ``data`` to ``path`` on ``branch`` (files are streamed) and return the new object.
 
-    The same machinery as ``Branch.open(path, "wb")``: one request for small data, a streamed or
-    multipart upload for large data.
+    Bytes, str and seekable files go in one request, sent again from their start if a retry is
+    needed; paths as ``upload_file``; other file objects (pipes, sockets) as
+    ``Branch.open(path, "wb")`` does.
     """
     object_path(path, "path")
     if isinstance(data, pathlib.Path):
@@ -60,6 +62,19 @@ def upload(
             f"data must be bytes, str, a file object or a pathlib.Path, not {type(data).__name__}"
         )
     writer = ObjectWriter(branch, path, content_type=content_type, metadata=metadata)
+    target = writer._target
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        size = memoryview(data).nbytes
+        if not target.pre_signed or size <= SINGLE_REQUEST_MAX:
+            writer.discard()  # nothing was written to it: closing sends nothing
+            return upload_once(target, bytes(data), size)
+    elif _is_seekable_binary(data):
+        start = data.tell()
+        size = data.seek(0, io.SEEK_END) - start
+        data.seek(start)
+        if not target.pre_signed or size <= SINGLE_REQUEST_MAX:
+            writer.discard()
+            return upload_once(target, data, size)  # type: ignore[arg-type]
     with writer:
         if isinstance(data, (bytes, bytearray, memoryview)):
             writer.write(data)
@@ -68,6 +83,15 @@ def upload(
                 writer.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
     assert writer.info is not None
     return writer.info
+
+
+def _is_seekable_binary(data: object) -> bool:
+    if not isinstance(data, io.IOBase) or isinstance(data, io.TextIOBase):
+        return False
+    try:
+        return data.seekable()
+    except (OSError, ValueError):
+        return False
 
 
 def delete_objects(branch: Branch, object_paths: str | Iterable[str]) -> None:

@@ -27,10 +27,19 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
-from lakefs._exceptions import LakeFSError, ValidationError
+from lakefs import _validation as validate
+from lakefs._exceptions import (
+    APIConnectionError,
+    APIResponseError,
+    APIStatusError,
+    LakeFSError,
+    ValidationError,
+)
 from lakefs._logs import get_logger
 from lakefs._objects import ObjectInfo
 from lakefs._server_configuration import ServerConfiguration, resolve_pre_signed
@@ -40,7 +49,7 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
     from lakefs._generated.branch import Branch
-    from lakefs._transport import Transport
+    from lakefs._transport import Body, Transport
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
@@ -49,6 +58,7 @@ __all__ = [
     "open_branch_file",
     "open_writer",
     "upload_file",
+    "upload_once",
 ]
 
 log = get_logger("writer")
@@ -65,6 +75,95 @@ class _Aborted(Exception):  # noqa: N818 - a signal, not an error users see
     """Raised into a streaming upload's body to cut it short (the object is not created)."""
 
 
+@dataclass(frozen=True)
+class _Target:
+    """Where and how an object is written: everything an upload strategy needs to know."""
+
+    branch: Branch
+    path: str
+    exclusive: bool
+    pre_signed: bool
+    content_type: str
+    metadata: dict[str, str]
+    part_size: int
+    max_workers: int
+
+    @property
+    def transport(self) -> Transport:
+        return self.branch.client.transport
+
+    def url(self, *tail: str, query: dict[str, str] | None = None) -> str:
+        b = self.branch
+        return self.transport.api_url(
+            ["repositories", b.repository_id, "branches", b.id, *tail],
+            {"path": self.path, **(query or {})},
+        )
+
+    def condition(self) -> dict[str, str]:
+        return {"If-None-Match": "*"} if self.exclusive else {}
+
+    def direct_headers(self) -> dict[str, Any]:
+        """Headers of an upload through lakeFS; metadata values travel as UTF-8 bytes, which
+        lakeFS stores as they are (the only way it carries non-ASCII metadata)."""
+        meta = {f"X-Lakefs-Meta-{k}": v.encode("utf-8") for k, v in self.metadata.items()}
+        return {"Content-Type": self.content_type, **self.condition(), **meta}
+
+    def json(self, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+        headers = {"Content-Type": "application/json", **self.condition()}
+        resp = self.transport.request(
+            method,
+            url,
+            body=json.dumps(body).encode() if body is not None else None,
+            headers=headers,
+        )
+        return _json_answer(resp.data, method, url)
+
+    def info(self, stats: Any) -> ObjectInfo:
+        if not isinstance(stats, dict) or not isinstance(stats.get("path"), str):
+            raise APIResponseError(f"lakeFS answered an upload of {self.path!r} without its stats")
+        return ObjectInfo.from_stats(self.branch, stats)
+
+
+def _json_answer(data: bytes, method: str, url: str) -> Any:
+    try:
+        return json.loads(data) if data else None
+    except ValueError as exc:
+        path = urlsplit(url).path
+        raise APIResponseError(
+            f"the answer is not JSON: {method} {path}", method=method, path=path
+        ) from exc
+
+
+def _make_target(
+    branch: Branch,
+    path: str,
+    *,
+    exclusive: bool,
+    pre_signed: bool | None,
+    content_type: str | None,
+    metadata: dict[str, str] | None,
+    part_size: int,
+    max_workers: int,
+) -> _Target:
+    """Check every argument (no request is sent for a bad one) and resolve the defaults."""
+    validate.object_path(path, "path")
+    for name, value in (("part_size", part_size), ("max_workers", max_workers)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValidationError(f"{name} must be a positive int, not {value!r}")
+    validate.content_type(content_type, "content_type")
+    validate.object_metadata(metadata, "metadata")
+    return _Target(
+        branch=branch,
+        path=path,
+        exclusive=exclusive,
+        pre_signed=resolve_pre_signed(branch.client, pre_signed),
+        content_type=content_type or mimetypes.guess_type(path)[0] or "application/octet-stream",
+        metadata=dict(metadata or {}),
+        part_size=part_size,
+        max_workers=max_workers,
+    )
+
+
 class ObjectWriter(io.BufferedIOBase):
     """A write-only binary file that becomes one object when it closes successfully.
 
@@ -74,9 +173,16 @@ class ObjectWriter(io.BufferedIOBase):
         exclusive: refuse to overwrite an existing object (``"x"`` modes).
         pre_signed: transfer through pre-signed URLs (None: as the server supports).
         content_type: the object's content type (guessed from the path when None).
-        metadata: user metadata to store with the object.
+        metadata: user metadata to store with the object (lowercase keys; see
+            :func:`lakefs._validation.object_metadata`).
         part_size: the size of a multipart part, and of the largest single-request upload.
         max_workers: parts uploaded at once (pre-signed multipart).
+        expected_size: the total size, when known (multipart then asks for every part's URL
+            at once).
+
+    A writer dropped without ``close()`` publishes nothing and sends no request; a pre-signed
+    multipart upload it had started stays open in the object store until lakeFS's or the
+    bucket's cleanup removes it (a warning names it).
     """
 
     def __init__(
@@ -90,34 +196,26 @@ class ObjectWriter(io.BufferedIOBase):
         metadata: dict[str, str] | None = None,
         part_size: int = DEFAULT_PART_SIZE,
         max_workers: int = DEFAULT_MAX_WORKERS,
+        expected_size: int = 0,
     ) -> None:
         super().__init__()
         # Set first: __del__ may run on an instance whose constructor raised.
         self._upload: _Upload | None = None
         self._buf = bytearray()
         self._written = 0
-        self._expected_size = 0  # known when uploading a file: lets multipart ask once for URLs
         self._result: ObjectInfo | None = None
         self.name = path
-        if not isinstance(path, str) or not path:
-            raise ValidationError("path must be a non-empty str")
-        for name, value in (("part_size", part_size), ("max_workers", max_workers)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValidationError(f"{name} must be a positive int, not {value!r}")
-        if metadata is not None and not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
-        ):
-            raise ValidationError("metadata must map str to str")
-        self._branch = branch
-        self._transport: Transport = branch.client.transport
-        self._exclusive = exclusive
-        self._pre_signed = resolve_pre_signed(branch.client, pre_signed)
-        self._content_type = (
-            content_type or mimetypes.guess_type(path)[0] or ("application/octet-stream")
+        self._target = _make_target(
+            branch,
+            path,
+            exclusive=exclusive,
+            pre_signed=pre_signed,
+            content_type=content_type,
+            metadata=metadata,
+            part_size=part_size,
+            max_workers=max_workers,
         )
-        self._metadata = dict(metadata or {})
-        self._part_size = part_size
-        self._max_workers = max_workers
+        self._expected_size = expected_size
 
     # -- io ----------------------------------------------------------------------------------
 
@@ -142,12 +240,12 @@ class ObjectWriter(io.BufferedIOBase):
         self._written += len(view)
         # Until a large upload starts, up to part_size is kept (it may all fit one request);
         # then each upload takes its own chunk size.
-        flush = self._upload.chunk_size if self._upload is not None else self._part_size
+        flush = self._upload.chunk_size if self._upload is not None else self._target.part_size
         while len(self._buf) >= flush:
             part = bytes(self._buf[:flush])
             del self._buf[:flush]
             self._send(part)
-            flush = self._upload.chunk_size if self._upload is not None else self._part_size
+            flush = self._upload.chunk_size if self._upload is not None else flush
         return len(view)
 
     def _send(self, part: bytes) -> None:
@@ -160,12 +258,13 @@ class ObjectWriter(io.BufferedIOBase):
             raise
 
     def _start_large(self) -> _Upload:
-        storage = ServerConfiguration(self._branch.client).storage_config()
-        if self._pre_signed and storage.pre_sign_multipart_upload:
-            return _MultipartUpload(self)
-        if self._pre_signed:
-            return _SpooledPresignedUpload(self)
-        return _StreamingUpload(self)
+        target = self._target
+        storage = ServerConfiguration(target.branch.client).storage_config()
+        if target.pre_signed and storage.pre_sign_multipart_upload:
+            return _MultipartUpload(target, self._expected_size)
+        if target.pre_signed:
+            return _SpooledPresignedUpload(target)
+        return _StreamingUpload(target)
 
     def close(self) -> None:
         """Finish the upload: the object appears on the branch now (idempotent)."""
@@ -174,7 +273,7 @@ class ObjectWriter(io.BufferedIOBase):
         try:
             if self._upload is None:
                 data = bytes(self._buf)
-                self._result = _upload_one(self, data, len(data))
+                self._result = upload_once(self._target, data, len(data))
             else:
                 if self._buf:
                     self._upload.add(bytes(self._buf))
@@ -205,66 +304,42 @@ class ObjectWriter(io.BufferedIOBase):
             self.close()
 
     def __del__(self) -> None:
-        # A writer dropped without close() (say, after an exception outside a with block)
-        # must not publish a half-written object: discard, unlike a plain file's flush.
+        # A writer dropped without close() must not publish a half-written object, and the
+        # garbage collector must not send requests: drop local state only.
         if not self.closed:
-            self.discard()
+            if self._upload is not None:
+                self._upload.forget()
+            self._buf = bytearray()
+            super().close()
 
     @property
     def info(self) -> ObjectInfo | None:
         """The written object, once the file closed successfully."""
         return self._result
 
-    # -- shared request pieces ---------------------------------------------------------------
-
-    def _branch_url(self, *tail: str, query: dict[str, str] | None = None) -> str:
-        b = self._branch
-        return self._transport.api_url(
-            ["repositories", b.repository_id, "branches", b.id, *tail],
-            {"path": self.name, **(query or {})},
-        )
-
-    def _condition(self) -> dict[str, str]:
-        return {"If-None-Match": "*"} if self._exclusive else {}
-
-    def _json(self, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
-        headers = {"Content-Type": "application/json", **self._condition()}
-        resp = self._transport.request(
-            method,
-            url,
-            body=json.dumps(body).encode() if body is not None else None,
-            headers=headers,
-        )
-        return json.loads(resp.data) if resp.data else None
-
-    def _info(self, stats: dict[str, Any]) -> ObjectInfo:
-        return ObjectInfo.from_stats(self._branch, stats)
-
     def __repr__(self) -> str:
         return f"<ObjectWriter {self.name!r} written={self._written}>"
 
 
-def _upload_one(writer: ObjectWriter, body: bytes | IO[bytes], size: int) -> ObjectInfo:
-    """One object in one request: a plain upload, or a pre-signed PUT and a link."""
-    if not writer._pre_signed:
-        headers = {
-            "Content-Type": writer._content_type,
-            "Content-Length": str(size),
-            **writer._condition(),
-            **{f"X-Lakefs-Meta-{k}": v for k, v in writer._metadata.items()},
-        }
-        resp = writer._transport.request(
-            "POST", writer._branch_url("objects"), body=body, headers=headers
+def upload_once(target: _Target, body: Body, size: int) -> ObjectInfo:
+    """One object in one request (retried from the body's start): a plain upload, or a
+    pre-signed PUT and a link."""
+    if not target.pre_signed:
+        resp = target.transport.request(
+            "POST",
+            target.url("objects"),
+            body=body,
+            headers={**target.direct_headers(), "Content-Length": str(size)},
         )
-        return writer._info(json.loads(resp.data))
-    return _put_presigned(writer, body, size)
+        return target.info(_json_answer(resp.data, "POST", target.url("objects")))
+    return _put_presigned(target, body, size)
 
 
-def _put_presigned(writer: ObjectWriter, body: bytes | IO[bytes], size: int) -> ObjectInfo:
-    location = writer._json(
-        "GET", writer._branch_url("staging", "backing", query={"presign": "true"})
-    )
-    put = writer._transport.request(
+def _put_presigned(target: _Target, body: Body, size: int) -> ObjectInfo:
+    location = target.json("GET", target.url("staging", "backing", query={"presign": "true"}))
+    if not isinstance(location, dict) or not isinstance(location.get("presigned_url"), str):
+        raise APIResponseError(f"lakeFS gave no pre-signed URL for {target.path!r}")
+    put = target.transport.request(
         "PUT",
         location["presigned_url"],
         body=body,
@@ -272,43 +347,65 @@ def _put_presigned(writer: ObjectWriter, body: bytes | IO[bytes], size: int) -> 
         headers={"Content-Length": str(size)},
     )
     etag = (put.headers.get("ETag") or "").strip('"')
-    stats = writer._json(
+    stats = target.json(
         "PUT",
-        writer._branch_url("staging", "backing"),
+        target.url("staging", "backing"),
         {
             "staging": {"physical_address": location["physical_address"]},
             "checksum": etag,
             "size_bytes": size,
-            "user_metadata": writer._metadata,
-            "content_type": writer._content_type,
+            "user_metadata": target.metadata,
+            "content_type": target.content_type,
         },
     )
-    return writer._info(stats)
+    return target.info(stats)
 
 
 class _Upload:
-    """A large upload under way."""
+    """A large upload under way: the interface the writer drives."""
 
     chunk_size: int  # how much ``write()`` gathers before handing it over
 
     def add(self, part: bytes) -> None:
+        """Take the next part (may block while earlier parts are sent)."""
         raise NotImplementedError
 
     def finish(self) -> ObjectInfo:
+        """Send what is left and publish the object."""
         raise NotImplementedError
 
     def abort(self) -> None:
+        """Give up: nothing is published, and what was started is cleaned up (may send)."""
         raise NotImplementedError
+
+    def forget(self) -> None:
+        """Give up without sending anything (the writer is being garbage-collected)."""
+        self.abort()
+
+
+def _worth_resending(error: BaseException) -> bool:
+    """Whether a failed streamed upload may succeed when sent again from a saved copy."""
+    if isinstance(error, APIStatusError):
+        return error.status_code in (408, 429, 500, 502, 503, 504)
+    return isinstance(error, APIConnectionError)
 
 
 class _StreamingUpload(_Upload):
-    """One chunked POST through lakeFS, fed from a bounded queue by ``write()``."""
+    """One chunked POST through lakeFS, fed from a bounded queue by ``write()``.
+
+    A copy of every part goes to a temporary file: a streamed body cannot be sent twice, so when
+    the stream fails in a way a retry may fix (a 503, a dropped connection), ``finish()`` sends
+    the object again from that copy, with the transport's retries. Memory stays bounded; disk
+    holds the object's size until the upload ends.
+    """
 
     chunk_size = _STREAM_CHUNK
 
-    def __init__(self, writer: ObjectWriter) -> None:
-        self._writer = writer
+    def __init__(self, target: _Target) -> None:
+        self._target = target
         self._queue: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_CHUNKS)
+        self._copy = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()/abort()
+        self._size = 0
         self._result: Any = None
         self._error: BaseException | None = None
         self._done = threading.Event()
@@ -326,67 +423,81 @@ class _StreamingUpload(_Upload):
             yield item
 
     def _run(self) -> None:
-        w = self._writer
-        headers = {
-            "Content-Type": w._content_type,
-            **w._condition(),
-            **{f"X-Lakefs-Meta-{k}": v for k, v in w._metadata.items()},
-        }
+        t = self._target
         try:
-            resp = w._transport.request(
-                "POST", w._branch_url("objects"), body=self._body(), headers=headers
+            resp = t.transport.request(
+                "POST", t.url("objects"), body=self._body(), headers=t.direct_headers()
             )
-            self._result = json.loads(resp.data)
+            self._result = _json_answer(resp.data, "POST", t.url("objects"))
         except BaseException as exc:  # handed to the writing thread
             self._error = exc
         finally:
             self._done.set()
 
     def _put(self, item: object) -> None:
-        while True:
-            if self._done.is_set():
-                if self._error is not None and not isinstance(self._error, _Aborted):
-                    raise self._error
-                if item is _END or isinstance(item, _Aborted):
-                    return
-                raise LakeFSError("the upload ended before all data was sent")
+        while not self._done.is_set():
             try:
                 self._queue.put(item, timeout=0.1)
                 return
             except queue.Full:
                 continue
+        # The stream ended early: a final error fails now; one worth a retry waits for finish().
+        error = self._error
+        if error is not None and not _worth_resending(error) and not isinstance(error, _Aborted):
+            raise error
 
     def add(self, part: bytes) -> None:
+        self._copy.write(part)
+        self._size += len(part)
         self._put(part)
 
     def finish(self) -> ObjectInfo:
-        self._put(_END)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._writer._info(self._result)
+        try:
+            self._put(_END)
+            self._thread.join()
+            if self._error is None:
+                return self._target.info(self._result)
+            if not _worth_resending(self._error):
+                raise self._error
+            log.warning(
+                "streamed upload of %s failed (%s); sending it again from its saved copy",
+                self._target.path,
+                self._error,
+            )
+            self._copy.seek(0)
+            return upload_once(self._target, self._copy, self._size)
+        finally:
+            self._copy.close()
 
     def abort(self) -> None:
         if not self._done.is_set():
             self._put(_Aborted("discarded"))
         self._thread.join(timeout=60)
+        self._copy.close()
 
 
 class _MultipartUpload(_Upload):
-    """A pre-signed multipart upload: parts go straight to the object store, in parallel."""
+    """A pre-signed multipart upload: parts go straight to the object store, in parallel.
 
-    def __init__(self, writer: ObjectWriter) -> None:
-        self._writer = writer
-        self.chunk_size = writer._part_size
+    On failure the upload is aborted through lakeFS. If lakeFS cannot be reached then, the
+    parts stay in the store until the bucket's lifecycle rule for incomplete multipart uploads
+    removes them (a warning names the upload).
+    """
+
+    def __init__(self, target: _Target, expected_size: int = 0) -> None:
+        self._target = target
+        self.chunk_size = target.part_size
         # With a known size, one request brings every part's URL; otherwise each part asks.
-        parts = -(-writer._expected_size // writer._part_size) if writer._expected_size else 0
+        parts = -(-expected_size // target.part_size) if expected_size else 0
         query = {"parts": str(parts)} if 0 < parts <= 10_000 else None
-        created = writer._json("POST", writer._branch_url("staging", "pmpu", query=query))
+        created = target.json("POST", target.url("staging", "pmpu", query=query))
+        if not isinstance(created, dict) or not isinstance(created.get("upload_id"), str):
+            raise APIResponseError(f"lakeFS did not start a multipart upload of {target.path!r}")
         self._upload_id: str = created["upload_id"]
         self._address: str = created["physical_address"]
         self._urls: list[str] = list(created.get("presigned_urls") or [])
-        self._pool = ThreadPoolExecutor(writer._max_workers, thread_name_prefix="lakefs-part")
-        self._slots = threading.Semaphore(writer._max_workers)
+        self._pool = ThreadPoolExecutor(target.max_workers, thread_name_prefix="lakefs-part")
+        self._slots = threading.Semaphore(target.max_workers)
         self._futures: list[Future[str]] = []
         self._size = 0
         self._finished = False
@@ -394,18 +505,17 @@ class _MultipartUpload(_Upload):
     def _part_url(self, number: int) -> str:
         if number <= len(self._urls):
             return self._urls[number - 1]
-        url = self._writer._branch_url("staging", "pmpu", self._upload_id, "parts", str(number))
-        resp = self._writer._transport.request(
+        t = self._target
+        answer = t.json(
             "PUT",
-            url,
-            body=json.dumps({"physical_address": self._address}).encode(),
-            headers={"Content-Type": "application/json"},
+            t.url("staging", "pmpu", self._upload_id, "parts", str(number)),
+            {"physical_address": self._address},
         )
-        return str(json.loads(resp.data)["presigned_url"])
+        return str(answer["presigned_url"])
 
     def _upload_part(self, number: int, data: bytes) -> str:
         try:
-            put = self._writer._transport.request(
+            put = self._target.transport.request(
                 "PUT",
                 self._part_url(number),
                 body=data,
@@ -428,35 +538,50 @@ class _MultipartUpload(_Upload):
     def finish(self) -> ObjectInfo:
         etags = [f.result() for f in self._futures]
         self._pool.shutdown()
-        w = self._writer
-        stats = w._json(
+        t = self._target
+        stats = t.json(
             "PUT",
-            w._branch_url("staging", "pmpu", self._upload_id),
+            t.url("staging", "pmpu", self._upload_id),
             {
                 "physical_address": self._address,
                 "parts": [{"part_number": i + 1, "etag": e} for i, e in enumerate(etags)],
-                "user_metadata": w._metadata,
-                "content_type": w._content_type,
+                "user_metadata": t.metadata,
+                "content_type": t.content_type,
             },
         )
         self._finished = True
-        log.debug("multipart upload of %s: %d parts, %d bytes", w.name, len(etags), self._size)
-        return w._info(stats)
+        log.debug("multipart upload of %s: %d parts, %d bytes", t.path, len(etags), self._size)
+        return t.info(stats)
 
     def abort(self) -> None:
         if self._finished:
             return
-        self._pool.shutdown(cancel_futures=True)
-        w = self._writer
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        t = self._target
         try:
-            w._transport.request(
+            t.json(
                 "DELETE",
-                w._branch_url("staging", "pmpu", self._upload_id),
-                body=json.dumps({"physical_address": self._address}).encode(),
-                headers={"Content-Type": "application/json"},
+                t.url("staging", "pmpu", self._upload_id),
+                {"physical_address": self._address},
             )
         except LakeFSError as exc:  # never mask the error that caused the abort
-            log.warning("could not abort multipart upload %s: %s", self._upload_id, exc)
+            log.warning(
+                "could not abort multipart upload %s of %s (its parts stay in the object store "
+                "until the bucket's cleanup of incomplete uploads): %s",
+                self._upload_id,
+                t.path,
+                exc,
+            )
+
+    def forget(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if not self._finished:
+            log.warning(
+                "a writer of %s was dropped unclosed: multipart upload %s is left open in the "
+                "object store",
+                self._target.path,
+                self._upload_id,
+            )
 
 
 class _SpooledPresignedUpload(_Upload):
@@ -464,8 +589,8 @@ class _SpooledPresignedUpload(_Upload):
 
     chunk_size = _STREAM_CHUNK
 
-    def __init__(self, writer: ObjectWriter) -> None:
-        self._writer = writer
+    def __init__(self, target: _Target) -> None:
+        self._target = target
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()/abort()
         self._size = 0
 
@@ -476,7 +601,7 @@ class _SpooledPresignedUpload(_Upload):
     def finish(self) -> ObjectInfo:
         try:
             self._file.seek(0)
-            return _put_presigned(self._writer, self._file, self._size)
+            return _put_presigned(self._target, self._file, self._size)
         finally:
             self._file.close()
 
@@ -539,33 +664,39 @@ def upload_file(
 ) -> ObjectInfo:
     """Upload a local file, streamed; its content type is guessed from its name when not given.
 
-    Its size is known, so it goes in one streamed request (retried from the file's start if
-    needed): through lakeFS, or pre-signed up to 128 MiB. Larger pre-signed files go as parallel
+    Its size is known, so it goes in one streamed request (the file is reopened for a retry):
+    through lakeFS, or pre-signed up to 128 MiB. Larger pre-signed files go as parallel
     multipart parts.
     """
     source = Path(local_path)
     if not source.is_file():
         raise ValidationError(f"local_path {str(source)!r} is not a file")
-    content_type = content_type or mimetypes.guess_type(source.name)[0]
-    writer = ObjectWriter(
+    target = _make_target(
         branch,
         path,
+        exclusive=False,
         pre_signed=pre_signed,
-        content_type=content_type,
+        content_type=content_type or mimetypes.guess_type(source.name)[0],
         metadata=metadata,
         part_size=part_size,
         max_workers=max_workers,
     )
     size = source.stat().st_size
-    with source.open("rb") as f:
-        if not writer._pre_signed or size <= SINGLE_REQUEST_MAX:
-            writer._result = _upload_one(writer, f, size)
-            writer.discard()  # nothing buffered: just closes the writer
-        else:
-            writer._expected_size = size
-            with writer:
-                while chunk := f.read(writer._part_size):
-                    writer.write(chunk)
+    if not target.pre_signed or size <= SINGLE_REQUEST_MAX:
+        return upload_once(target, source, size)
+    writer = ObjectWriter(
+        branch,
+        path,
+        pre_signed=True,
+        content_type=target.content_type,
+        metadata=metadata,
+        part_size=part_size,
+        max_workers=max_workers,
+        expected_size=size,
+    )
+    with source.open("rb") as f, writer:
+        while chunk := f.read(part_size):
+            writer.write(chunk)
     assert writer.info is not None
     return writer.info
 
