@@ -111,3 +111,31 @@ def test_two_transactions_one_after_another(main: Branch) -> None:
     assert main.download("v.txt") == b"v2"
     assert [c.commit_message() for c in main.log(max_amount=4)][1::2] == ["txn 2", "txn 1"]
     assert _branch_ids(main) == ["main"]
+
+
+def test_ctrl_c_in_the_body_propagates_as_itself(
+    main: Branch, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = main.head().id
+    with pytest.raises(KeyboardInterrupt), main.transaction("m", txn_id=lambda: "kb") as tx:
+        tx.upload(b"half", "half.txt")
+        raise KeyboardInterrupt
+    assert main.head().id == before  # nothing merged
+    assert _branch_ids(main) == ["main", "main-txn-kb"]  # kept for inspection, and named:
+    assert any("main-txn-kb" in r.getMessage() for r in caplog.records)
+
+
+def test_ctrl_c_while_the_branch_is_created_leaves_no_branch(
+    main: Branch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = Branch.create
+
+    def create_then_interrupt(self: Branch, *args: object, **kwargs: object) -> Branch:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt  # as if Ctrl-C arrived while the answer was read
+
+    monkeypatch.setattr(Branch, "create", create_then_interrupt)
+    with pytest.raises(KeyboardInterrupt), main.transaction("m", txn_id=lambda: "kc"):
+        pytest.fail("the body must not run")
+    monkeypatch.undo()
+    assert _branch_ids(main) == ["main"]

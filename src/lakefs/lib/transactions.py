@@ -15,7 +15,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from lakefs._exceptions import LakeFSError, ValidationError
+from lakefs._exceptions import LakeFSError, NotFoundError, ValidationError
 from lakefs._logs import get_logger
 
 if TYPE_CHECKING:
@@ -84,8 +84,32 @@ class BranchTransaction:
         self.merge_commit: Reference | None = None
 
     def __enter__(self) -> Branch:
-        self.branch.create(self.source.head())
+        try:
+            self.branch.create(self.source.head())
+        except Exception:
+            raise
+        except BaseException:
+            # Interrupted (Ctrl-C) while the branch was being created: it may exist now.
+            # Remove it, or at least name it, so that nothing unnamed is left behind.
+            self._remove_after_interrupt()
+            raise
         return self.branch
+
+    def _remove_after_interrupt(self) -> None:
+        try:
+            self.branch.delete()
+        except NotFoundError:
+            return
+        except BaseException as exc:
+            log.warning(
+                "transaction interrupted while branch %s of repository %s was being created; "
+                "it may exist: delete it with lakefs.repository(%r).branch(%r).delete() (%s)",
+                self.branch.id,
+                self.branch.repository_id,
+                self.branch.repository_id,
+                self.branch.id,
+                exc,
+            )
 
     def _fail(self, message: str) -> TransactionError:
         return TransactionError(
@@ -101,6 +125,17 @@ class BranchTransaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc is not None and not isinstance(exc, Exception):
+            # KeyboardInterrupt, SystemExit: propagate as themselves, never as an Exception.
+            log.warning(
+                "transaction on %s interrupted by %s; its changes are kept on branch %s of "
+                "repository %s",
+                self.source.id,
+                type(exc).__name__,
+                self.branch.id,
+                self.branch.repository_id,
+            )
+            return
         if exc is not None:
             raise self._fail(f"{type(exc).__name__}: {exc}") from exc
         tx = self.branch
