@@ -117,9 +117,14 @@ def test_ctrl_c_in_the_body_propagates_as_itself(
     main: Branch, caplog: pytest.LogCaptureFixture
 ) -> None:
     before = main.head().id
-    with pytest.raises(KeyboardInterrupt), main.transaction("m", txn_id=lambda: "kb") as tx:
-        tx.upload(b"half", "half.txt")
-        raise KeyboardInterrupt
+
+    def body() -> None:
+        with main.transaction("m", txn_id=lambda: "kb") as tx:
+            tx.upload(b"half", "half.txt")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        body()
     assert main.head().id == before  # nothing merged
     assert _branch_ids(main) == ["main", "main-txn-kb"]  # kept for inspection, and named:
     assert any("main-txn-kb" in r.getMessage() for r in caplog.records)

@@ -14,6 +14,7 @@ from lakefs._client import Client, RequestTimeout, default_client, init
 from lakefs._config import AwsIamSettings, ClientConfig, Timeout
 from lakefs._exceptions import (
     APIConnectionError,
+    APIResponseError,
     APIStatusError,
     APITimeoutError,
     BadRequestError,
@@ -68,6 +69,7 @@ def repository(repository_id: str, client: Client | None = None) -> Repository:
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
+    "APIResponseError",
     "APITimeoutError",
     "AwsIamSettings",
     "BadRequestError",

@@ -6,9 +6,12 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from lakefs_sdk.exceptions import ApiTypeError, ApiValueError
+
+from lakefs import _validation as validate
 from lakefs._client import Client, RequestTimeout, default_client
 from lakefs._config import Timeout
-from lakefs._exceptions import ValidationError, header_value
+from lakefs._exceptions import APIResponseError, ValidationError, header_value
 from lakefs._pagination import Page
 
 if TYPE_CHECKING:
@@ -17,6 +20,30 @@ if TYPE_CHECKING:
 __all__ = ["Resource", "ref_id"]
 
 T = TypeVar("T")
+
+
+def _pydantic_errors() -> tuple[type[Exception], ...]:
+    """The validation errors of the pydantic API lakefs_sdk runs on (v1, or v1 inside v2)."""
+    import pydantic
+
+    errors: list[type[Exception]] = [pydantic.ValidationError, ApiTypeError, ApiValueError]
+    try:
+        from pydantic import v1
+    except ImportError:  # pragma: no cover - pydantic 1
+        pass
+    else:
+        errors.append(v1.ValidationError)
+    return tuple(errors)
+
+
+_SDK_ARGUMENT_ERRORS = _pydantic_errors()
+
+
+class _Answer(dict[str, Any]):
+    """A JSON answer: a field lakeFS left out is an ``APIResponseError``, not a ``KeyError``."""
+
+    def __missing__(self, key: str) -> Any:
+        raise APIResponseError(f"the answer has no {key!r} field")
 
 
 class Resource:
@@ -62,16 +89,32 @@ class Resource:
         if timeout is not None:
             options["_request_timeout"] = Timeout.coerce(timeout)
         if extra_headers:
+            validate.headers(dict(extra_headers), "extra_headers")
             options["_headers"] = dict(extra_headers)
-        response = operation(**arguments, **options)
+        try:
+            response = operation(**arguments, **options)
+        except _SDK_ARGUMENT_ERRORS as exc:
+            # lakefs_sdk's own checks: an argument the SDK's validators let through.
+            raise ValidationError(f"invalid argument: {exc}") from None
         body = response.raw_data
         if raw:
             return body.encode() if isinstance(body, str) else bytes(body or b"")
         if not body:
             return None
-        if "json" in (header_value(response.headers, "Content-Type") or ""):
-            return json.loads(body)
-        return bytes(body) if not isinstance(body, str) else body
+        content_type = (header_value(response.headers, "Content-Type") or "").lower()
+        if "html" in content_type:  # a web page: not lakeFS's API (a proxy, or the UI)
+            raise APIResponseError(
+                "the server answered with a web page, not lakeFS's API: check the host"
+            )
+        if "json" not in content_type:
+            return bytes(body) if not isinstance(body, str) else body
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise APIResponseError("the answer is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise APIResponseError(f"expected a JSON object, got {type(data).__name__}")
+        return _Answer(data)
 
     @staticmethod
     def _page(data: Mapping[str, Any], items: Sequence[T]) -> Page[T]:

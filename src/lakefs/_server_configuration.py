@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from lakefs_sdk.api.config_api import ConfigApi
 
 from lakefs._client import Client, default_client
-from lakefs._exceptions import LakeFSError, ValidationError
+from lakefs._exceptions import APIResponseError, ValidationError
 
 __all__ = ["ServerConfiguration", "ServerStorageConfiguration", "resolve_pre_signed"]
 
@@ -85,20 +86,32 @@ class ServerConfiguration:
 
 
 def _fetch(client: Client) -> _Snapshot:
-    config = ConfigApi(client.sdk).get_config()
-    storage = config.storage_config
-    version = config.version_config.version if config.version_config else None
-    if storage is None or version is None:
-        raise LakeFSError("the server's configuration lacks its version or storage settings")
+    # Parsed from JSON (not lakefs_sdk's models): a field the server leaves out takes its
+    # default, and a malformed answer is an APIResponseError, not a pydantic error.
+    response = ConfigApi(client.sdk).get_config_with_http_info(_preload_content=False)
+    try:
+        data = json.loads(response.raw_data or b"{}")
+    except ValueError as exc:
+        raise APIResponseError("the server's configuration is not JSON") from exc
+    storage = data.get("storage_config") if isinstance(data, dict) else None
+    version = data.get("version_config") if isinstance(data, dict) else None
+    if not isinstance(storage, dict):
+        raise APIResponseError("the server's configuration lacks its storage settings")
+    version_text = version.get("version") if isinstance(version, dict) else None
+
+    def text(key: str) -> str:
+        value = storage.get(key)
+        return value if isinstance(value, str) else ""
+
     return _Snapshot(
-        version=version,
+        version=version_text if isinstance(version_text, str) else "unknown",
         storage=ServerStorageConfiguration(
-            blockstore_type=storage.blockstore_type,
-            blockstore_namespace_example=storage.blockstore_namespace_example,
-            default_namespace_prefix=storage.default_namespace_prefix or None,
-            pre_sign_support=bool(storage.pre_sign_support),
-            pre_sign_multipart_upload=bool(storage.pre_sign_multipart_upload),
-            import_support=bool(storage.import_support),
+            blockstore_type=text("blockstore_type"),
+            blockstore_namespace_example=text("blockstore_namespace_example"),
+            default_namespace_prefix=text("default_namespace_prefix") or None,
+            pre_sign_support=storage.get("pre_sign_support") is True,
+            pre_sign_multipart_upload=storage.get("pre_sign_multipart_upload") is True,
+            import_support=storage.get("import_support") is True,
         ),
     )
 

@@ -13,7 +13,7 @@ __all__ = [
     "content_type",
     "headers",
     "object_metadata",
-    "optional_str",
+    "optional_text",
     "utf8",
     "commit_message",
     "merge_strategy",
@@ -23,6 +23,7 @@ __all__ = [
     "repository_id",
     "storage_namespace",
     "tag_id",
+    "text",
 ]
 
 _REPOSITORY = re.compile(r"[a-z0-9][a-z0-9-]{2,62}")
@@ -198,7 +199,12 @@ def headers(value: object, name: str) -> None:
             raise ValidationError(f"{name}[{key!r}] must be Latin-1 text") from None
 
 
-def optional_str(value: object, name: str) -> None:
-    """None or a str."""
+def text(value: object, name: str) -> None:
+    """A str valid as UTF-8 (a prefix, a cursor, a delimiter)."""
+    utf8(_str(value, name), name)
+
+
+def optional_text(value: object, name: str) -> None:
+    """None, or a str valid as UTF-8."""
     if value is not None:
-        _str(value, name)
+        text(value, name)

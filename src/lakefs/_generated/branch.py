@@ -112,6 +112,7 @@ class Branch(Reference):
             metadata: Key-value metadata of the commit.
         """
         validate.commit_message(message, "message")
+        validate.commit_metadata(metadata, "metadata")
         data = self._call(
             CommitsApi(self._sdk).commit_with_http_info,
             repository=self.repository_id,
@@ -135,6 +136,7 @@ class Branch(Reference):
         Args:
             path: An object path, or a prefix ending in '/'; None resets everything.
         """
+        validate.optional_text(path, "path")
         self._call(
             BranchesApi(self._sdk).reset_branch_with_http_info,
             repository=self.repository_id,
@@ -195,6 +197,8 @@ class Branch(Reference):
             after: Start after this value.
             prefix: Return items prefixed with this value.
         """
+        validate.text(after, "after")
+        validate.text(prefix, "prefix")
 
         def fetch_page(cursor: str, amount: int) -> Page[Change]:
             data = self._call(

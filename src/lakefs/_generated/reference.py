@@ -70,6 +70,9 @@ class Reference(Resource):
             prefix: Return items prefixed with this value.
             delimiter: Delimiter used to group common prefixes by.
         """
+        validate.text(after, "after")
+        validate.text(prefix, "prefix")
+        validate.text(delimiter, "delimiter")
 
         def fetch_page(cursor: str, amount: int) -> Page[ObjectInfo | CommonPrefix]:
             data = self._call(
@@ -303,6 +306,9 @@ class Reference(Resource):
             delimiter: Delimiter used to group common prefixes by.
         """
         validate.ref_or_resource(other_ref, "other_ref")
+        validate.text(after, "after")
+        validate.text(prefix, "prefix")
+        validate.text(delimiter, "delimiter")
 
         def fetch_page(cursor: str, amount: int) -> Page[Change]:
             data = self._call(
@@ -341,6 +347,8 @@ class Reference(Resource):
             strategy: On conflicts: None fails, 'dest-wins' or 'source-wins' pick a side.
         """
         validate.ref_or_resource(destination_branch, "destination_branch")
+        validate.optional_text(message, "message")
+        validate.commit_metadata(metadata, "metadata")
         validate.merge_strategy(strategy, "strategy")
         data = self._call(
             RefsApi(self._sdk).merge_into_branch_with_http_info,

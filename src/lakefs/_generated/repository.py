@@ -141,6 +141,8 @@ class Repository(Resource):
             after: Start after this value.
             prefix: Return items prefixed with this value.
         """
+        validate.text(after, "after")
+        validate.text(prefix, "prefix")
 
         def fetch_page(cursor: str, amount: int) -> Page[Branch]:
             data = self._call(
@@ -174,6 +176,8 @@ class Repository(Resource):
             after: Start after this value.
             prefix: Return items prefixed with this value.
         """
+        validate.text(after, "after")
+        validate.text(prefix, "prefix")
 
         def fetch_page(cursor: str, amount: int) -> Page[Tag]:
             data = self._call(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import pathlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, TypeAlias
 
 from lakefs_sdk.api.objects_api import ObjectsApi
@@ -96,7 +96,15 @@ def _is_seekable_binary(data: object) -> bool:
 
 def delete_objects(branch: Branch, object_paths: str | Iterable[str]) -> None:
     """Delete ``object_paths`` from ``branch`` in batches of 1,000; raise on refused paths."""
-    paths: Iterable[str] = [object_paths] if isinstance(object_paths, str) else object_paths
+    if isinstance(object_paths, str):
+        paths: Iterable[str] = [object_paths]
+    elif isinstance(object_paths, (bytes, Mapping)) or not isinstance(object_paths, Iterable):
+        raise ValidationError(
+            "object_paths must be a path or an iterable of paths, not "
+            f"{type(object_paths).__name__}"
+        )
+    else:
+        paths = object_paths
     api = ObjectsApi(branch._sdk)
     errors: list[tuple[str, str]] = []
     iterator = iter(paths)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from lakefs import _validation as validate
 from lakefs._exceptions import LakeFSError, NotFoundError, ValidationError
 from lakefs._logs import get_logger
 
@@ -74,6 +75,7 @@ class BranchTransaction:
     ) -> None:
         if not isinstance(commit_message, str) or not commit_message.strip():
             raise ValidationError("commit_message must be a non-empty str")
+        validate.commit_metadata(metadata, "metadata")
         self.source = source
         # The same class as the source (a Branch): no import of the generated module needed.
         self.branch = type(source)(

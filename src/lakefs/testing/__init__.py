@@ -11,9 +11,18 @@ it is public so that your tests can use it too::
 
 The server binary is built from lakeFS's Go module on first use (Go >= 1.26.4), or taken from
 ``LAKEFS_BIN``. The ``"s3"`` configuration needs ``pip install 'lakefs[testing]'`` (moto).
+
+``mock_client(handler)`` is the offline seam: a client whose requests a function answers.
 """
 
 from lakefs.testing._build import LakeFSBuildError, ensure_binary, lakefs_version
+from lakefs.testing._mock import (
+    MockPool,
+    MockRequest,
+    MockResponse,
+    mock_client,
+    sent_requests,
+)
 from lakefs.testing._server import (
     DEV_ACCESS_KEY_ID,
     DEV_SECRET_ACCESS_KEY,
@@ -26,7 +35,12 @@ __all__ = [
     "DEV_SECRET_ACCESS_KEY",
     "LakeFSBuildError",
     "LocalLakeFS",
+    "MockPool",
+    "MockRequest",
+    "MockResponse",
     "ServerStartError",
     "ensure_binary",
     "lakefs_version",
+    "mock_client",
+    "sent_requests",
 ]

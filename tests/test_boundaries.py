@@ -1,0 +1,336 @@
+"""The SDK's edges under hostile answers, hostile inputs and faults, offline through the seam
+(``lakefs.testing.mock_client``): everything above the socket runs for real."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import pickle
+from collections.abc import Callable, Iterator
+
+import pytest
+import urllib3
+
+import lakefs
+from lakefs import (
+    APIConnectionError,
+    APIResponseError,
+    APITimeoutError,
+    LakeFSError,
+    ServerError,
+    ValidationError,
+)
+from lakefs.testing import MockRequest, MockResponse, mock_client, sent_requests
+
+STATS = {
+    "path": "a.bin",
+    "physical_address": "local://x",
+    "checksum": "c",
+    "size_bytes": 3,
+    "mtime": 1,
+    "path_type": "object",
+}
+
+
+def _branch(handler: Callable[[MockRequest], MockResponse], **options: object) -> lakefs.Branch:
+    client = mock_client(handler, **options)  # type: ignore[arg-type]
+    return lakefs.repository("repo", client=client).branch("main")
+
+
+def _never(request: MockRequest) -> MockResponse:
+    raise AssertionError(f"no request expected, got {request.method} {request.url}")
+
+
+# -- redirects ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_api_calls_never_follow_a_redirect(status: int) -> None:
+    def handler(request: MockRequest) -> MockResponse:
+        return MockResponse(status, headers={"Location": "http://elsewhere.example/steal"})
+
+    branch = _branch(handler)
+    with pytest.raises(APIResponseError, match="redirect"):
+        branch.head()
+    with pytest.raises(APIResponseError, match="redirect"):
+        branch.commit_changes("a message that must not travel")
+    hosts = {r.url.split("/")[2] for r in sent_requests(branch.client)}
+    assert hosts == {"lakefs.mock"}  # nothing went to the other host
+    assert len(sent_requests(branch.client)) == 2  # and nothing was retried
+
+
+def test_a_pre_signed_read_follows_one_redirect_without_credentials() -> None:
+    data = b"0123456789"
+    store = "http://store.example/bucket/key?X-Amz-Signature=sig"
+
+    def handler(request: MockRequest) -> MockResponse:
+        if request.url.startswith("http://lakefs.mock"):
+            if request.path.endswith("/config"):
+                return MockResponse.json({"storage_config": {"pre_sign_support": True}})
+            return MockResponse(302, headers={"Location": store})
+        assert "Authorization" not in request.headers
+        start, end = request.headers["Range"].removeprefix("bytes=").split("-")
+        stop = int(end) + 1 if end else len(data)
+        body = data[int(start) : stop]
+        return MockResponse(206, body, {"Content-Range": f"bytes {start}-{stop - 1}/{len(data)}"})
+
+    branch = _branch(handler)
+    with branch.open("a.bin", "rb", pre_signed=True) as f:
+        assert f.read() == data
+
+
+@pytest.mark.parametrize(
+    "location", ["file:///etc/passwd", "ftp://store.example/x", "http://lakefs.mock/again"]
+)
+def test_a_pre_signed_redirect_elsewhere_is_refused_once(location: str) -> None:
+    def handler(request: MockRequest) -> MockResponse:
+        if request.path.endswith("/config"):
+            return MockResponse.json({"storage_config": {"pre_sign_support": True}})
+        return MockResponse(302, headers={"Location": location})
+
+    branch = _branch(handler)
+    with pytest.raises(APIResponseError, match="redirect"):
+        branch.open("a.bin", "rb", pre_signed=True)
+    gets = [r for r in sent_requests(branch.client) if "/objects" in r.path]
+    assert len(gets) <= 2  # no retry loop on a redirect that cannot succeed
+
+
+# -- malformed answers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"not json at all{", "application/json"),
+        (b"[]", "application/json"),
+        (b"{}", "application/json"),
+        (b"<html><body>login</body></html>", "text/html"),
+    ],
+)
+def test_a_malformed_answer_is_an_api_response_error(body: bytes, content_type: str) -> None:
+    branch = _branch(lambda r: MockResponse(200, body, {"Content-Type": content_type}))
+    with pytest.raises(APIResponseError):
+        branch.head()
+    with pytest.raises(APIResponseError):
+        branch.upload(b"abc", "a.bin")
+
+
+def test_an_answer_over_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("lakefs._transport.MAX_ANSWER_BYTES", 1024)
+    huge = {"results": [STATS] * 100, "pagination": {"has_more": False}}
+    branch = _branch(lambda r: MockResponse.json(huge))
+    with pytest.raises(APIResponseError, match="exceeds"):
+        list(branch.list_objects())
+
+
+# -- connection failures -------------------------------------------------------------------------
+
+
+def test_a_refused_connection_is_a_connection_error_not_a_timeout() -> None:
+    def handler(request: MockRequest) -> MockResponse:
+        raise urllib3.exceptions.NewConnectionError(None, "[Errno 111] Connection refused")  # type: ignore[arg-type]
+
+    branch = _branch(handler, retries=2)
+    with pytest.raises(APIConnectionError) as info:
+        branch.head()
+    assert not isinstance(info.value, APITimeoutError)
+    assert len(sent_requests(branch.client)) == 3  # refused is worth retrying (a restart)
+
+
+def test_a_tls_failure_is_not_retried() -> None:
+    def handler(request: MockRequest) -> MockResponse:
+        raise urllib3.exceptions.SSLError("certificate verify failed")
+
+    branch = _branch(handler, retries=5)
+    with pytest.raises(APIConnectionError, match="TLS"):
+        branch.head()
+    assert len(sent_requests(branch.client)) == 1
+
+
+def test_no_query_string_in_error_texts_or_causes() -> None:
+    url = "http://store.example/b/k?X-Amz-Signature=topsecret&X-Amz-Credential=AKIA"
+
+    def handler(request: MockRequest) -> MockResponse:
+        raise urllib3.exceptions.ProtocolError(f"Connection aborted while reading {url}")
+
+    client = mock_client(handler, retries=0)
+    with pytest.raises(APIConnectionError) as info:
+        client.transport.request("GET", url, authenticate=False)
+    texts = [str(info.value), str(info.value.__cause__), repr(info.value.__cause__)]
+    assert not any("topsecret" in t or "X-Amz" in t for t in texts), texts
+
+
+def test_urllib3_debug_lines_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    record = logging.LogRecord(
+        "urllib3.connectionpool",
+        logging.DEBUG,
+        __file__,
+        1,
+        '%s://%s:%s "%s %s %s" %s %s',
+        ("http", "store", 80, "PUT", "/b/k?X-Amz-Signature=topsecret", "HTTP/1.1", 200, 0),
+        None,
+    )
+    logging.getLogger("urllib3.connectionpool").handle(record)
+    assert "topsecret" not in record.getMessage()
+
+
+# -- bodies that cannot be sent twice ------------------------------------------------------------
+
+
+def test_a_consumed_streamed_body_is_never_sent_again() -> None:
+    def handler(request: MockRequest) -> MockResponse:
+        return MockResponse(503, b'{"message": "busy"}')
+
+    client = mock_client(handler, retries=3)
+    body = iter([b"a" * 10, b"b" * 10])
+    with pytest.raises(ServerError, match="cannot be sent again"):
+        client.transport.request("POST", "http://lakefs.mock/api/v1/x", body=body)
+    assert len(sent_requests(client)) == 1
+
+
+def test_a_streamed_write_that_meets_a_503_is_sent_again_whole() -> None:
+    data = os.urandom(3 << 20)
+    posts: list[bytes] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        if request.path.endswith("/config"):
+            return MockResponse.json({"storage_config": {"pre_sign_support": False}})
+        posts.append(request.body)
+        if len(posts) == 1:
+            return MockResponse(503, b'{"message": "busy"}')
+        return MockResponse.json({**STATS, "size_bytes": len(request.body)}, status=201)
+
+    branch = _branch(handler)
+    with branch.open("a.bin", "wb", part_size=1 << 20) as f:
+        for i in range(0, len(data), 1 << 19):
+            f.write(data[i : i + (1 << 19)])
+    assert posts[-1] == data  # the object holds every byte, never the empty rest of a stream
+    assert f.info is not None
+    assert f.info.size_bytes() == len(data)
+
+
+def test_a_file_body_is_reopened_for_a_retry(tmp_path: pytest.TempPathFactory) -> None:
+    source = tmp_path / "data.bin"  # type: ignore[operator]
+    source.write_bytes(b"x" * 5000)
+    bodies: list[bytes] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        bodies.append(request.body)
+        if len(bodies) < 3:
+            return MockResponse(503, b"{}")
+        return MockResponse.json({**STATS, "size_bytes": 5000}, status=201)
+
+    branch = _branch(handler)
+    branch.upload_file(source, "a.bin", pre_signed=False)
+    assert bodies == [b"x" * 5000] * 3
+
+
+# -- hostile inputs: ValidationError before any request -------------------------------------------
+
+
+def _calls(branch: lakefs.Branch) -> Iterator[Callable[[], object]]:
+    yield lambda: branch.commit_changes("m", metadata={"a": 1})  # type: ignore[dict-item]
+    yield lambda: branch.merge_into("dev", metadata={"a": 1})  # type: ignore[dict-item]
+    yield lambda: list(branch.list_objects(prefix=123))  # type: ignore[arg-type]
+    yield lambda: branch.reset(path=123)  # type: ignore[arg-type]
+    yield lambda: branch.delete_objects(None)  # type: ignore[arg-type]
+    yield lambda: branch.upload(b"x", "a", metadata={"k": "a\r\nInjected: 1"})
+    yield lambda: branch.upload(b"x", "a", metadata={"Upper": "v"})
+    yield lambda: branch.upload(b"x", "a", content_type="text/plain\r\nX: 1")
+    yield lambda: branch.upload(b"x", "a", content_type=123)  # type: ignore[arg-type]
+    yield lambda: branch.upload(b"x", "a", content_type="multipart/form-data; boundary=x")
+    yield lambda: branch.head(extra_headers={"X-A": "b\r\nInjected: 1"})
+    yield lambda: branch.upload(b"x", "lone\ud800surrogate")
+    yield lambda: branch.upload(b"x", "a", metadata={"k": "lone\ud800"})
+    yield lambda: branch.transaction("m", metadata={"a": 1})  # type: ignore[dict-item]
+
+
+def test_hostile_inputs_fail_before_any_request() -> None:
+    branch = _branch(_never)
+    for number, call in enumerate(_calls(branch)):
+        with pytest.raises(ValidationError):
+            call()
+        assert not sent_requests(branch.client), number
+
+
+def test_a_bad_proxy_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match="proxy"):
+        lakefs.Client(host="http://h", access_key_id="a", secret_access_key="s", proxy="not a url")
+
+
+def test_non_ascii_metadata_travels_as_utf8_and_comes_back() -> None:
+    seen: list[MockRequest] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        if request.path.endswith("/config"):
+            return MockResponse.json({"storage_config": {"pre_sign_support": False}})
+        seen.append(request)
+        meta = {"k": request.headers["X-Lakefs-Meta-k"]}
+        return MockResponse.json({**STATS, "metadata": meta}, status=201)
+
+    info = _branch(handler).upload(b"abc", "a.bin", metadata={"k": "é日本 😀"})
+    assert info.metadata() == {"k": "é日本 😀"}
+
+
+# -- the application's logging and processes ----------------------------------------------------
+
+
+def test_creating_a_client_leaves_the_applications_loggers_alone() -> None:
+    loggers = [logging.getLogger(n) for n in ("urllib3", "lakefs_sdk")]
+    before = [lg.level for lg in loggers]
+    try:
+        for lg in loggers:
+            lg.setLevel(logging.DEBUG)
+        http.client.HTTPConnection.debuglevel = 0
+        lakefs.Client(host="http://h", access_key_id="a", secret_access_key="s")
+        assert [lg.level for lg in loggers] == [logging.DEBUG, logging.DEBUG]
+    finally:
+        for lg, level in zip(loggers, before, strict=True):
+            lg.setLevel(level)
+
+
+def test_a_forked_child_gets_its_own_pool() -> None:
+    client = lakefs.Client(host="http://127.0.0.1:9", access_key_id="a", secret_access_key="s")
+    parent_pool = client.transport.pool
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report whether its pool is the parent's, then leave at once
+        os.write(write, b"same" if client.transport.pool is parent_pool else b"own")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 10)
+    os.waitpid(pid, 0)
+    assert answer == b"own"
+    assert client.transport.pool is parent_pool
+
+
+def test_a_client_pickles_as_its_configuration_with_a_new_pool() -> None:
+    client = lakefs.Client(host="http://h", access_key_id="a", secret_access_key="s", retries=2)
+    copy = pickle.loads(pickle.dumps(client))
+    assert copy.config == client.config
+    assert copy.transport is not client.transport
+    branch = lakefs.repository("repo", client=client).branch("main")
+    again = pickle.loads(pickle.dumps(branch))
+    assert (again.repository_id, again.id, again.client.config) == ("repo", "main", client.config)
+
+
+def test_with_options_shares_the_pool_while_connection_options_agree() -> None:
+    client = lakefs.Client(host="http://h", access_key_id="a", secret_access_key="s")
+    assert client.with_options(retries=1).transport.pool is client.transport.pool
+    assert client.with_options(max_connections=3).transport.pool is not client.transport.pool
+
+
+def test_errors_are_all_lakefs_errors() -> None:
+    # The SDK's own exception types round-trip through pickle with their attributes.
+    err = lakefs.NotFoundError("gone", status_code=404, method="GET", path="/x", request_id="r")
+    copy = pickle.loads(pickle.dumps(err))
+    assert (type(copy), copy.status_code, copy.request_id, str(copy)) == (
+        lakefs.NotFoundError,
+        404,
+        "r",
+        str(err),
+    )
+    assert isinstance(copy, LakeFSError)
+    assert json.dumps({"status": copy.status_code})
