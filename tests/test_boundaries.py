@@ -334,3 +334,25 @@ def test_errors_are_all_lakefs_errors() -> None:
     )
     assert isinstance(copy, LakeFSError)
     assert json.dumps({"status": copy.status_code})
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (400, "ImportRefusedError"),
+        (401, "UnauthorizedError"),
+        (403, "ForbiddenError"),
+        (500, "ServerError"),
+        (501, "ImportNotSupportedError"),
+    ],
+)
+def test_an_import_start_keeps_errors_that_are_not_refusals(status: int, expected: str) -> None:
+    def handler(request: MockRequest) -> MockResponse:
+        if request.path.endswith("/config"):
+            return MockResponse.json({"storage_config": {"import_support": True}})
+        return MockResponse(status, b'{"message": "no"}')
+
+    manager = _branch(handler, retries=0).import_from("s3://b/p/", "p/", "import")
+    with pytest.raises(LakeFSError) as info:
+        manager.start()
+    assert type(info.value).__name__ == expected

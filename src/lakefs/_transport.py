@@ -55,7 +55,15 @@ from lakefs._exceptions import (
 )
 from lakefs._logs import get_logger, redact
 
-__all__ = ["MAX_ANSWER_BYTES", "Body", "RetryPolicy", "SDKRestClient", "Transport"]
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "Body",
+    "RetryPolicy",
+    "SDKRestClient",
+    "Transport",
+    "json_object",
+    "safe_cause",
+]
 
 log = get_logger("transport")
 
@@ -612,6 +620,24 @@ class Transport:
                 path=path,
             )
         return follow
+
+
+def json_object(resp: urllib3.BaseHTTPResponse, method: str, url: str) -> dict[str, Any]:
+    """An answer's JSON object; anything else is an :class:`APIResponseError`."""
+    path = _path_of(url)
+    try:
+        data = json.loads(resp.data)
+    except ValueError as exc:
+        raise APIResponseError(
+            f"the answer is not JSON: {method} {path}", method=method, path=path
+        ) from exc
+    if not isinstance(data, dict):
+        raise APIResponseError(
+            f"expected a JSON object, got {type(data).__name__}: {method} {path}",
+            method=method,
+            path=path,
+        )
+    return data
 
 
 def _add_note(err: LakeFSError, note: str) -> None:

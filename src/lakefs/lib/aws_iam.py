@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from lakefs._config import AwsIamSettings
-from lakefs._exceptions import LakeFSError, NoAuthenticationFound
+from lakefs._exceptions import APIResponseError, NoAuthenticationFound
+from lakefs._transport import json_object
 
 if TYPE_CHECKING:
     from lakefs._transport import Transport
@@ -151,9 +152,12 @@ class AwsIamTokenProvider:
             headers={"Content-Type": "application/json"},
             authenticate=False,
         )
-        data = json.loads(response.data)
+        data = json_object(response, "POST", url)
         token = data.get("token")
         if not isinstance(token, str) or not token:
-            raise LakeFSError("AWS IAM login: the server answered without a token")
-        expires = float(data.get("token_expiration") or (self._clock() + ttl))
+            raise APIResponseError("AWS IAM login: the server answered without a token")
+        expiration = data.get("token_expiration")
+        if not isinstance(expiration, (int, float)) or isinstance(expiration, bool):
+            expiration = self._clock() + ttl
+        expires = float(expiration)
         return token, max(expires - REFRESH_MARGIN_S, self._clock())

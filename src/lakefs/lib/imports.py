@@ -13,10 +13,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from lakefs._exceptions import ForbiddenError, LakeFSError, NotFoundError, ValidationError
+from lakefs._exceptions import (
+    APIResponseError,
+    BadRequestError,
+    LakeFSError,
+    NotImplementedByServerError,
+    ValidationError,
+)
 from lakefs._server_configuration import ServerConfiguration
+from lakefs._transport import json_object
 
 if TYPE_CHECKING:
     from lakefs._generated.branch import Branch
@@ -198,22 +205,23 @@ class ImportManager:
                 body=json.dumps(body).encode(),
                 headers={"Content-Type": "application/json"},
             )
-        except ForbiddenError as exc:
+        except BadRequestError as exc:  # lakeFS refuses a malformed or disallowed source
+            raise ImportRefusedError(exc.message) from exc
+        except NotImplementedByServerError as exc:
             raise ImportNotSupportedError(exc.message) from exc
-        except (ValidationError, NotFoundError):
-            raise
-        except LakeFSError as exc:
-            message = getattr(exc, "message", str(exc))
-            raise ImportRefusedError(message) from exc
-        self.import_id = str(json.loads(resp.data)["id"])
+        # Anything else (401, 403, 5xx, connection failures) keeps its own class.
+        data = json_object(resp, "POST", self._url())
+        if not isinstance(data.get("id"), str):
+            raise APIResponseError("lakeFS started an import without giving its id")
+        self.import_id = data["id"]
         return self.import_id
 
     def status(self) -> ImportStatus:
         """The import's progress (one request)."""
         if self.import_id is None:
             raise ValidationError("the import has not started: call start() or run()")
-        data: dict[str, Any] = json.loads(
-            self.branch.client.transport.request("GET", self._url()).data
+        data = json_object(
+            self.branch.client.transport.request("GET", self._url()), "GET", self._url()
         )
         commit = data.get("commit") or {}
         return ImportStatus(
