@@ -356,3 +356,22 @@ def test_an_import_start_keeps_errors_that_are_not_refusals(status: int, expecte
     with pytest.raises(LakeFSError) as info:
         manager.start()
     assert type(info.value).__name__ == expected
+
+
+def test_a_compressed_answer_is_capped_after_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+    import resource
+
+    monkeypatch.setattr("lakefs._transport.MAX_ANSWER_BYTES", 8 << 20)
+    bomb = gzip.compress(b"{" + b" " * (256 << 20), compresslevel=9)  # 256 MiB in ~250 KiB
+    assert len(bomb) < 1 << 20
+
+    def handler(request: MockRequest) -> MockResponse:
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        return MockResponse(200, bomb, headers)
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(APIResponseError, match="exceeds"):
+        _branch(handler).head()
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 64, f"peak memory grew by {grown_mib:.0f} MiB"

@@ -235,3 +235,34 @@ def test_a_large_file_goes_as_multipart_with_every_url_at_once(
     if before is not None:  # create (with 4 part URLs), 4 part PUTs, complete: no URL requests
         assert sent() == before + 6  # type: ignore[operator]
     assert main.download("large.bin") == data
+
+
+METADATA = {"owner": "Zoë", "note": "日本 😀 a\tb", "empty": "", "x-y_z.1": "plain"}
+
+
+def test_metadata_and_content_type_round_trip_on_every_path(main: Branch, workers: int) -> None:
+    """One rule for every way an object travels: what passes validation comes back exactly."""
+    pre_signed = lakefs.ServerConfiguration(main.client).pre_sign_support()
+    ways = {"small": 10, "large": PART_SIZE * 2 + 5}  # one request; streamed or multipart
+    for name, size in ways.items():
+        for signed in {False, pre_signed}:
+            path = f"meta/{name}-{signed}.bin"
+            with main.open(
+                path,
+                "wb",
+                pre_signed=signed,
+                content_type="text/csv; charset=utf-8",
+                metadata=METADATA,
+                part_size=PART_SIZE,
+                max_workers=workers,
+            ) as f:
+                f.write(_data(size))
+            info = main.stat_object(path)
+            assert (info.metadata(), info.content_type()) == (
+                METADATA,
+                "text/csv; charset=utf-8",
+            ), path
+    with pytest.raises(ValidationError):
+        main.upload(b"x", "meta/bad.bin", metadata={"k": "two\r\nlines"})
+    with pytest.raises(ValidationError):
+        main.upload(b"x", "meta/bad.bin", content_type=123)  # type: ignore[arg-type]
