@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import pickle
+import select
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -375,3 +377,35 @@ def test_a_compressed_answer_is_capped_after_decoding(monkeypatch: pytest.Monkey
         _branch(handler).head()
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mib < 64, f"peak memory grew by {grown_mib:.0f} MiB"
+
+
+def test_a_child_forked_while_the_parent_held_a_lock_does_not_hang() -> None:
+    client = lakefs.Client(host="http://127.0.0.1:9", access_key_id="a", secret_access_key="s")
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(10)
+        return "parent's"
+
+    holder = threading.Thread(target=client.cached, args=("k", slow))
+    holder.start()
+    started.wait(5)  # the parent's thread now holds the client's cache lock
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            value = client.cached("k", lambda: "child's")
+            pool_ok = client.transport.pool is not None
+            os.write(write, f"{value} {pool_ok}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    ready, _, _ = select.select([read], [], [], 10)
+    answer = os.read(read, 100) if ready else b"hung"
+    if not ready:
+        os.kill(pid, 9)
+    release.set()
+    holder.join()
+    os.waitpid(pid, 0)
+    assert answer == b"child's True"

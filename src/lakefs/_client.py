@@ -8,6 +8,7 @@ fails on the first request with :class:`~lakefs.UnauthorizedError`.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -124,6 +125,7 @@ class Client:
         self._sdk = api_client
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.Lock()
+        self._cache_pid = os.getpid()
 
     @property
     def config(self) -> ClientConfig:
@@ -168,6 +170,10 @@ class Client:
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per client (e.g. the server's configuration), thread-safely."""
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[no-any-return]
+        if self._cache_pid != os.getpid():  # forked: the parent's lock may be held forever
+            self._cache_lock, self._cache_pid = threading.Lock(), os.getpid()
         with self._cache_lock:
             if key not in self._cache:
                 self._cache[key] = compute()
@@ -231,6 +237,15 @@ def _options(arguments: Mapping[str, Any], skip: object) -> dict[str, Any]:
 # -- the default client ---------------------------------------------------------------------------
 
 _lock = threading.Lock()
+
+
+def _new_lock_after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_after_fork)
+
 _init_args: Mapping[str, Any] | None = None
 _default: Client | None = None
 

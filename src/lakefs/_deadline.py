@@ -70,6 +70,8 @@ class Deadline:
             _shutdown(conn)
 
     def __enter__(self) -> Deadline:
+        with self._lock:
+            self._done = False  # entered again for each attempt of the call
         self._previous = getattr(_local, "deadline", None)
         _local.deadline = self
         _WATCHDOG.add(self)

@@ -31,6 +31,7 @@ import random
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -189,6 +190,17 @@ def _connection_error(
     return APIConnectionError(text, method=method, path=path), False, True
 
 
+_POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for pool in list(_POOLS):
+        pool._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class _Pool:
     """A process's connection pool: a child after ``fork()`` builds its own on first use.
 
@@ -200,6 +212,11 @@ class _Pool:
         self._lock = threading.Lock()
         self._pid = -1
         self._manager: urllib3.PoolManager | None = None
+        _POOLS.add(self)
+
+    def _after_fork(self) -> None:
+        # A thread of the parent may have held the lock when it forked: the child gets a new one.
+        self._lock = threading.Lock()
 
     def get(self) -> urllib3.PoolManager:
         manager, pid = self._manager, os.getpid()

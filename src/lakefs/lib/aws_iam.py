@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -111,6 +112,7 @@ class AwsIamTokenProvider:
         self._session = session
         self._clock = clock
         self._lock = threading.Lock()
+        self._lock_pid = os.getpid()
         self._token: str | None = None
         self._refresh_at = 0.0
 
@@ -127,6 +129,8 @@ class AwsIamTokenProvider:
 
     def token(self) -> str:
         """A valid lakeFS JWT, logging in again when the current one is about to expire."""
+        if self._lock_pid != os.getpid():  # forked while a login held the lock: a new one
+            self._lock, self._lock_pid = threading.Lock(), os.getpid()
         with self._lock:
             if self._token is None or self._clock() >= self._refresh_at:
                 self._token, self._refresh_at = self._login()
