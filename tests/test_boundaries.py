@@ -409,3 +409,34 @@ def test_a_child_forked_while_the_parent_held_a_lock_does_not_hang() -> None:
     holder.join()
     os.waitpid(pid, 0)
     assert answer == b"child's True"
+
+
+def test_a_multipart_write_whose_lakefs_dies_is_aborted_or_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Parts went to the store; then lakeFS stops answering: the abort is tried, and when it
+    cannot reach lakeFS either, the open upload is named in a warning (the error is kept)."""
+    lakefs_up = True
+
+    def handler(request: MockRequest) -> MockResponse:
+        nonlocal lakefs_up
+        if request.url.startswith("http://store.example"):
+            lakefs_up = False  # lakeFS dies once the parts are in the store
+            return MockResponse(200, headers={"ETag": '"e"'})
+        if not lakefs_up:
+            raise urllib3.exceptions.NewConnectionError(None, "refused")  # type: ignore[arg-type]
+        if request.path.endswith("/config"):
+            config = {"pre_sign_support": True, "pre_sign_multipart_upload": True}
+            return MockResponse.json({"storage_config": config})
+        urls = [f"http://store.example/p{i}?X-Amz-Signature=s" for i in range(1, 4)]
+        return MockResponse.json(
+            {"upload_id": "UPLOAD-1", "physical_address": "s3://b/k", "presigned_urls": urls},
+            status=201,
+        )
+
+    branch = _branch(handler, retries=1)
+    with pytest.raises(APIConnectionError), branch.open("big.bin", "wb", part_size=5) as f:
+        f.write(b"x" * 12)
+    aborts = [r for r in sent_requests(branch.client) if r.method == "DELETE"]
+    assert aborts  # the abort was tried
+    assert any("UPLOAD-1" in r.getMessage() for r in caplog.records)
