@@ -59,14 +59,18 @@ class Client:
         verify_ssl: verify the server's TLS certificate (default True).
         ssl_ca_cert: a CA bundle to verify it with.
         proxy: an HTTP(S) proxy URL.
-        timeout: the default timeout of each request (seconds, ``(connect, read)`` or
-            :class:`Timeout`; default 10 s to connect, 120 s to read).
+        timeout: the default timeout of each call (seconds, ``(connect, read)`` or
+            :class:`Timeout`; default 10 s to connect, 120 s for each read, and a call's whole
+            time, retries included, bounded by ``Timeout.total``: by default connect + read).
         retries: how often a failed request is retried (default 5).
         max_connections: connections kept per host in the pool (default 32).
         aws_iam: authenticate through an AWS IAM role (lakeFS Enterprise/Cloud).
         api_client: a ready ``lakefs_sdk.ApiClient`` (a seam for tests and advanced uses): its
             host and credentials are taken as explicit arguments, and its REST client is
             replaced by this client's transport (pool, timeouts, retries, error mapping).
+
+    A client is safe to share between threads, survives ``fork()`` (each process opens its own
+    connections) and pickles as its configuration, credentials included.
 
     Raises:
         NoAuthenticationFound: no server or credentials anywhere in the chain.
