@@ -1,6 +1,26 @@
 # The README's two commands are `make demo` and `make test`; `make help` lists everything.
 PYTHON ?= python3
-VENV   := .venv
+# The versions `make test-pythons` runs the offline tests on, each that is found.
+PYTHONS ?= 3.10 3.11 3.12 3.13
+# find_python NAME prints what runs NAME: the command itself when it runs, else for a
+# pythonX.Y the newest pyenv install of X.Y (pyenv's shims run only the selected versions).
+FIND_PYTHON = find_python() { \
+	if "$$1" -c '' 2>/dev/null; then command -v "$$1"; return; fi; \
+	case "$$1" in python3.*) v=$$(echo "$$1" | cut -c7-); \
+	  ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/"$$v".*/bin/"$$1" 2>/dev/null \
+	  | grep -E "/versions/$$v\.[0-9]+/bin/" | sort -V | tail -n 1;; esac; }; find_python
+python_version = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+# The virtual environment is .venv. A PYTHON given (`PYTHON=python3.10 make test`) of another
+# version than an existing .venv gets its own, .venv-X.Y; VENV=dir names one explicitly.
+ifeq ($(origin PYTHON),file)
+VENV ?= .venv
+else
+override PYTHON := $(or $(shell $(FIND_PYTHON) '$(PYTHON)'),$(PYTHON))
+PY_VERSION   := $(call python_version,$(PYTHON))
+HOME_VERSION := $(call python_version,.venv/bin/python)
+VENV ?= $(if $(and $(PY_VERSION),$(wildcard .venv)),$(if $(filter $(PY_VERSION),$(HOME_VERSION)),.venv,.venv-$(PY_VERSION)),.venv)
+VENV_VERSION := $(call python_version,$(VENV)/bin/python)
+endif
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
@@ -8,18 +28,25 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 export LAKEFS_CACHE_DIR := $(CURDIR)/.cache
 
 .DEFAULT_GOAL := help
-.PHONY: help setup server server-module test test-live record lint demo examples generate check-generated bench clean
+.PHONY: help setup check-python server server-module test test-pythons test-live record lint demo examples generate check-generated bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## Create .venv with the SDK and every tool (idempotent; fast when nothing changed)
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed; set PYTHON=/path/to/python3.x")'
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \
+	  || { echo 'Python >= 3.10 is needed, PYTHON=$(PYTHON) is not one; set PYTHON=/path/to/python3.x' >&2; exit 1; }
+ifneq ($(origin PYTHON),file)
+	@test ! -e '$(VENV)' || test '$(VENV_VERSION)' = '$(PY_VERSION)' \
+	  || { echo '$(VENV) is not a venv of Python $(PY_VERSION) like PYTHON=$(PYTHON): name another VENV= or remove $(VENV)' >&2; exit 1; }
+endif
+
+$(STAMP): pyproject.toml | check-python
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-compile -e '.[dev]'
 	touch $@
 
 server: setup ## Run a local lakeFS in the foreground (S3=1 for the moto-backed configuration)
@@ -30,6 +57,18 @@ server-module: setup ## Rewrite the wrapper Go module (lakefs/testing/gomod) fro
 
 test: setup ## Run the tests offline, from cassettes (no server, no Go, network blocked)
 	$(PYTEST) --lakefs-mode=replay $(ARGS)
+
+test-pythons: ## Run the offline tests on each Python 3.10-3.13 found (PYTHONS=...), a venv each
+	@failed=; passed=; missing=; for v in $(PYTHONS); do \
+	  py=$$($(FIND_PYTHON) python$$v); \
+	  if [ -z "$$py" ]; then echo "test-pythons: no python$$v found, skipped"; missing="$$missing $$v"; continue; fi; \
+	  venv=.venv-$$v; [ "$$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$$v" ] && venv=.venv; \
+	  echo "test-pythons: Python $$v ($$py) in $$venv"; start=$$(date +%s); \
+	  if $(MAKE) --no-print-directory test PYTHON="$$py" VENV="$$venv"; then passed="$$passed $$v"; else failed="$$failed $$v"; fi; \
+	  echo "test-pythons: Python $$v: setup and tests took $$(( $$(date +%s) - start )) s"; \
+	done; \
+	echo "test-pythons: passed on:$${passed:- none}; failed on:$${failed:- none}; not found:$${missing:- none}"; \
+	test -z "$$failed" && test -n "$$passed"
 
 test-live: setup ## Run the same tests against freshly started real servers (builds lakeFS if needed)
 	$(PYTEST) --lakefs-mode=live $(ARGS)
@@ -67,5 +106,5 @@ $(OFFICIAL)/.installed:
 bench: setup $(OFFICIAL)/.installed ## Benchmark against the official lakefs package and raw HTTP (ARGS=--help)
 	$(BIN)/python bench/run.py $(ARGS)
 
-clean: ## Remove the virtual environment and the server cache
-	rm -rf $(VENV) .cache
+clean: ## Remove the virtual environments (.venv, .venv-3.*) and the server cache
+	rm -rf $(sort $(VENV) .venv) .venv-3.* .cache

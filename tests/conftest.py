@@ -247,7 +247,8 @@ def cassette(
     if lakefs_mode == "live" or request.node.get_closest_marker("loopback") is not None:
         yield None  # loopback tests test transport behaviour, which cassettes cannot hold
     elif lakefs_mode == "replay":
-        with replaying(path) as cas:
+        bodies = request.node.get_closest_marker("versioned_bodies") is None
+        with replaying(path, match_bodies=bodies) as cas:
             yield cas
     else:
         rec = Recording(path)

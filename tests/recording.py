@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import vcr
+import vcr.stubs
 from vcr.request import Request
 
 PLACEHOLDER_HOST = "http://lakefs.invalid"
@@ -100,6 +101,26 @@ def _test_headers_matcher(r1: Request, r2: Request) -> None:
         raise AssertionError(f"X-Test-* headers {picked(r1)} != {picked(r2)}")
 
 
+def _vcrpy8_compatibility() -> None:
+    """vcrpy 8 (the last for Python 3.10) replays responses without urllib3 2's
+    ``release_conn``/``drain_conn``, which vcrpy 9 has: add them as vcrpy 9 has them."""
+    response = vcr.stubs.VCRHTTPResponse
+    if hasattr(response, "release_conn"):
+        return
+
+    def release_conn(self: Any) -> None:
+        pool, connection = getattr(self, "_pool", None), getattr(self, "_connection", None)
+        if pool is not None and connection is not None:
+            pool._put_conn(connection)
+            self._connection = None
+
+    response.release_conn = release_conn
+    response.drain_conn = lambda self: None
+
+
+_vcrpy8_compatibility()
+
+
 def _make_vcr() -> vcr.VCR:
     v = vcr.VCR(
         serializer="yaml",
@@ -128,12 +149,19 @@ _VCR = _make_vcr()
 
 
 @contextlib.contextmanager
-def replaying(path: Path) -> Iterator[Any]:
+def replaying(path: Path, *, match_bodies: bool = True) -> Iterator[Any]:
     """Serve every request from the cassette at ``path``; an unrecorded request fails the test.
 
     A test that sent no request when it was recorded has no cassette file: it replays as empty.
+    ``match_bodies=False`` is for tests whose uploads embed library versions (Parquet files
+    name the writer's version): requests then match on everything but their body.
     """
-    with _VCR.use_cassette(str(path), record_mode="none", allow_playback_repeats=False) as cas:
+    options: dict[str, Any] = {}
+    if not match_bodies:
+        options["match_on"] = [m for m in _VCR.match_on if m != "body"]
+    with _VCR.use_cassette(
+        str(path), record_mode="none", allow_playback_repeats=False, **options
+    ) as cas:
         yield cas
 
 

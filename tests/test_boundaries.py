@@ -293,6 +293,7 @@ def test_creating_a_client_leaves_the_applications_loggers_alone() -> None:
             lg.setLevel(level)
 
 
+@pytest.mark.filterwarnings("ignore:.*multi-threaded.*fork:DeprecationWarning")
 def test_a_forked_child_gets_its_own_pool() -> None:
     client = lakefs.Client(host="http://127.0.0.1:9", access_key_id="a", secret_access_key="s")
     parent_pool = client.transport.pool
@@ -379,6 +380,7 @@ def test_a_compressed_answer_is_capped_after_decoding(monkeypatch: pytest.Monkey
     assert grown_mib < 64, f"peak memory grew by {grown_mib:.0f} MiB"
 
 
+@pytest.mark.filterwarnings("ignore:.*multi-threaded.*fork:DeprecationWarning")
 def test_a_child_forked_while_the_parent_held_a_lock_does_not_hang() -> None:
     client = lakefs.Client(host="http://127.0.0.1:9", access_key_id="a", secret_access_key="s")
     started, release = threading.Event(), threading.Event()

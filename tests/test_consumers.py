@@ -37,6 +37,7 @@ def test_pandas_csv(main: Branch) -> None:
     pd.testing.assert_frame_equal(got, FRAME)
 
 
+@pytest.mark.versioned_bodies  # Parquet files carry pandas' and pyarrow's versions
 def test_pandas_and_pyarrow_parquet(main: Branch) -> None:
     with main.open("df.parquet", "wb") as f:
         FRAME.to_parquet(f)

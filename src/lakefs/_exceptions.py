@@ -288,7 +288,8 @@ def header_value(
     """A header's value, looked up case-insensitively in a mapping or a list of pairs."""
     if not headers:
         return None
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    # A mapping, anything else with items() (an http.client/email message), or pairs.
+    pairs = headers.items() if hasattr(headers, "items") else headers
     lowered = name.lower()
     return next((str(v) for k, v in pairs if k.lower() == lowered), None)
 
