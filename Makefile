@@ -49,7 +49,7 @@ $(STAMP): pyproject.toml | check-python
 	$(BIN)/python -m pip install -q --no-compile -e '.[dev]'
 	touch $@
 
-server: setup ## Run a local lakeFS in the foreground (S3=1 for the moto-backed configuration)
+server: setup ## Run a local lakeFS in the foreground (S3=1 for the S3 configuration on gofakes3)
 	$(BIN)/python -m lakefs.testing $(if $(S3),s3,local)
 
 server-module: setup ## Rewrite the wrapper Go module (lakefs/testing/gomod) from the lakefs-sdk pin

@@ -1,7 +1,7 @@
 """``make bench``: this SDK, the official ``lakefs`` package and raw HTTP, side by side.
 
-One run starts a fresh local lakeFS (and an S3-backed one for the pre-signed rows), seeds the
-data once, then runs every workload for every contender, each in a fresh subprocess
+One run starts a fresh local lakeFS (and one on gofakes3, a Go S3 store, for the pre-signed
+rows), seeds the data once, then runs every workload for every contender, each in a fresh subprocess
 (``bench/worker.py``), ``--repeat`` times. It prints wall time, requests sent and peak RSS growth,
 with ratios raw time / contender time (1.0 = as fast as raw HTTP). A benchmark, not a test:
 nothing here asserts on time.
@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -62,6 +63,18 @@ def _write_csv(path: Path, size: int) -> int:
     return lines
 
 
+def _write_tree(root: Path, small: int, big: int, big_mib: int) -> int:
+    """``small`` 4 KiB files in 10 folders and ``big`` files of ``big_mib``: the folder rows."""
+    for i in range(small):
+        path = root / f"small/d{i % 10}" / f"f{i:05d}.bin"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(os.urandom(4096))
+    (root / "big").mkdir(parents=True, exist_ok=True)
+    for i in range(big):
+        _write_random(root / f"big/part-{i}.bin", big_mib * MiB)
+    return small + big
+
+
 def _seed_listing(server: LocalLakeFS, branch: lakefs.Branch, count: int) -> list[str]:
     source = server.import_dir / "listing"
     for i in range(count):
@@ -103,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv-mib", type=int, default=200, help="the CSV object's size")
     parser.add_argument("--presigned-mib", type=int, default=256, help="pre-signed rows' size")
     parser.add_argument("--objects", type=int, default=20_000, help="objects to list")
+    parser.add_argument("--folder-small", type=int, default=1000, help="4 KiB files of the folder")
+    parser.add_argument("--folder-big", type=int, default=4, help="large files of the folder")
+    parser.add_argument("--folder-big-mib", type=int, default=64, help="their size")
     parser.add_argument("--only", nargs="*", help="run only these workloads")
     args = parser.parse_args(argv)
     if not OFFICIAL_PYTHON.exists():
@@ -112,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="lakefs-bench-"))
     try:
         with LocalLakeFS("local") as local, LocalLakeFS("s3") as s3:
+            workloads_wanted = set(args.only or [])
             print("seeding ...", flush=True)
             t0 = time.monotonic()
             big_file, pre_file, csv_file = (
@@ -129,6 +146,13 @@ def main(argv: list[str] | None = None) -> int:
             stat_paths = _seed_listing(local, main_branch, args.objects)
             s3_branch = _repository(s3, "bench-s3")
             s3_branch.upload_file(pre_file, "big.bin")
+            folder = scratch / "folder"
+            folder_files = 0
+            if not workloads_wanted or workloads_wanted & {"folder_upload", "folder_download"}:
+                folder_files = _write_tree(
+                    folder, args.folder_small, args.folder_big, args.folder_big_mib
+                )
+                main_branch.upload_folder(folder, "tree/", progress=False).raise_for_failures()
             print(f"seeded in {time.monotonic() - t0:.0f} s", flush=True)
 
             def ctx(server: LocalLakeFS, repo: str, **extra: Any) -> dict[str, Any]:
@@ -155,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
                 stat_paths=stat_paths[:1000],
                 local_file=str(big_file),
                 file_size=args.big_mib * MiB,
+                folder=str(folder),
+                folder_files=folder_files,
+                tree_prefix="tree/",
             )
             presigned = ctx(
                 s3,
@@ -173,7 +200,20 @@ def main(argv: list[str] | None = None) -> int:
                 (f"list {args.objects:,} objects", "listing", base),
                 ("1,000 stats", "stats", base),
                 (f"pre-signed upload {args.presigned_mib} MiB", "presigned_upload", presigned),
-                (f"pre-signed download {args.presigned_mib} MiB", "presigned_download", presigned),
+                (f"pre-signed read {args.presigned_mib} MiB", "presigned_download", presigned),
+                (
+                    f"pre-signed download {args.presigned_mib} MiB",
+                    "presigned_download_file",
+                    presigned,
+                ),
+                (
+                    "  same, 4 ranged GETs at once",
+                    "presigned_download_file_4",
+                    presigned,
+                ),
+                (f"upload_folder ({folder_files:,} files)", "folder_upload", base),
+                ("  again, nothing changed", "folder_reupload", base),
+                (f"download_folder ({folder_files:,} files)", "folder_download", base),
             ]
             if args.only:
                 workloads = [w for w in workloads if w[1] in args.only]
@@ -187,15 +227,18 @@ def main(argv: list[str] | None = None) -> int:
                         extra = {
                             "target": f"uploads/{contender}-{run}.bin",
                             "small_prefix": f"small/{contender}-{run}",
+                            "folder_prefix": f"folders/{contender}-{run}/",
+                            "out_file": str(scratch / "out.bin"),
+                            "out_dir": str(scratch / "out"),
                         }
                         result = _run(contender, workload, {**wctx, **extra})
+                        (scratch / "out.bin").unlink(missing_ok=True)
+                        shutil.rmtree(scratch / "out", ignore_errors=True)
                         results.setdefault((title, contender), []).append(result)
                         shown = result.get("error") or f"{result['seconds']:.2f} s"
                         print(f"  run {run + 1}: {title:32} {contender:9} {shown}", flush=True)
             _report(workloads, results, args.repeat)
     finally:
-        import shutil
-
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
@@ -206,10 +249,15 @@ def _report(
     repeat: int,
 ) -> None:
     print()
-    print(f"Median of {repeat} runs (spread min-max); ratio = raw time / contender time.")
+    print(
+        f"Median of {repeat} runs (spread min-max); ratio = raw time / contender time; "
+        "best = raw's best / the contender's best."
+    )
     header = f"| {'workload':32} | {'raw s':>8} |"
     for name in ("ours", "official"):
-        header += f" {name + ' s':>8} | {'ratio':>17} | {'requests':>8} | {'RSS MiB':>7} |"
+        header += (
+            f" {name + ' s':>8} | {'ratio':>17} | {'best':>5} | {'requests':>8} | {'RSS MiB':>7} |"
+        )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for title, _, _ in workloads:
@@ -219,18 +267,31 @@ def _report(
         for name in ("ours", "official"):
             runs = [r for r in results[(title, name)] if "seconds" in r]
             if not runs:
-                line += f" {'error':>8} | {'':>17} | {'':>8} | {'':>7} |"
+                line += f" {'error':>8} | {'':>17} | {'':>5} | {'':>8} | {'':>7} |"
                 continue
             secs = [r["seconds"] for r in runs]
             ratios = sorted(raw_s / s for s in secs)
             ratio = f"{raw_s / statistics.median(secs):.2f}x"
             spread = f"{ratio} ({ratios[0]:.2f}-{ratios[-1]:.2f})" if len(ratios) > 1 else ratio
             rss = max(r["rss_growth"] for r in runs) / MiB
+            best = min(raw) / min(secs) if raw else float("nan")
             line += (
-                f" {statistics.median(secs):8.2f} | {spread:>17} |"
+                f" {statistics.median(secs):8.2f} | {spread:>17} | {best:5.2f} |"
                 f" {runs[0]['requests']:8d} | {rss:7.0f} |"
             )
         print(line)
+    sent = [
+        (title, name, r["bytes"])
+        for title, _, _ in workloads
+        for name in CONTENDERS
+        for r in results[(title, name)][:1]
+        if "bytes" in r
+    ]
+    if sent:
+        print()
+        print("Object bytes sent (first run):")
+        for title, name, count in sent:
+            print(f"  {title.strip():32} {name:9} {count / MiB:10.1f} MiB")
     for (title, name), runs in results.items():
         for r in runs:
             if "error" in r:

@@ -56,12 +56,11 @@ def main() -> None:
     _reset_peak()
     before = _status_kib("VmRSS") * 1024
     start = time.perf_counter()
-    getattr(module, workload)(state, ctx)
+    extra = getattr(module, workload)(state, ctx)  # a dict of more figures (bytes sent), or None
     seconds = time.perf_counter() - start
     peak = _status_kib("VmHWM") * 1024
-    print(
-        json.dumps({"seconds": seconds, "requests": requests, "rss_growth": max(peak - before, 0)})
-    )
+    result = {"seconds": seconds, "requests": requests, "rss_growth": max(peak - before, 0)}
+    print(json.dumps({**(extra or {}), **result}))
 
 
 if __name__ == "__main__":

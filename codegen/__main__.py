@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
 import importlib.util
 import sys
 import tempfile
@@ -11,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from codegen import mapping as mapping_mod
-from codegen import render, resolve
+from codegen import render, resolve, specdiff, typed
 from codegen import spec as spec_mod
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,8 @@ SRC = ROOT / "src"
 OUT = SRC / "lakefs" / "_generated"
 MAPPING = Path(__file__).with_name("mapping.yaml")
 TEMPLATES = ROOT / "templates"
+SPECS = Path(__file__).with_name("specs")  # the pinned version's OpenAPI document, committed
+SUMS = SPECS / "SHA256SUMS"
 
 
 def _build_module():  # type: ignore[no-untyped-def]
@@ -51,6 +54,57 @@ def coverage_report(spec: spec_mod.Spec, reached: set[str]) -> str:
     return "\n".join(lines)
 
 
+def committed_spec(version: str) -> Path:
+    """The committed OpenAPI document of ``version``, checked against its recorded sha256."""
+    path = SPECS / f"lakefs-{version}.yml"
+    if not path.exists():
+        raise SystemExit(
+            f"{path} is missing: `python -m codegen --fetch-spec` copies it from lakeFS's Go "
+            "module (needs Go) and records its sha256"
+        )
+    sums = dict(
+        reversed(line.split(maxsplit=1)) for line in SUMS.read_text().splitlines() if line.strip()
+    )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if sums.get(path.name) != digest:
+        raise SystemExit(f"{path}: sha256 {digest} is not the one in {SUMS}: restore the file")
+    return path
+
+
+def fetch_spec(version: str) -> Path:
+    """Copy ``api/swagger.yml`` of lakeFS ``version``'s Go module into codegen/specs/."""
+    source = _build_module().module_dir(version) / "api" / "swagger.yml"
+    target = SPECS / f"lakefs-{version}.yml"
+    target.write_bytes(source.read_bytes())
+    target.chmod(0o644)
+    lines = [ln for ln in SUMS.read_text().splitlines() if not ln.endswith(f"  {target.name}")]
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    SUMS.write_text("\n".join(sorted([*lines, f"{digest}  {target.name}"])) + "\n")
+    return target
+
+
+def _any_spec(given: str, scratch: Path) -> spec_mod.Spec:
+    """A spec given as a file, a running server's URL, or a lakeFS version (``1.84.0``)."""
+    if given.replace(".", "").isdigit():
+        committed = SPECS / f"lakefs-{given}.yml"
+        path = (
+            committed
+            if committed.exists()
+            else (_build_module().module_dir(given) / "api" / "swagger.yml")
+        )
+        return spec_mod.load(path, given)
+    return spec_mod.load(_spec_file(given, scratch), Path(given).stem)
+
+
+def _mapping_operations(mapping: mapping_mod.Mapping) -> set[str]:
+    """Every operation the mapping declares: called directly or listed in ``uses``."""
+    ops: set[str] = set()
+    for res in mapping.resources:
+        for m in res.methods:
+            ops.update(filter(None, [m.operation, *m.uses]))
+    return ops
+
+
 def _spec_file(spec: str, scratch: Path) -> Path:
     """The spec as a local file (downloaded first when given as a URL)."""
     if not spec.startswith(("http://", "https://")):
@@ -76,22 +130,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true", help="fail if --out differs")
     parser.add_argument("--quiet", action="store_true", help="no coverage report")
+    parser.add_argument(
+        "--diff",
+        nargs=2,
+        metavar=("OLD", "NEW"),
+        help="print what changed between two specs (files, URLs or versions such as 1.84.0), "
+        "marking what the mapping uses",
+    )
+    parser.add_argument(
+        "--fetch-spec",
+        action="store_true",
+        help="copy the pinned version's spec from lakeFS's Go module into codegen/specs (Go)",
+    )
     args = parser.parse_args(argv)
 
     build = _build_module()
     version = build.lakefs_version()
-    with tempfile.TemporaryDirectory() as tmp:
-        spec_path = _spec_file(args.spec, Path(tmp)) if args.spec else None
-        spec_path = spec_path or build.module_dir(version) / "api" / "swagger.yml"
-        spec = spec_mod.load(spec_path, version)
     mapping = mapping_mod.load(args.mapping)
+    if args.diff:
+        with tempfile.TemporaryDirectory() as tmp:
+            old, new = (_any_spec(s, Path(tmp)) for s in args.diff)
+        print("\n".join(specdiff.diff(old, new, _mapping_operations(mapping))))
+        return 0
+    if args.fetch_spec:
+        print(f"wrote {fetch_spec(version)}")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_path = _spec_file(args.spec, Path(tmp)) if args.spec else committed_spec(version)
+        spec = spec_mod.load(spec_path, version)
     resolved = resolve.resolve(spec, mapping, SRC)
     if resolved.problems:
         print(f"{args.mapping}: {len(resolved.problems)} problem(s):", file=sys.stderr)
         for problem in resolved.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    for op_id in sorted(_mapping_operations(mapping)):
+        op = spec.operations.get(op_id)
+        if op is not None and op.deprecated:
+            print(f"warning: the mapping uses {op_id}, deprecated in {version}", file=sys.stderr)
     files = render.render(resolved.resources, version, TEMPLATES)
+    files["schemas.py"] = render.format_source(
+        typed.schemas_module(spec.raw_schemas, resolved.answers, version)
+    )
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             render.write(files, Path(tmp))

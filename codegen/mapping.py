@@ -64,6 +64,8 @@ class MethodDecl:
     doc: str | None = None
     uses: tuple[str, ...] = ()
     overloads: tuple[OverloadDecl, ...] = ()
+    exist_ok: bool = False  # a keyword ``exist_ok``: a 409 (it exists) then returns self
+    missing: str | None = None  # what to return on a 404 (say, ``False`` for exists())
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class Mapping:
     resources: tuple[ResourceDecl, ...]
     values: dict[str, ValueDecl]
     types: dict[str, str]  # extra annotation names -> the module that defines them
+    constants: dict[str, str] = field(default_factory=dict)  # default values -> their module
 
 
 def _result(raw: Any, where: str) -> Result:
@@ -156,10 +159,18 @@ def _method(resource: str, raw: dict[str, Any]) -> MethodDecl:
     if len(kinds) != 1:
         raise MappingError(f"{where}: give exactly one of operation, impl or child")
     paginate = raw.get("paginate")
+    exist_ok = bool(raw.get("exist_ok"))
+    if exist_ok and (raw.get("operation") is None or raw.get("returns") != "self"):
+        raise MappingError(f"{where}: exist_ok needs an operation that returns self")
+    missing = raw.get("missing")
+    if missing is not None and raw.get("operation") is None:
+        raise MappingError(f"{where}: missing needs an operation")
     return MethodDecl(
         resource=resource,
         name=name,
         where=where,
+        exist_ok=exist_ok,
+        missing=None if missing is None else str(missing),
         operation=raw.get("operation"),
         impl=raw.get("impl"),
         child=raw.get("child"),
@@ -215,4 +226,5 @@ def load(path: Path) -> Mapping:
             )
         )
     types = {str(k): str(v) for k, v in (doc.get("types") or {}).items()}
-    return Mapping(tuple(resources), values, types)
+    constants = {str(k): str(v) for k, v in (doc.get("constants") or {}).items()}
+    return Mapping(tuple(resources), values, types, constants)

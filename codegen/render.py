@@ -92,6 +92,12 @@ def render(resources: list[Resource], version: str, templates: Path) -> dict[str
     return out
 
 
+def format_source(source: str) -> str:
+    """``source`` formatted as every generated module is."""
+    mode = black.Mode(line_length=100, target_versions={black.TargetVersion.PY310})
+    return black.format_str(source, mode=mode)
+
+
 def write(files: dict[str, str], out_dir: Path) -> None:
     """Replace ``out_dir`` with exactly ``files`` (stale modules disappear)."""
     if out_dir.exists():

@@ -7,6 +7,8 @@ involved, the spec operation and path. Templates receive only finished strings.
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -71,6 +73,7 @@ class Resolved:
     resources: list[Resource]
     problems: list[Problem]
     reached: set[str]
+    answers: set[str] = field(default_factory=set)  # response schemas read: typed answers
 
 
 def _sentence(text: str) -> str:
@@ -105,6 +108,8 @@ class _Resolver:
         self.reached: set[str] = set()
         self.resources = {r.name: r for r in mapping.resources}
         self.validators = self._module_functions("lakefs._validation")
+        self.sdk_version = _sdk_version()
+        self.answers: set[str] = set()  # response schemas generated code reads (typed answers)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -133,8 +138,24 @@ class _Resolver:
             self.problem(where, f"expression {expr!r} is not valid Python")
             return
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id not in names | HELPERS:
+            if isinstance(node, ast.Name) and node.id not in names | HELPERS | {"validate"}:
                 self.problem(where, f"expression {expr!r} uses unknown name {node.id!r}")
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "validate"
+                and node.attr not in self._module_functions("lakefs._validation")
+            ):
+                self.problem(where, f"expression {expr!r}: lakefs._validation has no {node.attr}")
+
+    def check_fields(self, where: str, expr: str, var: str, schema: str | None) -> None:
+        """Fields read from the answer (``data['x']``, ``item['x']``) must be in its schema."""
+        known = self.spec.schemas.get(schema or "")
+        if known is None:
+            return
+        for field_name in re.findall(rf"\b{var}\[['\"](\w+)['\"]\]", expr):
+            if field_name not in known.properties:
+                self.problem(where, f"{expr!r} reads {field_name!r}, which {known.name} lacks")
 
     def validation_lines(self, where: str, params: list[tuple[str, str | None]]) -> list[str]:
         lines = []
@@ -162,6 +183,7 @@ class _Resolver:
             return result.target or "Any", None
         if result.kind == "value":
             self.check_expr(where, result.expr or "", names | {var})
+            self.check_fields(where, result.expr or "", var, schema)
             return result.target or "Any", result.expr
         if result.kind == "new":
             target = self.resources.get(result.target or "")
@@ -176,6 +198,7 @@ class _Resolver:
                 )
             for arg in result.args:
                 self.check_expr(where, arg, names | {var})
+                self.check_fields(where, arg, var, schema)
             args = ", ".join([*result.args, "client=self._client"])
             return target.name, f"{target.name}({args})"
         # build: a hand-written value type
@@ -215,7 +238,8 @@ class _Resolver:
     ) -> Method | None:
         annotation, expr = self.result(m, Result("new", m.child, m.returns.args), "", names, None)
         doc = m.doc or f"The {m.child} named by the arguments (no request is sent)."
-        return Method(m.name, self.signature(m.params, False), annotation, doc, [f"return {expr}"])
+        body = [*checks, f"return {expr}"]
+        return Method(m.name, self.signature(m.params, False), annotation, doc, body)
 
     def impl_method(self, m: MethodDecl, checks: list[str]) -> Method | None:
         module, _, func = (m.impl or "").partition(":")
@@ -237,7 +261,7 @@ class _Resolver:
         if m.returns.kind == "self":
             annotation = m.resource
         doc = _docstring(m.doc or m.name, "", [(p.name, p.doc or "") for p in m.params])
-        body = [f"return {alias}.{func}({args})"]
+        body = [*checks, f"return {alias}.{func}({args})"]
         overloads = []
         for o in m.overloads:
             unknown = sorted(set(o.params) - set(expected))
@@ -272,14 +296,28 @@ class _Resolver:
         annotation, expr = self.result(m, m.returns, var, names, schema)
         call = self.call_lines(op, kwargs, raw=op.response is None and expr not in (None, "self"))
         body = [*checks]
-        if expr is None or expr == "self":
+        params = m.params
+        if m.exist_ok:
+            params = (*params, ParamDecl("exist_ok", "bool", "False", keyword=True))
+            docs.append(("exist_ok", "return it as it is when it exists already (never moved)"))
+            body += ["try:", *(f"    {line}" for line in call), "except ConflictError:"]
+            body += ["    if not exist_ok:", "        raise", "return self"]
+        elif expr is None or expr == "self":
             body += call
             if expr == "self":
                 body.append("return self")
+        elif m.missing is not None:  # a 404 is an answer: it does not exist
+            self.check_expr(m.where, m.missing, names)
+            if expr is not None and re.search(rf"\b{var}\b", expr):
+                call = [f"{var}{self.typed(op)} = " + call[0], *call[1:]]
+            body += ["try:", *(f"    {line}" for line in call), "except NotFoundError:"]
+            body += [f"    return {m.missing}", f"return {expr}"]
         else:
-            body += [f"{var} = " + call[0], *call[1:], f"return {expr}"]
+            raw = op.response is None
+            body += [f"{var}{'' if raw else self.typed(op)} = " + call[0], *call[1:]]
+            body.append(f"return {expr}")
         doc = _docstring(m.doc or op.summary, op.description, docs)
-        return Method(m.name, self.signature(m.params, True), annotation, doc, body)
+        return Method(m.name, self.signature(params, True), annotation, doc, body)
 
     def paginated(
         self,
@@ -307,7 +345,7 @@ class _Resolver:
         body = [
             *checks,
             f"def fetch_page(cursor: str, amount: int) -> Page[{annotation}]:",
-            "    data = " + call[0],
+            f"    data{self.typed(op)} = " + call[0],
             *call[1:],
             f"    return self._page(data, {self.items_expr(m.paginate, expr)})",
             "",
@@ -329,6 +367,39 @@ class _Resolver:
         if value is not None and value.build_many:
             return f"{value.build_many}(self, data['results'])"
         return f"[{expr} for item in data['results']]"
+
+    def typed(self, op: Operation) -> str:
+        """The annotation of an operation's parsed answer (``: wire.Schema``), or nothing."""
+        if op.response is None:
+            return ""
+        self.answers.add(op.response.name)
+        return f": wire.{op.response.name}"
+
+    def check_sdk_call(
+        self, where: str, op: Operation, keywords: list[str], paginated: bool
+    ) -> None:
+        """The keywords a generated call passes must be parameters of the ``lakefs_sdk`` method
+        it calls, when the spec is of lakefs_sdk's version (a test's own spec is skipped)."""
+        if self.sdk_version != self.spec.version:
+            return
+        try:
+            api_module = importlib.import_module(f"lakefs_sdk.api.{snake(op.sdk_api[:-3])}_api")
+        except ImportError:
+            return  # not a group of lakeFS's API (a test's own spec)
+        try:
+            method = getattr(getattr(api_module, op.sdk_api), f"{op.sdk_method}_with_http_info")
+        except AttributeError:
+            self.problem(where, f"lakefs_sdk has no {op.sdk_api}.{op.sdk_method}_with_http_info")
+            return
+        accepted = set(inspect.signature(method).parameters)
+        wanted = [*keywords, *(["after", "amount"] if paginated else [])]
+        if op.body is not None:
+            wanted.append(snake(op.body.name))
+        for keyword in wanted:
+            if keyword not in accepted:
+                self.problem(
+                    where, f"lakefs_sdk's {op.sdk_api}.{op.sdk_method} takes no {keyword!r}"
+                )
 
     def bindings(
         self, m: MethodDecl, op: Operation, where: str, names: set[str]
@@ -364,6 +435,7 @@ class _Resolver:
                 continue
             if param.required:
                 self.problem(where, f"required {param.location} parameter {param.name!r} unbound")
+        self.check_sdk_call(where, op, [k.split("=", 1)[0] for k in kwargs], paginated)
         if op.body is not None:
             bound = {k[5:] for k in m.bind if k.startswith("body.")}
             missing = sorted(op.body.required - bound)
@@ -441,6 +513,11 @@ class _Resolver:
             runtime.add("from lakefs._pagination import Page, Paginator")
         if "ref_id(" in code:
             runtime.add("from lakefs._resource import ref_id")
+        if ": wire." in code:
+            typing.add("from lakefs._generated import schemas as wire")
+        raised = sorted(set(re.findall(r"except (ConflictError|NotFoundError):", code)))
+        if raised:
+            runtime.add(f"from lakefs._exceptions import {', '.join(raised)}")
         if any(m.overloads for m in out.methods):
             runtime.add("from typing import overload")
             notes += " " + " ".join(
@@ -479,10 +556,21 @@ class _Resolver:
         for name, module in self.mapping.types.items():
             if re.search(rf"\b{name}\b", notes):
                 typing.add(f"from {module} import {name}")
+        for name, module in self.mapping.constants.items():
+            if re.search(rf"= {name}\b", notes):  # a default, evaluated when the class is made
+                runtime.add(f"from {module} import {name}")
         if out.base_import:
             runtime.add(out.base_import)
         out.imports = sorted(runtime)
         out.type_imports = sorted(typing - runtime)
+
+
+def _sdk_version() -> str | None:
+    try:
+        import lakefs_sdk
+    except ImportError:  # pragma: no cover - the SDK's dependencies include it
+        return None
+    return str(lakefs_sdk.__version__)
 
 
 def resolve(spec: Spec, mapping: Mapping, src: Path) -> Resolved:
@@ -493,4 +581,4 @@ def resolve(spec: Spec, mapping: Mapping, src: Path) -> Resolved:
         out = resolver.resource(decl)
         resolver.imports(out, decl)
         resources.append(out)
-    return Resolved(resources, resolver.problems, resolver.reached)
+    return Resolved(resources, resolver.problems, resolver.reached, resolver.answers)

@@ -76,6 +76,7 @@ class Spec:
     version: str
     operations: dict[str, Operation] = field(default_factory=dict)
     schemas: dict[str, Schema] = field(default_factory=dict)
+    raw_schemas: dict[str, Any] = field(default_factory=dict)  # as written, for typed answers
 
 
 def _ref_name(node: dict[str, Any]) -> str | None:
@@ -107,7 +108,7 @@ def load(path: Path, version: str) -> Spec:
     """Load the OpenAPI document at ``path`` (YAML or JSON)."""
     doc = yaml.safe_load(path.read_text())
     components = doc.get("components") or {}
-    spec = Spec(version=version)
+    spec = Spec(version=version, raw_schemas=dict(components.get("schemas") or {}))
     for name, raw in (components.get("schemas") or {}).items():
         spec.schemas[name] = _schema(name, raw or {})
     shared = components.get("parameters") or {}

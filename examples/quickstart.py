@@ -20,12 +20,12 @@ def storage_namespace(name: str) -> str | None:
     if prefix:
         return f"{prefix.rstrip('/')}/{name}"
     storage = lakefs.ServerConfiguration().storage_config()
-    return f"local://{name}" if storage.blockstore_type == "local" else None
+    return f"local://{name}" if storage.blockstore_type() == "local" else None
 
 
 def main() -> int:
     server = lakefs.ServerConfiguration()
-    print(f"lakeFS {server.version()}, {server.storage_config().blockstore_type} blockstore")
+    print(f"lakeFS {server.version()}, {server.storage_config().blockstore_type()} blockstore")
 
     name = f"quickstart-{secrets.token_hex(4)}"
     namespace = storage_namespace(name)

@@ -442,3 +442,65 @@ def test_a_multipart_write_whose_lakefs_dies_is_aborted_or_named(
     aborts = [r for r in sent_requests(branch.client) if r.method == "DELETE"]
     assert aborts  # the abort was tried
     assert any("UPLOAD-1" in r.getMessage() for r in caplog.records)
+
+
+def _server(request: MockRequest) -> MockResponse:
+    """A tiny stand-in for lakeFS: enough answers for the forwarding methods below."""
+    path, method = request.path, request.method
+    commit = {
+        "id": "c1",
+        "parents": [],
+        "committer": "me",
+        "message": "m",
+        "creation_date": 1,
+        "meta_range_id": "r",
+        "metadata": {},
+    }
+    empty = {
+        "results": [],
+        "pagination": {"has_more": False, "next_offset": "", "results": 0, "max_per_page": 1000},
+    }
+    if path.endswith("/config"):
+        return MockResponse.json({"storage_config": {"pre_sign_support": True}})
+    if method == "DELETE" or path.endswith("/revert"):
+        return MockResponse(204)
+    if path.endswith("/objects/delete"):
+        return MockResponse.json({"errors": []})
+    if path.endswith("/objects/stat"):
+        return MockResponse.json({**STATS, "physical_address": "https://store.example/k?sig=1"})
+    if path.endswith("/diff"):
+        return MockResponse.json(empty)
+    if "/commits/" in path:
+        return MockResponse.json(commit)
+    if method == "POST" and path.endswith("/branches"):
+        return MockResponse(201, b"c1", {"Content-Type": "text/plain"})
+    if method == "POST" and path.endswith("/repositories"):
+        return MockResponse.json({"id": "repo"}, status=409)
+    return MockResponse.json(
+        {
+            "id": "main",
+            "commit_id": "c1",
+            "default_branch": "main",
+            "storage_namespace": "local://x",
+            "creation_date": 1,
+        }
+    )
+
+
+def test_forwarding_methods_send_the_callers_headers_with_every_request() -> None:
+    client = mock_client(_server)
+    repo = lakefs.repository("repo", client=client)
+    main = repo.branch("main")
+    headers = {"X-Trace": "t-1"}
+    with main.transaction("m", extra_headers=headers, timeout=5):
+        pass
+    main.reverse("c1", extra_headers=headers)
+    main.delete_objects(["a", "b"], extra_headers=headers)
+    main.presigned_url("a.bin", extra_headers=headers)
+    main.head(extra_headers=headers).get_commit(extra_headers=headers)
+    repo.get_or_create("local://x", extra_headers=headers)
+    repo.exists(extra_headers=headers)
+    to_lakefs = [r for r in sent_requests(client) if not r.path.endswith("/config")]
+    assert len(to_lakefs) >= 10
+    missing = [f"{r.method} {r.path}" for r in to_lakefs if r.headers.get("X-Trace") != "t-1"]
+    assert missing == []

@@ -110,8 +110,8 @@ def test_server_configuration_is_fetched_once_per_client(
     config = ServerConfiguration(client)
     assert config.version() == "1.86.0"
     storage = config.storage_config()
-    assert storage.blockstore_type == "local"
-    assert storage.import_support is True
+    assert storage.blockstore_type() == "local"
+    assert storage.import_support() is True
     assert config.pre_sign_support() is False
     assert ServerConfiguration(client).pre_sign_multipart_upload() is False
     assert sent() in (1, None)
@@ -122,7 +122,7 @@ def test_server_configuration_of_s3(client: Client) -> None:
     config = ServerConfiguration(client)
     assert config.pre_sign_support() is True
     assert config.pre_sign_multipart_upload() is True
-    assert config.storage_config().blockstore_type == "s3"
+    assert config.storage_config().blockstore_type() == "s3"
 
 
 @pytest.mark.server("local")

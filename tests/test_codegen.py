@@ -156,6 +156,7 @@ def test_adding_a_method_to_the_mapping_adds_it_to_the_output(tmp_path: Path) ->
         ("returns: self", "returns: {build: ObjectInfo}", "built from ObjectStats, but the"),
         ("validate: repository_id}", "validate: nonsense}", "validator 'nonsense' does not"),
         ("body.name: self.id,", "body.name: selph.id,", "unknown name 'selph'"),
+        ("\"item['id']\"]}", "\"item['idd']\"]}", "reads 'idd', which Ref lacks"),
     ],
 )
 def test_broken_entries_are_reported_with_their_place(
@@ -187,7 +188,7 @@ def test_the_command_writes_modules_and_a_coverage_report(
     out = tmp_path / "out"
     args = ["--spec", str(tmp_path / "spec.yaml"), "--mapping", str(tmp_path / "mapping.yaml")]
     assert codegen_main([*args, "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["__init__.py", "thing.py"]
+    assert sorted(p.name for p in out.iterdir()) == ["__init__.py", "schemas.py", "thing.py"]
     report = capsys.readouterr().out
     assert "coverage: 3 of 3 operations reached" in report
     assert codegen_main([*args, "--out", str(out), "--check"]) == 0
@@ -196,3 +197,149 @@ def test_the_command_writes_modules_and_a_coverage_report(
     (tmp_path / "mapping.yaml").write_text(MAPPING.replace("deleteThing", "nope"))
     assert codegen_main([*args, "--out", str(out)]) == 1
     assert "unknown operationId 'nope'" in capsys.readouterr().err
+
+
+def _extended(methods: str) -> str:
+    return MAPPING + textwrap.indent(textwrap.dedent(methods), "      ")
+
+
+def test_exist_ok_renders_a_conflict_that_returns_self(tmp_path: Path) -> None:
+    resolved = _resolve(
+        tmp_path, MAPPING.replace("returns: self", "returns: self\n        exist_ok: true")
+    )
+    assert resolved.problems == []
+    source = render.render(resolved.resources, "9.9.9", TEMPLATES)["thing.py"]
+    compile(source, "thing.py", "exec")
+    assert "exist_ok: bool = False" in source
+    assert "except ConflictError:" in source
+    assert "from lakefs._exceptions import ConflictError" in source
+    with pytest.raises(mapping_mod.MappingError, match="exist_ok needs"):
+        _resolve(
+            tmp_path, MAPPING.replace("thing: self.id}", "thing: self.id}\n        exist_ok: true")
+        )
+
+
+def test_impl_and_child_methods_keep_their_validation(tmp_path: Path) -> None:
+    resolved = _resolve(
+        tmp_path,
+        _extended(
+            """
+            - name: sibling
+              child: Thing
+              params: [{name: other_id, type: str, validate: branch_id}]
+              returns: {args: [self.repository_id, other_id]}
+            - name: fetch
+              impl: lakefs.lib.commits:get_commit
+              uses: [listThings]
+              params:
+                - {name: timeout, type: float | None, default: None, validate: optional_text}
+                - {name: extra_headers, type: "dict[str, str] | None", default: None}
+              returns: {type: str}
+            """
+        ),
+    )
+    assert resolved.problems == []
+    source = render.render(resolved.resources, "9.9.9", TEMPLATES)["thing.py"]
+    sibling = source[source.index("def sibling(") : source.index("def fetch(")]
+    assert 'validate.branch_id(other_id, "other_id")' in sibling
+    fetch = source[source.index("def fetch(") :]
+    assert 'validate.optional_text(timeout, "timeout")' in fetch  # impl methods validate too
+    assert "return _commits.get_commit(self, timeout=timeout, extra_headers=extra_headers)" in fetch
+
+
+def test_a_validate_call_in_a_binding_must_exist(tmp_path: Path) -> None:
+    resolved = _resolve(
+        tmp_path, MAPPING.replace("body.size: size}", "body.size: validate.nope(size)}")
+    )
+    assert any("lakefs._validation has no nope" in str(p) for p in resolved.problems)
+
+
+def test_diff_marks_what_the_mapping_uses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "old.yaml").write_text(SPEC)
+    newer = SPEC.replace(
+        "operationId: deleteThing", "operationId: deleteThing\n      deprecated: true"
+    )
+    newer = newer.replace(
+        "size: {type: integer}}", "size: {type: integer}, colour: {type: string}}"
+    )
+    newer = newer.replace("operationId: listThings", "operationId: listThingsV2")
+    (tmp_path / "new.yaml").write_text(newer)
+    (tmp_path / "mapping.yaml").write_text(MAPPING)
+    args = ["--mapping", str(tmp_path / "mapping.yaml")]
+    assert (
+        codegen_main([*args, "--diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "* removed    listThings" in out
+    assert "  added      listThingsV2" in out
+    assert "* deprecated deleteThing" in out
+    assert "* added      ThingCreation.colour" in out
+
+
+def test_generation_uses_the_committed_spec_and_checks_its_sum() -> None:
+    from codegen.__main__ import committed_spec
+
+    path = committed_spec("1.86.0")
+    assert path.name == "lakefs-1.86.0.yml"
+    with pytest.raises(SystemExit, match="missing"):
+        committed_spec("0.0.1")
+
+
+def test_keywords_are_checked_against_the_sdk_of_the_same_version(tmp_path: Path) -> None:
+    """A spec whose parameter name no longer matches lakefs_sdk's method (say, after a careless
+    upgrade) is a generation error naming the mapping entry, not code that fails at run time."""
+    import yaml
+
+    from codegen.__main__ import committed_spec
+
+    raw = yaml.safe_load(committed_spec("1.86.0").read_text())
+    item = raw["paths"].pop("/repositories/{repository}/commits/{commitId}")
+    for param in [*item.get("parameters", []), *item["get"].get("parameters", [])]:
+        if param.get("name") == "commitId":
+            param["name"] = "commitid"
+    raw["paths"]["/repositories/{repository}/commits/{commitid}"] = item
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(raw))
+    (tmp_path / "mapping.yaml").write_text(
+        textwrap.dedent(
+            """
+            resources:
+              Thing:
+                module: thing
+                doc: A thing.
+                identity:
+                  - {name: repository_id}
+                  - {name: thing_id, attr: id}
+                methods:
+                  - name: message
+                    operation: getCommit
+                    bind: {repository: self.repository_id, commitid: self.id}
+                    returns: {value: "str(data['message'])", type: str}
+            """
+        )
+    )
+    spec = spec_mod.load(tmp_path / "spec.yaml", "1.86.0")
+    resolved = resolve.resolve(spec, mapping_mod.load(tmp_path / "mapping.yaml"), SRC)
+    messages = [str(p) for p in resolved.problems]
+    assert any("Thing.message" in m and "takes no 'commitid'" in m for m in messages), messages
+
+
+def test_missing_turns_a_404_into_an_answer(tmp_path: Path) -> None:
+    resolved = _resolve(
+        tmp_path,
+        _extended(
+            """
+            - name: exists
+              operation: deleteThing
+              bind: {repository: self.repository_id, thing: self.id}
+              returns: {value: "True", type: bool}
+              missing: "False"
+            """
+        ),
+    )
+    assert resolved.problems == []
+    source = render.render(resolved.resources, "9.9.9", TEMPLATES)["thing.py"]
+    compile(source, "thing.py", "exec")
+    assert "except NotFoundError:\n            return False\n        return True" in source
+    assert "from lakefs._exceptions import NotFoundError" in source

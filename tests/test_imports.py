@@ -72,7 +72,7 @@ def test_import_a_bucket_prefix(
 ) -> None:
     prefix = f"import-src/run-{run_id}/{repo.id}"
     http = urllib3.PoolManager()
-    for rel, data in FILES.items():  # moto checks no signatures
+    for rel, data in FILES.items():  # the test store checks no signatures
         put = http.request(
             "PUT", f"{server.s3_endpoint}/{server.s3_bucket}/{prefix}/{rel}", body=data
         )
@@ -139,9 +139,9 @@ def test_bad_arguments_fail_before_any_request(main: Branch, sent: object) -> No
 
 @pytest.mark.server("local")
 def test_a_server_without_import_support_is_a_clear_error(client: Client, sent: object) -> None:
-    from lakefs._server_configuration import ServerStorageConfiguration, _Snapshot
+    from lakefs._server_configuration import _Snapshot, _Storage
 
-    storage = ServerStorageConfiguration("mem", "mem://x/", None, False, False, False)
+    storage = _Storage("mem", "mem://x/", None, False, False, False)
     client.cached("server-configuration", lambda: _Snapshot("1.86.0", storage))
     main = lakefs.repository("no-imports", client=client).branch("main")
     with pytest.raises(lakefs.ImportNotSupportedError, match="does not support imports"):

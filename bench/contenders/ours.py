@@ -61,3 +61,31 @@ def stats(s: dict[str, Any], ctx: dict[str, Any]) -> None:
 
 presigned_upload = upload_file
 presigned_download = download
+
+
+def presigned_download_file(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    s["branch"].download_file(ctx["big"], ctx["out_file"], pre_signed=True)
+
+
+def presigned_download_file_4(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    s["branch"].download_file(ctx["big"], ctx["out_file"], pre_signed=True, max_workers=4)
+
+
+def folder_upload(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    result = s["branch"].upload_folder(ctx["folder"], ctx["folder_prefix"], progress=False)
+    assert result.ok, result.failed
+    assert result.sent == ctx["folder_files"], result
+    return {"bytes": result.bytes}
+
+
+def folder_reupload(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    result = s["branch"].upload_folder(ctx["folder"], ctx["folder_prefix"], progress=False)
+    assert result.ok, result.failed
+    assert result.skipped == ctx["folder_files"], result
+    return {"bytes": result.bytes}
+
+
+def folder_download(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    result = s["branch"].download_folder(ctx["tree_prefix"], ctx["out_dir"], progress=False)
+    assert result.ok, result.failed
+    assert result.sent == ctx["folder_files"], result

@@ -28,6 +28,7 @@ from lakefs._exceptions import (
     ObjectExistsError,
     ObjectNotFoundError,
     PreconditionFailedError,
+    PresignNotSupportedError,
     RangeNotSatisfiableError,
     ServerError,
     TooManyRequestsError,
@@ -39,6 +40,8 @@ from lakefs._logs import setup_logging as _setup_logging
 from lakefs._objects import Change, CommonPrefix, ObjectInfo
 from lakefs._pagination import Page, Paginator
 from lakefs._server_configuration import ServerConfiguration, ServerStorageConfiguration
+from lakefs._values import Commit, RepositoryProperties
+from lakefs.lib.folders import TransferError, TransferResult
 from lakefs.lib.imports import (
     ImportCancelledError,
     ImportFailedError,
@@ -51,6 +54,7 @@ from lakefs.lib.imports import (
     ImportTimeoutError,
 )
 from lakefs.lib.objects import DeleteObjectsError
+from lakefs.lib.progress import ProgressEvent
 from lakefs.lib.reader import ObjectReader
 from lakefs.lib.repositories import list_repositories
 from lakefs.lib.transactions import BranchTransaction, TransactionError
@@ -85,6 +89,7 @@ __all__ = [
     "GoneError",
     "ImportCancelledError",
     "ImportFailedError",
+    "Commit",
     "ImportManager",
     "ImportManagerError",
     "ImportNotSupportedError",
@@ -104,9 +109,12 @@ __all__ = [
     "Page",
     "Paginator",
     "PreconditionFailedError",
+    "ProgressEvent",
+    "PresignNotSupportedError",
     "RangeNotSatisfiableError",
     "Reference",
     "Repository",
+    "RepositoryProperties",
     "RequestTimeout",
     "ServerConfiguration",
     "ServerError",
@@ -115,6 +123,8 @@ __all__ = [
     "Timeout",
     "TooManyRequestsError",
     "TransactionError",
+    "TransferError",
+    "TransferResult",
     "UnauthorizedError",
     "ValidationError",
     "default_client",

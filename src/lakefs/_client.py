@@ -125,6 +125,9 @@ class Client:
             self._transport.token = AwsIamTokenProvider(config.aws_iam, self._transport).token
         if api_client is None:
             api_client = ApiClient(_sdk_configuration(config.host))
+        # Date-times in queries (log's ``since``) go as RFC 3339 in UTC, which lakeFS accepts;
+        # lakefs_sdk's default (``+0000`` offsets) it rejects. Generated code sends UTC only.
+        api_client.configuration.datetime_format = "%Y-%m-%dT%H:%M:%S.%fZ"
         api_client.rest_client = SDKRestClient(api_client.configuration, self._transport)
         self._sdk = api_client
         self._cache: dict[str, Any] = {}

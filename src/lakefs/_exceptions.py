@@ -4,6 +4,7 @@
 
     LakeFSError
     ├── NoAuthenticationFound          no server or credentials anywhere in the chain
+    ├── PresignNotSupportedError       the blockstore cannot pre-sign URLs
     ├── ValidationError (ValueError)   a bad argument, caught before any request is sent
     ├── APIConnectionError             the server could not be reached or stopped answering
     │   └── APITimeoutError
@@ -53,6 +54,7 @@ __all__ = [
     "ObjectExistsError",
     "ObjectNotFoundError",
     "PreconditionFailedError",
+    "PresignNotSupportedError",
     "RangeNotSatisfiableError",
     "ServerError",
     "TooManyRequestsError",
@@ -110,6 +112,10 @@ class APIConnectionError(LakeFSError):
 
 class APITimeoutError(APIConnectionError):
     """The server did not accept the connection or answer within the timeout."""
+
+
+class PresignNotSupportedError(LakeFSError):
+    """The server's blockstore cannot hand out pre-signed URLs (a local blockstore, say)."""
 
 
 class APIResponseError(LakeFSError):

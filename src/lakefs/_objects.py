@@ -45,10 +45,10 @@ class ObjectInfo(Resource):
         self.repository_id = repository_id
         self.reference_id = reference_id
         self.path = path
-        self._stats: dict[str, Any] | None = None
+        self._stats: Mapping[str, Any] | None = None
 
     @classmethod
-    def from_stats(cls, owner: AtReference, stats: dict[str, Any]) -> ObjectInfo:
+    def from_stats(cls, owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo:
         """An ObjectInfo for ``stats`` (an ObjectStats JSON) read at ``owner`` (a Reference).
 
         Listings build thousands of these: the constructor's checks are skipped (the owner's
@@ -62,7 +62,7 @@ class ObjectInfo(Resource):
         info._stats = stats
         return info
 
-    def _stat(self) -> dict[str, Any]:
+    def _stat(self) -> Mapping[str, Any]:
         if self._stats is None:
             api = ObjectsApi(self._sdk)
             data = self._call(
@@ -173,7 +173,7 @@ class CommonPrefix(Resource):
         return (self.repository_id, self.reference_id, self.path)
 
 
-def object_entry(owner: AtReference, stats: dict[str, Any]) -> ObjectInfo | CommonPrefix:
+def object_entry(owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo | CommonPrefix:
     """A listing entry: an ObjectInfo, or a CommonPrefix for ``path_type == "common_prefix"``."""
     if stats.get("path_type") == "common_prefix":
         return CommonPrefix(owner.repository_id, owner.id, stats["path"], client=owner._client)
@@ -204,7 +204,7 @@ class _Entries(Sequence["ObjectInfo | CommonPrefix"]):
 
     __slots__ = ("_owner", "_results")
 
-    def __init__(self, owner: AtReference, results: list[dict[str, Any]]) -> None:
+    def __init__(self, owner: AtReference, results: Sequence[Mapping[str, Any]]) -> None:
         self._owner = owner
         self._results = results
 
@@ -239,6 +239,6 @@ class _Entries(Sequence["ObjectInfo | CommonPrefix"]):
             yield info
 
 
-def object_entries(owner: AtReference, results: list[dict[str, Any]]) -> _Entries:
+def object_entries(owner: AtReference, results: Sequence[Mapping[str, Any]]) -> _Entries:
     """A listing page's entries (built lazily, see :class:`_Entries`)."""
     return _Entries(owner, results)

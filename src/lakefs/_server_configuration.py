@@ -14,18 +14,7 @@ __all__ = ["ServerConfiguration", "ServerStorageConfiguration", "resolve_pre_sig
 
 
 @dataclass(frozen=True)
-class ServerStorageConfiguration:
-    """The server's blockstore and what it supports.
-
-    Attributes:
-        blockstore_type: ``local``, ``s3``, ``gs``, ``azure``, ``mem`` ...
-        blockstore_namespace_example: an example storage namespace (``s3://example-bucket/``).
-        default_namespace_prefix: the server's default namespace prefix, if any.
-        pre_sign_support: the server hands out pre-signed URLs.
-        pre_sign_multipart_upload: the server supports pre-signed multipart uploads.
-        import_support: the server can import data from the object store.
-    """
-
+class _Storage:
     blockstore_type: str
     blockstore_namespace_example: str
     default_namespace_prefix: str | None
@@ -37,10 +26,59 @@ class ServerStorageConfiguration:
 @dataclass(frozen=True)
 class _Snapshot:
     version: str
-    storage: ServerStorageConfiguration
+    storage: _Storage
 
 
-class ServerConfiguration:
+class _Fetched:
+    """Reads the server's configuration, fetched once per client (one request)."""
+
+    def __init__(self, client: Client | None = None) -> None:
+        self._client = client
+
+    def _snapshot(self) -> _Snapshot:
+        client = self._client or default_client()
+        return client.cached("server-configuration", lambda: _fetch(client))
+
+    def _storage(self) -> _Storage:
+        return self._snapshot().storage
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(client={self._client!r})"
+
+
+class ServerStorageConfiguration(_Fetched):
+    """The server's blockstore and what it supports (fetched on first use, once per client).
+
+    Args:
+        client: the client to ask; the default client when omitted.
+    """
+
+    def blockstore_type(self) -> str:
+        """``local``, ``s3``, ``gs``, ``azure``, ``mem`` ..."""
+        return self._storage().blockstore_type
+
+    def blockstore_namespace_example(self) -> str:
+        """An example storage namespace (``s3://example-bucket/``)."""
+        return self._storage().blockstore_namespace_example
+
+    def default_namespace_prefix(self) -> str | None:
+        """The server's default namespace prefix, if any."""
+        return self._storage().default_namespace_prefix
+
+    def pre_sign_support(self) -> bool:
+        """Whether the server hands out pre-signed URLs."""
+        return self._storage().pre_sign_support
+
+    def pre_sign_multipart_upload(self) -> bool:
+        """Whether the server supports pre-signed multipart uploads."""
+        return self._storage().pre_sign_multipart_upload
+
+    def import_support(self) -> bool:
+        """Whether the server can import data from the object store."""
+        return self._storage().import_support
+
+
+class ServerConfiguration(_Fetched):
     """The server's version and storage configuration.
 
     Fetched with one request the first time it is needed, then cached on the client (each client
@@ -50,16 +88,9 @@ class ServerConfiguration:
         client: the client to ask; the default client when omitted.
 
     Example:
-        >>> lakefs.ServerConfiguration().storage_config().pre_sign_support  # doctest: +SKIP
+        >>> lakefs.ServerConfiguration().storage_config().pre_sign_support()  # doctest: +SKIP
         True
     """
-
-    def __init__(self, client: Client | None = None) -> None:
-        self._client = client
-
-    def _snapshot(self) -> _Snapshot:
-        client = self._client or default_client()
-        return client.cached("server-configuration", lambda: _fetch(client))
 
     def version(self) -> str:
         """The lakeFS version, e.g. ``"1.86.0"``."""
@@ -67,22 +98,19 @@ class ServerConfiguration:
 
     def storage_config(self) -> ServerStorageConfiguration:
         """The blockstore type and its capabilities."""
-        return self._snapshot().storage
+        return ServerStorageConfiguration(self._client)
 
     def pre_sign_support(self) -> bool:
         """Whether the server hands out pre-signed URLs."""
-        return self._snapshot().storage.pre_sign_support
+        return self._storage().pre_sign_support
 
     def pre_sign_multipart_upload(self) -> bool:
         """Whether the server supports pre-signed multipart uploads."""
-        return self._snapshot().storage.pre_sign_multipart_upload
+        return self._storage().pre_sign_multipart_upload
 
     def import_support(self) -> bool:
         """Whether the server can import data from the object store."""
-        return self._snapshot().storage.import_support
-
-    def __repr__(self) -> str:
-        return f"ServerConfiguration(client={self._client!r})"
+        return self._storage().import_support
 
 
 def _fetch(client: Client) -> _Snapshot:
@@ -105,7 +133,7 @@ def _fetch(client: Client) -> _Snapshot:
 
     return _Snapshot(
         version=version_text if isinstance(version_text, str) else "unknown",
-        storage=ServerStorageConfiguration(
+        storage=_Storage(
             blockstore_type=text("blockstore_type"),
             blockstore_namespace_example=text("blockstore_namespace_example"),
             default_namespace_prefix=text("default_namespace_prefix") or None,
@@ -127,9 +155,9 @@ def resolve_pre_signed(client: Client, requested: bool | None) -> bool:
     if requested is False:
         return False
     storage = ServerConfiguration(client).storage_config()
-    if requested and not storage.pre_sign_support:
+    if requested and not storage.pre_sign_support():
         raise ValidationError(
-            f"pre_signed=True, but this server's {storage.blockstore_type} blockstore does not "
+            f"pre_signed=True, but this server's {storage.blockstore_type()} blockstore does not "
             "support pre-signed URLs: pass pre_signed=None (or False) to transfer through lakeFS"
         )
-    return storage.pre_sign_support
+    return storage.pre_sign_support()

@@ -3,6 +3,7 @@ argument and its value."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from lakefs._exceptions import ValidationError
@@ -11,8 +12,12 @@ __all__ = [
     "branch_id",
     "commit_metadata",
     "content_type",
+    "diff_type",
     "headers",
     "object_metadata",
+    "optional_parent",
+    "optional_ref",
+    "optional_paths",
     "optional_text",
     "utf8",
     "commit_message",
@@ -24,6 +29,8 @@ __all__ = [
     "storage_namespace",
     "tag_id",
     "text",
+    "unix_seconds",
+    "utc",
 ]
 
 _REPOSITORY = re.compile(r"[a-z0-9][a-z0-9-]{2,62}")
@@ -208,3 +215,54 @@ def optional_text(value: object, name: str) -> None:
     """None, or a str valid as UTF-8."""
     if value is not None:
         text(value, name)
+
+
+def diff_type(value: object, name: str) -> None:
+    """``"two_dot"`` (what changes from one to the other) or ``"three_dot"`` (since the merge
+    base, as a merge would apply them)."""
+    if value not in ("two_dot", "three_dot"):
+        raise ValidationError(f"{name} must be 'two_dot' or 'three_dot', not {value!r}")
+
+
+def optional_parent(value: object, name: str) -> None:
+    """None, or a parent number from 1."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValidationError(f"{name} must be None or an int >= 1, not {value!r}")
+
+
+def optional_paths(value: object, name: str) -> None:
+    """None, or a list of paths (or prefixes)."""
+    if value is None:
+        return
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise ValidationError(f"{name} must be a list of str, not {type(value).__name__}")
+    for item in value:
+        text(item, name)
+
+
+def utc(value: object, name: str) -> datetime.datetime | None:
+    """None, or a datetime turned to UTC (a naive one is taken as UTC already)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime.datetime):
+        raise ValidationError(f"{name} must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=datetime.timezone.utc)
+    return value.astimezone(datetime.timezone.utc)
+
+
+def unix_seconds(value: object, name: str) -> int | None:
+    """None, or a time as Unix seconds: a datetime (naive taken as UTC) or an int."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    moment = utc(value, name)
+    assert moment is not None
+    return int(moment.timestamp())
+
+
+def optional_ref(value: object, name: str) -> None:
+    """None, or a reference given as a string or a Reference/Branch/Tag."""
+    if value is not None:
+        ref_or_resource(value, name)

@@ -9,30 +9,40 @@ from lakefs_sdk.api.branches_api import BranchesApi
 from lakefs_sdk.api.commits_api import CommitsApi
 from lakefs_sdk.api.objects_api import ObjectsApi
 from lakefs_sdk.models.branch_creation import BranchCreation
+from lakefs_sdk.models.cherry_pick_creation import CherryPickCreation
 from lakefs_sdk.models.commit_creation import CommitCreation
 from lakefs_sdk.models.object_copy_creation import ObjectCopyCreation
 from lakefs_sdk.models.reset_creation import ResetCreation
-from lakefs_sdk.models.revert_creation import RevertCreation
+from lakefs_sdk.models.update_object_user_metadata import UpdateObjectUserMetadata
 
 from lakefs import _validation as validate
+from lakefs._exceptions import ConflictError, NotFoundError
 from lakefs._generated.reference import Reference
 from lakefs._objects import Change, ObjectInfo
 from lakefs._pagination import Page, Paginator
 from lakefs._resource import Resource, ref_id
+from lakefs.lib import commits as _commits
+from lakefs.lib import folders as _folders
 from lakefs.lib import imports as _imports
 from lakefs.lib import objects as _objects
 from lakefs.lib import transactions as _transactions
 from lakefs.lib import writer as _writer
+from lakefs.lib.reader import DEFAULT_BLOCK_SIZE
+from lakefs.lib.writer import DEFAULT_MAX_WORKERS, DEFAULT_PART_SIZE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+    from datetime import datetime
     from io import TextIOWrapper
     from os import PathLike
     from typing import Literal
 
     from lakefs._client import Client, RequestTimeout
+    from lakefs._generated import schemas as wire
+    from lakefs.lib.folders import TransferResult
     from lakefs.lib.imports import ImportManager
     from lakefs.lib.objects import UploadData
+    from lakefs.lib.progress import ProgressEvent
     from lakefs.lib.reader import ObjectReader
     from lakefs.lib.transactions import BranchTransaction
     from lakefs.lib.writer import ObjectWriter
@@ -61,24 +71,31 @@ class Branch(Reference):
         self,
         source_reference_id: str | Reference,
         *,
+        exist_ok: bool = False,
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Branch:
-        """Create the branch from ``source_reference_id``; returns it.
+        """Create the branch from ``source_reference_id``; returns it. An existing branch is a
+        ConflictError, unless ``exist_ok``: then it is returned as it is (never moved).
 
         Args:
             source_reference_id: The branch, tag or commit to start from.
+            exist_ok: Return it as it is when it exists already (never moved).
         """
         validate.ref_or_resource(source_reference_id, "source_reference_id")
-        self._call(
-            BranchesApi(self._sdk).create_branch_with_http_info,
-            repository=self.repository_id,
-            branch_creation=BranchCreation.from_dict(
-                {"name": self.id, "source": ref_id(source_reference_id)}
-            ),
-            timeout=timeout,
-            extra_headers=extra_headers,
-        )
+        try:
+            self._call(
+                BranchesApi(self._sdk).create_branch_with_http_info,
+                repository=self.repository_id,
+                branch_creation=BranchCreation.from_dict(
+                    {"name": self.id, "source": ref_id(source_reference_id)}
+                ),
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        except ConflictError:
+            if not exist_ok:
+                raise
         return self
 
     def head(
@@ -88,7 +105,7 @@ class Branch(Reference):
         extra_headers: Mapping[str, str] | None = None,
     ) -> Reference:
         """The commit the branch points to now."""
-        data = self._call(
+        data: wire.Ref = self._call(
             BranchesApi(self._sdk).get_branch_with_http_info,
             repository=self.repository_id,
             branch=self.id,
@@ -97,11 +114,32 @@ class Branch(Reference):
         )
         return Reference(self.repository_id, data["commit_id"], client=self._client)
 
+    def exists(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Whether the branch exists (one request)."""
+        try:
+            self._call(
+                BranchesApi(self._sdk).get_branch_with_http_info,
+                repository=self.repository_id,
+                branch=self.id,
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        except NotFoundError:
+            return False
+        return True
+
     def commit_changes(
         self,
         message: str,
         metadata: dict[str, str] | None = None,
         *,
+        allow_empty: bool = False,
+        date: datetime | int | None = None,
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Reference:
@@ -110,14 +148,24 @@ class Branch(Reference):
         Args:
             message: The commit message.
             metadata: Key-value metadata of the commit.
+            allow_empty: Commit even when there are no changes.
+            date: The commit's date (a datetime, naive taken as UTC, or Unix seconds).
         """
         validate.commit_message(message, "message")
         validate.commit_metadata(metadata, "metadata")
-        data = self._call(
+        validate.unix_seconds(date, "date")
+        data: wire.Commit = self._call(
             CommitsApi(self._sdk).commit_with_http_info,
             repository=self.repository_id,
             branch=self.id,
-            commit_creation=CommitCreation.from_dict({"message": message, "metadata": metadata}),
+            commit_creation=CommitCreation.from_dict(
+                {
+                    "message": message,
+                    "metadata": metadata,
+                    "allow_empty": allow_empty or None,
+                    "date": validate.unix_seconds(date, "date"),
+                }
+            ),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -162,21 +210,75 @@ class Branch(Reference):
         *,
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Revert the changes of commit ``reference_id`` in a new commit on this branch.
+    ) -> Reference:
+        """Revert the changes of commit ``reference_id`` in a new commit on this branch; returns
+        the new commit (read as the branch's head right after).
 
         Args:
             reference_id: The commit to revert.
             parent_number: For a merge commit, the parent (from 1) to revert relative to.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+        """
+        return _commits.reverse(
+            self,
+            reference_id=reference_id,
+            parent_number=parent_number,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+
+    def cherry_pick(
+        self,
+        reference_id: str | Reference,
+        parent_number: int | None = None,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Reference:
+        """Apply the changes of commit ``reference_id`` to this branch as a new commit.
+
+        Args:
+            reference_id: The commit to pick.
+            parent_number: For a merge commit, the parent (from 1) to compare with.
         """
         validate.ref_or_resource(reference_id, "reference_id")
-        self._call(
-            BranchesApi(self._sdk).revert_branch_with_http_info,
+        validate.optional_parent(parent_number, "parent_number")
+        data: wire.Commit = self._call(
+            BranchesApi(self._sdk).cherry_pick_with_http_info,
             repository=self.repository_id,
             branch=self.id,
-            revert_creation=RevertCreation.from_dict(
+            cherry_pick_creation=CherryPickCreation.from_dict(
                 {"ref": ref_id(reference_id), "parent_number": parent_number}
             ),
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        return Reference(self.repository_id, data["id"], client=self._client)
+
+    def update_object_metadata(
+        self,
+        path: str,
+        metadata: dict[str, str],
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Replace an object's user metadata (its content is untouched); the change is staged on
+        the branch like a write.
+
+        Args:
+            path: The object's path.
+            metadata: The new metadata (keys as for uploads).
+        """
+        validate.object_path(path, "path")
+        validate.object_metadata(metadata, "metadata")
+        self._call(
+            ObjectsApi(self._sdk).update_object_user_metadata_with_http_info,
+            repository=self.repository_id,
+            branch=self.id,
+            path=path,
+            update_object_user_metadata=UpdateObjectUserMetadata.from_dict({"set": metadata}),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -201,7 +303,7 @@ class Branch(Reference):
         validate.text(prefix, "prefix")
 
         def fetch_page(cursor: str, amount: int) -> Page[Change]:
-            data = self._call(
+            data: wire.DiffList = self._call(
                 BranchesApi(self._sdk).diff_branch_with_http_info,
                 repository=self.repository_id,
                 branch=self.id,
@@ -260,11 +362,11 @@ class Branch(Reference):
         encoding: str = "utf-8",
         errors: str = "strict",
         newline: str | None = None,
-        block_size: int = 8388608,
+        block_size: int = DEFAULT_BLOCK_SIZE,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
-        part_size: int = 8388608,
-        max_workers: int = 4,
+        part_size: int = DEFAULT_PART_SIZE,
+        max_workers: int = DEFAULT_MAX_WORKERS,
     ) -> ObjectReader: ...
 
     @overload
@@ -277,11 +379,11 @@ class Branch(Reference):
         encoding: str = "utf-8",
         errors: str = "strict",
         newline: str | None = None,
-        block_size: int = 8388608,
+        block_size: int = DEFAULT_BLOCK_SIZE,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
-        part_size: int = 8388608,
-        max_workers: int = 4,
+        part_size: int = DEFAULT_PART_SIZE,
+        max_workers: int = DEFAULT_MAX_WORKERS,
     ) -> ObjectWriter: ...
 
     @overload
@@ -294,11 +396,11 @@ class Branch(Reference):
         encoding: str = "utf-8",
         errors: str = "strict",
         newline: str | None = None,
-        block_size: int = 8388608,
+        block_size: int = DEFAULT_BLOCK_SIZE,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
-        part_size: int = 8388608,
-        max_workers: int = 4,
+        part_size: int = DEFAULT_PART_SIZE,
+        max_workers: int = DEFAULT_MAX_WORKERS,
     ) -> TextIOWrapper: ...
 
     def open(
@@ -310,11 +412,11 @@ class Branch(Reference):
         encoding: str = "utf-8",
         errors: str = "strict",
         newline: str | None = None,
-        block_size: int = 8388608,
+        block_size: int = DEFAULT_BLOCK_SIZE,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
-        part_size: int = 8388608,
-        max_workers: int = 4,
+        part_size: int = DEFAULT_PART_SIZE,
+        max_workers: int = DEFAULT_MAX_WORKERS,
     ) -> ObjectReader | ObjectWriter | TextIOWrapper:
         """Open an object for reading ("r", "rb") or writing ("w", "wb"; "x", "xb" to refuse an
         existing path). A written object appears only when the file closes successfully; an
@@ -358,8 +460,9 @@ class Branch(Reference):
         metadata: dict[str, str] | None = None,
         pre_signed: bool | None = None,
         *,
-        part_size: int = 8388608,
-        max_workers: int = 4,
+        part_size: int = DEFAULT_PART_SIZE,
+        max_workers: int = DEFAULT_MAX_WORKERS,
+        progress: bool | Callable[[ProgressEvent], None] | None = None,
     ) -> ObjectInfo:
         """Upload a local file, streamed; its content type is guessed from its name when not given.
 
@@ -371,6 +474,8 @@ class Branch(Reference):
             pre_signed: Upload straight to the object store (None: when the server supports it).
             part_size: The part size, when a large pre-signed file goes in parts.
             max_workers: Parts uploaded at once.
+            progress: A progress bar: None shows one on a terminal, True always, False never (nor
+                with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
         """
         return _writer.upload_file(
             self,
@@ -381,6 +486,58 @@ class Branch(Reference):
             pre_signed=pre_signed,
             part_size=part_size,
             max_workers=max_workers,
+            progress=progress,
+        )
+
+    def upload_folder(
+        self,
+        local_dir: str | PathLike[str],
+        prefix: str = "",
+        *,
+        include: str | Iterable[str] | None = None,
+        exclude: str | Iterable[str] | None = None,
+        delete: bool = False,
+        skip_unchanged: bool = True,
+        max_workers: int = 8,
+        pre_signed: bool | None = None,
+        progress: bool | Callable[[ProgressEvent], None] | None = None,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> TransferResult:
+        """Upload every file under ``local_dir`` to ``prefix`` (a file's path below the folder
+        becomes its path below the prefix), in parallel. Each object appears only when its
+        upload succeeded; one file's failure does not stop the others (see the result's
+        ``failed``). Unchanged files (same size and checksum) are not sent again.
+
+        Args:
+            local_dir: The folder to send.
+            prefix: Where the files land on the branch (a '/' is added when missing).
+            include: Glob patterns on the path below the folder: only matching files are transferred
+                (None: all).
+            exclude: Glob patterns on the path below the folder: matching files are left alone.
+            delete: Mirror: delete objects under the prefix (passing the patterns) that have no
+                local file, in batched deletes staged on the branch.
+            skip_unchanged: Skip files whose size and checksum equal the object's.
+            max_workers: Files transferred at once.
+            pre_signed: Upload straight to the object store (None: when the server supports it).
+            progress: A progress bar: None shows one on a terminal, True always, False never (nor
+                with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+        """
+        return _folders.upload_folder(
+            self,
+            local_dir=local_dir,
+            prefix=prefix,
+            include=include,
+            exclude=exclude,
+            delete=delete,
+            skip_unchanged=skip_unchanged,
+            max_workers=max_workers,
+            pre_signed=pre_signed,
+            progress=progress,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def import_from(
@@ -413,6 +570,8 @@ class Branch(Reference):
         metadata: dict[str, str] | None = None,
         *,
         txn_id: Callable[[], str] | None = None,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> BranchTransaction:
         """A transaction: ``with branch.transaction("message") as tx:`` works on an ephemeral
         branch, committed and merged into this one only if the block succeeds.
@@ -421,19 +580,36 @@ class Branch(Reference):
             commit_message: The transaction commit's message.
             metadata: The commit's metadata.
             txn_id: Makes the ephemeral branch's suffix (default: random).
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
         """
         return _transactions.transaction(
-            self, commit_message=commit_message, metadata=metadata, txn_id=txn_id
+            self,
+            commit_message=commit_message,
+            metadata=metadata,
+            txn_id=txn_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
-    def delete_objects(self, object_paths: str | Iterable[str]) -> None:
+    def delete_objects(
+        self,
+        object_paths: str | Iterable[str],
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
         """Delete one object or many (any iterable of paths; sent in batches of 1,000). Paths that
         do not exist are ignored; a path the server refuses raises.
 
         Args:
             object_paths: A path or paths to delete.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
         """
-        return _objects.delete_objects(self, object_paths=object_paths)
+        return _objects.delete_objects(
+            self, object_paths=object_paths, timeout=timeout, extra_headers=extra_headers
+        )
 
     def copy_object(
         self,
@@ -453,7 +629,7 @@ class Branch(Reference):
         """
         validate.ref_or_resource(from_reference, "from_reference")
         validate.object_path(from_path, "from_path")
-        data = self._call(
+        data: wire.ObjectStats = self._call(
             ObjectsApi(self._sdk).copy_object_with_http_info,
             repository=self.repository_id,
             branch=self.id,

@@ -11,17 +11,20 @@ from lakefs_sdk.api.tags_api import TagsApi
 from lakefs_sdk.models.repository_creation import RepositoryCreation
 
 from lakefs import _validation as validate
+from lakefs._exceptions import ConflictError, NotFoundError
 from lakefs._generated.branch import Branch
 from lakefs._generated.reference import Reference
 from lakefs._generated.tag import Tag
 from lakefs._pagination import Page, Paginator
 from lakefs._resource import Resource
+from lakefs._values import RepositoryProperties
 from lakefs.lib import repositories as _repositories
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from lakefs._client import Client, RequestTimeout
+    from lakefs._generated import schemas as wire
 
 __all__ = ["Repository"]
 
@@ -46,35 +49,48 @@ class Repository(Resource):
         default_branch_id: str = "main",
         include_samples: bool = False,
         *,
+        exist_ok: bool = False,
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Repository:
-        """Create the repository (an error if it exists); returns it.
+        """Create the repository; returns it. An existing one is a ConflictError, unless
+        ``exist_ok``: then it is returned as it is.
 
         Args:
             storage_namespace: Where its data lives, e.g. s3://bucket/prefix or local://name.
             default_branch_id: The name of its first branch.
             include_samples: Fill it with lakeFS's sample data.
+            exist_ok: Return it as it is when it exists already (never moved).
         """
         validate.storage_namespace(storage_namespace, "storage_namespace")
         validate.branch_id(default_branch_id, "default_branch_id")
-        self._call(
-            RepositoriesApi(self._sdk).create_repository_with_http_info,
-            repository_creation=RepositoryCreation.from_dict(
-                {
-                    "name": self.id,
-                    "storage_namespace": storage_namespace,
-                    "default_branch": default_branch_id,
-                    "sample_data": include_samples,
-                }
-            ),
-            timeout=timeout,
-            extra_headers=extra_headers,
-        )
+        try:
+            self._call(
+                RepositoriesApi(self._sdk).create_repository_with_http_info,
+                repository_creation=RepositoryCreation.from_dict(
+                    {
+                        "name": self.id,
+                        "storage_namespace": storage_namespace,
+                        "default_branch": default_branch_id,
+                        "sample_data": include_samples,
+                    }
+                ),
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        except ConflictError:
+            if not exist_ok:
+                raise
         return self
 
     def get_or_create(
-        self, storage_namespace: str, default_branch_id: str = "main", include_samples: bool = False
+        self,
+        storage_namespace: str,
+        default_branch_id: str = "main",
+        include_samples: bool = False,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Repository:
         """The repository, created if it does not exist yet (idempotent). An existing repository is
         returned as it is, whatever its namespace.
@@ -83,17 +99,35 @@ class Repository(Resource):
             storage_namespace: Where its data lives when created.
             default_branch_id: Its first branch.
             include_samples: Add sample data.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
         """
         return _repositories.get_or_create(
             self,
             storage_namespace=storage_namespace,
             default_branch_id=default_branch_id,
             include_samples=include_samples,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
-    def exists(self) -> bool:
-        """Whether the repository exists."""
-        return _repositories.exists(self)
+    def exists(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Whether the repository exists (one request)."""
+        try:
+            self._call(
+                RepositoriesApi(self._sdk).get_repository_with_http_info,
+                repository=self.id,
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        except NotFoundError:
+            return False
+        return True
 
     def delete(
         self,
@@ -145,7 +179,7 @@ class Repository(Resource):
         validate.text(prefix, "prefix")
 
         def fetch_page(cursor: str, amount: int) -> Page[Branch]:
-            data = self._call(
+            data: wire.RefList = self._call(
                 BranchesApi(self._sdk).list_branches_with_http_info,
                 repository=self.id,
                 prefix=prefix,
@@ -180,7 +214,7 @@ class Repository(Resource):
         validate.text(prefix, "prefix")
 
         def fetch_page(cursor: str, amount: int) -> Page[Tag]:
-            data = self._call(
+            data: wire.RefList = self._call(
                 TagsApi(self._sdk).list_tags_with_http_info,
                 repository=self.id,
                 prefix=prefix,
@@ -195,6 +229,21 @@ class Repository(Resource):
 
         return Paginator(fetch_page, max_amount=max_amount, after=after)
 
+    def properties(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RepositoryProperties:
+        """The repository's name, default branch, storage namespace and creation date."""
+        data: wire.Repository = self._call(
+            RepositoriesApi(self._sdk).get_repository_with_http_info,
+            repository=self.id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        return RepositoryProperties.from_json(self, data)
+
     def metadata(
         self,
         *,
@@ -202,7 +251,7 @@ class Repository(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
         """The repository's metadata."""
-        data = self._call(
+        data: wire.RepositoryMetadata = self._call(
             RepositoriesApi(self._sdk).get_repository_metadata_with_http_info,
             repository=self.id,
             timeout=timeout,

@@ -9,6 +9,7 @@ from lakefs_sdk.api.tags_api import TagsApi
 from lakefs_sdk.models.tag_creation import TagCreation
 
 from lakefs import _validation as validate
+from lakefs._exceptions import ConflictError, NotFoundError
 from lakefs._generated.reference import Reference
 from lakefs._resource import Resource, ref_id
 
@@ -41,23 +42,49 @@ class Tag(Reference):
         self,
         source_ref: str | Reference,
         *,
+        exist_ok: bool = False,
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Tag:
-        """Create the tag, pointing at ``source_ref``; returns it.
+        """Create the tag, pointing at ``source_ref``; returns it. An existing tag is a
+        ConflictError, unless ``exist_ok``: then it is returned as it is (never moved).
 
         Args:
             source_ref: The commit, branch or tag to point at.
+            exist_ok: Return it as it is when it exists already (never moved).
         """
         validate.ref_or_resource(source_ref, "source_ref")
-        self._call(
-            TagsApi(self._sdk).create_tag_with_http_info,
-            repository=self.repository_id,
-            tag_creation=TagCreation.from_dict({"id": self.id, "ref": ref_id(source_ref)}),
-            timeout=timeout,
-            extra_headers=extra_headers,
-        )
+        try:
+            self._call(
+                TagsApi(self._sdk).create_tag_with_http_info,
+                repository=self.repository_id,
+                tag_creation=TagCreation.from_dict({"id": self.id, "ref": ref_id(source_ref)}),
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        except ConflictError:
+            if not exist_ok:
+                raise
         return self
+
+    def exists(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Whether the tag exists (one request)."""
+        try:
+            self._call(
+                TagsApi(self._sdk).get_tag_with_http_info,
+                repository=self.repository_id,
+                tag=self.id,
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        except NotFoundError:
+            return False
+        return True
 
     def delete(
         self,

@@ -8,7 +8,6 @@ An import creates no copies: lakeFS ingests the objects' metadata and commits th
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from lakefs._exceptions import (
 )
 from lakefs._server_configuration import ServerConfiguration
 from lakefs._transport import json_object
+from lakefs.lib.progress import ProgressOption, Tracker, check_option, tracker
 
 if TYPE_CHECKING:
     from lakefs._generated.branch import Branch
@@ -117,11 +117,6 @@ def _status_error(message: str) -> type[ImportManagerError]:
     if "forbidden" in lowered or "not allowed" in lowered:
         return ImportRefusedError  # the source is outside what the server may read
     return ImportFailedError
-
-
-def _terminal_progress(ingested: int) -> None:
-    sys.stderr.write(f"\rimporting: {ingested:,} objects ingested")
-    sys.stderr.flush()
 
 
 class ImportManager:
@@ -236,29 +231,45 @@ class ImportManager:
         poll_interval: Seconds = timedelta(seconds=2),
         timeout: Seconds | None = None,
         on_progress: Callable[[int], None] | None = None,
+        progress: ProgressOption = None,
     ) -> ImportResult:
         """Poll until the import completes.
 
         Args:
             poll_interval: the time between two polls.
             timeout: give up waiting after this long (the import goes on; None waits forever).
-            on_progress: called with the number of objects ingested after each poll; by default
-                a progress line on stderr when stderr is a terminal.
+            on_progress: called with the number of objects ingested after each poll (no bar is
+                drawn then).
+            progress: a bar counting the objects ingested: None shows one on a terminal, True
+                always, False never (nor with ``LAKEFS_NO_PROGRESS=1``); a callable receives
+                :class:`~lakefs.lib.progress.ProgressEvent` s (``units_done`` = objects).
 
         Raises:
             ImportFailedError, ImportCancelledError, ImportTimeoutError.
         """
-        from lakefs._generated.reference import Reference  # (a cycle at import time)
-
         interval = _seconds(poll_interval, "poll_interval") or 0.0
         limit = _seconds(timeout, "timeout")
-        if on_progress is None and sys.stderr.isatty():
-            on_progress = _terminal_progress
+        check_option(progress)
+        if on_progress is not None and progress is None:
+            progress = False  # the caller follows progress itself
+        with tracker(progress, "import", description="import", unit="objects") as bar:
+            return self._poll(interval, limit, on_progress, bar)
+
+    def _poll(
+        self,
+        interval: float,
+        limit: float | None,
+        on_progress: Callable[[int], None] | None,
+        bar: Tracker,
+    ) -> ImportResult:
+        from lakefs._generated.reference import Reference  # (a cycle at import time)
+
         started = self._clock()
         while True:
             status = self.status()
             if on_progress is not None:
                 on_progress(status.ingested_objects)
+            bar.set_done(status.ingested_objects)
             if status.error is not None:
                 raise _status_error(status.error)(status.error, import_id=self.import_id)
             if status.completed:
@@ -279,11 +290,13 @@ class ImportManager:
         poll_interval: Seconds | None = None,
         timeout: Seconds | None = None,
         on_progress: Callable[[int], None] | None = None,
+        progress: ProgressOption = None,
     ) -> ImportResult:
-        """:meth:`start`, then :meth:`wait`."""
+        """:meth:`start`, then :meth:`wait` (``progress`` as there)."""
+        check_option(progress)
         self.start()
         interval = timedelta(seconds=2) if poll_interval is None else poll_interval
-        return self.wait(interval, timeout, on_progress)
+        return self.wait(interval, timeout, on_progress, progress)
 
     def cancel(self) -> None:
         """Cancel the running import."""

@@ -11,15 +11,30 @@ from typing import IO, TYPE_CHECKING, TypeAlias
 from lakefs_sdk.api.objects_api import ObjectsApi
 from lakefs_sdk.models.path_list import PathList
 
-from lakefs._exceptions import LakeFSError, ValidationError
+from lakefs._exceptions import (
+    APIResponseError,
+    LakeFSError,
+    PresignNotSupportedError,
+    ValidationError,
+)
 from lakefs._objects import ObjectInfo
+from lakefs._server_configuration import ServerConfiguration
 from lakefs._validation import object_path
 from lakefs.lib.writer import SINGLE_REQUEST_MAX, ObjectWriter, upload_file, upload_once
 
 if TYPE_CHECKING:
+    from lakefs._client import RequestTimeout
     from lakefs._generated.branch import Branch
+    from lakefs._generated.reference import Reference
 
-__all__ = ["DELETE_BATCH", "DeleteObjectsError", "UploadData", "delete_objects", "upload"]
+__all__ = [
+    "DELETE_BATCH",
+    "DeleteObjectsError",
+    "UploadData",
+    "delete_objects",
+    "presigned_url",
+    "upload",
+]
 
 UploadData: TypeAlias = bytes | bytearray | memoryview | str | pathlib.Path | IO[bytes] | IO[str]
 """What ``upload`` accepts: content as bytes or str (UTF-8), a binary or text file object, or a
@@ -94,7 +109,12 @@ def _is_seekable_binary(data: object) -> bool:
         return False
 
 
-def delete_objects(branch: Branch, object_paths: str | Iterable[str]) -> None:
+def delete_objects(
+    branch: Branch,
+    object_paths: str | Iterable[str],
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> None:
     """Delete ``object_paths`` from ``branch`` in batches of 1,000; raise on refused paths."""
     if isinstance(object_paths, str):
         paths: Iterable[str] = [object_paths]
@@ -116,10 +136,44 @@ def delete_objects(branch: Branch, object_paths: str | Iterable[str]) -> None:
             repository=branch.repository_id,
             branch=branch.id,
             path_list=PathList(paths=batch),
-            timeout=None,
-            extra_headers=None,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
         for err in (data or {}).get("errors") or []:
             errors.append((str(err.get("path")), str(err.get("message"))))
     if errors:
         raise DeleteObjectsError(errors)
+
+
+def presigned_url(
+    reference: Reference,
+    path: str,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> str:
+    """A URL anyone can GET the object from, without credentials, until it expires.
+
+    Raises:
+        PresignNotSupportedError: the server's blockstore cannot pre-sign (checked first).
+        ObjectNotFoundError: no such object.
+    """
+    object_path(path, "path")
+    if not ServerConfiguration(reference.client).pre_sign_support():
+        storage = ServerConfiguration(reference.client).storage_config()
+        raise PresignNotSupportedError(
+            f"this server's {storage.blockstore_type() or 'unknown'} blockstore cannot pre-sign "
+            "URLs: read the object through lakeFS (open(), download())"
+        )
+    data = reference._call(
+        ObjectsApi(reference._sdk).stat_object_with_http_info,
+        repository=reference.repository_id,
+        ref=reference.id,
+        path=path,
+        presign=True,
+        timeout=timeout,
+        extra_headers=extra_headers,
+    )
+    url = data.get("physical_address")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise APIResponseError(f"lakeFS did not pre-sign {path!r}")
+    return url

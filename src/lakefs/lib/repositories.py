@@ -1,34 +1,21 @@
-"""Repository helpers: ``get_or_create`` and ``exists``."""
+"""Repository helpers: ``get_or_create`` and ``list_repositories``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from lakefs_sdk.api.repositories_api import RepositoriesApi
 
-from lakefs._client import Client
-from lakefs._exceptions import ConflictError, NotFoundError
+from lakefs._client import Client, RequestTimeout
+from lakefs._exceptions import ConflictError
 from lakefs._pagination import Page, Paginator
 from lakefs._resource import Resource
 
 if TYPE_CHECKING:
     from lakefs._generated.repository import Repository
 
-__all__ = ["exists", "get_or_create", "list_repositories"]
-
-
-def exists(repository: Repository) -> bool:
-    """Whether the repository exists (one request)."""
-    try:
-        repository._call(
-            RepositoriesApi(repository._sdk).get_repository_with_http_info,
-            repository=repository.id,
-            timeout=None,
-            extra_headers=None,
-        )
-    except NotFoundError:
-        return False
-    return True
+__all__ = ["get_or_create", "list_repositories"]
 
 
 def get_or_create(
@@ -36,12 +23,15 @@ def get_or_create(
     storage_namespace: str,
     default_branch_id: str = "main",
     include_samples: bool = False,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> Repository:
     """Create the repository unless it exists; either way, return it."""
+    options: dict[str, Any] = {"timeout": timeout, "extra_headers": extra_headers}
     try:
-        return repository.create(storage_namespace, default_branch_id, include_samples)
+        return repository.create(storage_namespace, default_branch_id, include_samples, **options)
     except ConflictError:
-        if not exists(repository):  # a 409 for another reason (e.g. the namespace is taken)
+        if not repository.exists(**options):  # a 409 for another reason (namespace taken)
             raise
         return repository
 

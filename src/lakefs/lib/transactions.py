@@ -11,15 +11,16 @@ what to do.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lakefs import _validation as validate
 from lakefs._exceptions import LakeFSError, NotFoundError, ValidationError
 from lakefs._logs import get_logger
 
 if TYPE_CHECKING:
+    from lakefs._client import RequestTimeout
     from lakefs._generated.branch import Branch
     from lakefs._generated.reference import Reference
 
@@ -72,6 +73,8 @@ class BranchTransaction:
         commit_message: str,
         metadata: dict[str, str] | None = None,
         txn_id: Callable[[], str] = _random_id,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         if not isinstance(commit_message, str) or not commit_message.strip():
             raise ValidationError("commit_message must be a non-empty str")
@@ -83,11 +86,13 @@ class BranchTransaction:
         )
         self.commit_message = commit_message
         self.commit_metadata = dict(metadata or {})
+        # Every request of the transaction (create, commit, merge, delete) gets these.
+        self._options: dict[str, Any] = {"timeout": timeout, "extra_headers": extra_headers}
         self.merge_commit: Reference | None = None
 
     def __enter__(self) -> Branch:
         try:
-            self.branch.create(self.source.head())
+            self.branch.create(self.source.head(**self._options), **self._options)
         except Exception:
             raise
         except BaseException:
@@ -99,7 +104,7 @@ class BranchTransaction:
 
     def _remove_after_interrupt(self) -> None:
         try:
-            self.branch.delete()
+            self.branch.delete(**self._options)
         except NotFoundError:
             return
         except BaseException as exc:
@@ -142,15 +147,18 @@ class BranchTransaction:
             raise self._fail(f"{type(exc).__name__}: {exc}") from exc
         tx = self.branch
         try:
-            if next(iter(tx.list_uncommitted(max_amount=1)), None) is not None:
-                tx.commit_changes(self.commit_message, metadata=self.commit_metadata or None)
+            if next(iter(tx.list_uncommitted(max_amount=1, **self._options)), None) is not None:
+                metadata = self.commit_metadata or None
+                tx.commit_changes(self.commit_message, metadata=metadata, **self._options)
                 self.merge_commit = tx.merge_into(
-                    self.source, message=f"Merge transaction {tx.id}: {self.commit_message}"
+                    self.source,
+                    message=f"Merge transaction {tx.id}: {self.commit_message}",
+                    **self._options,
                 )
         except LakeFSError as failure:
             raise self._fail(str(failure)) from failure
         try:
-            tx.delete()
+            tx.delete(**self._options)
         except LakeFSError as cleanup:  # the merge happened: report, never fail the transaction
             log.warning("transaction merged, but branch %s was not deleted: %s", tx.id, cleanup)
 
@@ -163,6 +171,10 @@ def transaction(
     commit_message: str,
     metadata: dict[str, str] | None = None,
     txn_id: Callable[[], str] | None = None,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> BranchTransaction:
     """A transaction on ``branch`` (use it in a ``with`` block; nothing happens before)."""
-    return BranchTransaction(branch, commit_message, metadata, txn_id or _random_id)
+    return BranchTransaction(
+        branch, commit_message, metadata, txn_id or _random_id, timeout, extra_headers
+    )

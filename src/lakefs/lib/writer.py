@@ -25,12 +25,14 @@ import os
 import queue
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
+
+import urllib3
 
 from lakefs import _validation as validate
 from lakefs._exceptions import (
@@ -43,11 +45,13 @@ from lakefs._exceptions import (
 from lakefs._logs import get_logger
 from lakefs._objects import ObjectInfo
 from lakefs._server_configuration import ServerConfiguration, resolve_pre_signed
+from lakefs.lib.progress import ProgressOption, Tracker, check_option, tracker
 from lakefs.lib.reader import DEFAULT_BLOCK_SIZE, ObjectReader, open_reader
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
+    from lakefs._client import RequestTimeout
     from lakefs._generated.branch import Branch
     from lakefs._transport import Body, Transport
 
@@ -87,10 +91,40 @@ class _Target:
     metadata: dict[str, str]
     part_size: int
     max_workers: int
+    timeout: RequestTimeout | None = None  # of each request (None: the client's)
+    extra_headers: Mapping[str, str] | None = None  # added to requests sent to lakeFS
 
     @property
     def transport(self) -> Transport:
         return self.branch.client.transport
+
+    def api(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: Body = None,
+        headers: Mapping[str, Any] | None = None,
+    ) -> urllib3.BaseHTTPResponse:
+        """A request to lakeFS, with the call's timeout and extra headers."""
+        return self.transport.request(
+            method,
+            url,
+            body=body,
+            headers={**(self.extra_headers or {}), **(headers or {})},
+            timeout=self.timeout,
+        )
+
+    def store(self, url: str, body: Body, size: int) -> urllib3.BaseHTTPResponse:
+        """A PUT to a pre-signed object-store URL (no credentials, no extra headers)."""
+        return self.transport.request(
+            "PUT",
+            url,
+            body=body,
+            authenticate=False,
+            headers={"Content-Length": str(size)},
+            timeout=self.timeout,
+        )
 
     def url(self, *tail: str, query: dict[str, str] | None = None) -> str:
         b = self.branch
@@ -110,7 +144,7 @@ class _Target:
 
     def json(self, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
         headers = {"Content-Type": "application/json", **self.condition()}
-        resp = self.transport.request(
+        resp = self.api(
             method,
             url,
             body=json.dumps(body).encode() if body is not None else None,
@@ -260,7 +294,7 @@ class ObjectWriter(io.BufferedIOBase):
     def _start_large(self) -> _Upload:
         target = self._target
         storage = ServerConfiguration(target.branch.client).storage_config()
-        if target.pre_signed and storage.pre_sign_multipart_upload:
+        if target.pre_signed and storage.pre_sign_multipart_upload():
             return _MultipartUpload(target, self._expected_size)
         if target.pre_signed:
             return _SpooledPresignedUpload(target)
@@ -325,7 +359,7 @@ def upload_once(target: _Target, body: Body, size: int) -> ObjectInfo:
     """One object in one request (retried from the body's start): a plain upload, or a
     pre-signed PUT and a link."""
     if not target.pre_signed:
-        resp = target.transport.request(
+        resp = target.api(
             "POST",
             target.url("objects"),
             body=body,
@@ -339,13 +373,7 @@ def _put_presigned(target: _Target, body: Body, size: int) -> ObjectInfo:
     location = target.json("GET", target.url("staging", "backing", query={"presign": "true"}))
     if not isinstance(location, dict) or not isinstance(location.get("presigned_url"), str):
         raise APIResponseError(f"lakeFS gave no pre-signed URL for {target.path!r}")
-    put = target.transport.request(
-        "PUT",
-        location["presigned_url"],
-        body=body,
-        authenticate=False,
-        headers={"Content-Length": str(size)},
-    )
+    put = target.store(location["presigned_url"], body, size)
     etag = (put.headers.get("ETag") or "").strip('"')
     stats = target.json(
         "PUT",
@@ -425,9 +453,7 @@ class _StreamingUpload(_Upload):
     def _run(self) -> None:
         t = self._target
         try:
-            resp = t.transport.request(
-                "POST", t.url("objects"), body=self._body(), headers=t.direct_headers()
-            )
+            resp = t.api("POST", t.url("objects"), body=self._body(), headers=t.direct_headers())
             self._result = _json_answer(resp.data, "POST", t.url("objects"))
         except BaseException as exc:  # handed to the writing thread
             self._error = exc
@@ -515,13 +541,7 @@ class _MultipartUpload(_Upload):
 
     def _upload_part(self, number: int, data: bytes) -> str:
         try:
-            put = self._target.transport.request(
-                "PUT",
-                self._part_url(number),
-                body=data,
-                authenticate=False,
-                headers={"Content-Length": str(len(data))},
-            )
+            put = self._target.store(self._part_url(number), data, len(data))
             return (put.headers.get("ETag") or "").strip('"')
         finally:
             self._slots.release()
@@ -661,16 +681,18 @@ def upload_file(
     pre_signed: bool | None = None,
     part_size: int = DEFAULT_PART_SIZE,
     max_workers: int = DEFAULT_MAX_WORKERS,
+    progress: ProgressOption = None,
 ) -> ObjectInfo:
     """Upload a local file, streamed; its content type is guessed from its name when not given.
 
     Its size is known, so it goes in one streamed request (the file is reopened for a retry):
     through lakeFS, or pre-signed up to 128 MiB. Larger pre-signed files go as parallel
-    multipart parts.
+    multipart parts. ``progress`` as :mod:`lakefs.lib.progress` describes.
     """
     source = Path(local_path)
     if not source.is_file():
         raise ValidationError(f"local_path {str(source)!r} is not a file")
+    check_option(progress)
     target = _make_target(
         branch,
         path,
@@ -682,23 +704,80 @@ def upload_file(
         max_workers=max_workers,
     )
     size = source.stat().st_size
+    with tracker(progress, "upload_file", description=path, units_total=size) as bar:
+        info = send_file(target, source, size, bar if bar.active else None)
+        bar.file_done(path, "sent")
+    return info
+
+
+def send_file(target: _Target, source: Path, size: int, counter: Tracker | None) -> ObjectInfo:
+    """Send a local file of ``size`` bytes to ``target``: one streamed request (reopened for a
+    retry), or parallel multipart parts for a large pre-signed one. ``counter`` (if any) is
+    advanced by the bytes sent."""
     if not target.pre_signed or size <= SINGLE_REQUEST_MAX:
-        return upload_once(target, source, size)
+        if counter is None:
+            return upload_once(target, source, size)
+        with source.open("rb") as raw, _CountingReader(raw, counter) as body:
+            return upload_once(target, body, size)
     writer = ObjectWriter(
-        branch,
-        path,
+        target.branch,
+        target.path,
         pre_signed=True,
         content_type=target.content_type,
-        metadata=metadata,
-        part_size=part_size,
-        max_workers=max_workers,
+        metadata=target.metadata,
+        part_size=target.part_size,
+        max_workers=target.max_workers,
         expected_size=size,
     )
+    writer._target = target  # the same timeout and extra headers
     with source.open("rb") as f, writer:
-        while chunk := f.read(part_size):
+        while chunk := f.read(target.part_size):
             writer.write(chunk)
+            if counter is not None:
+                counter.advance(len(chunk))
     assert writer.info is not None
     return writer.info
+
+
+class _CountingReader(io.RawIOBase):
+    """A seekable binary file that reports bytes read for the first time to a tracker (a
+    retry that rewinds it does not count them twice)."""
+
+    def __init__(self, raw: IO[bytes], counter: Tracker) -> None:
+        super().__init__()
+        self._raw = raw
+        self._counter = counter
+        self._pos = raw.tell()
+        self._high = self._pos
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self._pos = self._raw.seek(offset, whence)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        self._count(n or 0)
+        return n or 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._count(len(data))
+        return data
+
+    def _count(self, n: int) -> None:
+        self._pos += n
+        if self._pos > self._high:
+            self._counter.advance(self._pos - self._high)
+            self._high = self._pos
 
 
 def open_branch_file(

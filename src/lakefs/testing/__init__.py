@@ -10,12 +10,19 @@ it is public so that your tests can use it too::
                                secret_access_key=server.secret_access_key)
 
 The server binary is built from lakeFS's Go module on first use (Go >= 1.26.4), or taken from
-``LAKEFS_BIN``. The ``"s3"`` configuration needs ``pip install 'lakefs[testing]'`` (moto).
+``LAKEFS_BIN``. The ``"s3"`` configuration runs gofakes3, a Go S3 server built the same way (its
+version pinned once, in ``lakefs/testing/gofakes3/go.mod``), or taken from ``GOFAKES3_BIN``.
 
 ``mock_client(handler)`` is the offline seam: a client whose requests a function answers.
 """
 
-from lakefs.testing._build import LakeFSBuildError, ensure_binary, lakefs_version
+from lakefs.testing._build import (
+    LakeFSBuildError,
+    ensure_binary,
+    ensure_gofakes3,
+    gofakes3_version,
+    lakefs_version,
+)
 from lakefs.testing._mock import (
     MockPool,
     MockRequest,
@@ -40,6 +47,8 @@ __all__ = [
     "MockResponse",
     "ServerStartError",
     "ensure_binary",
+    "ensure_gofakes3",
+    "gofakes3_version",
     "lakefs_version",
     "mock_client",
     "sent_requests",

@@ -3,7 +3,8 @@
 ``python -m lakefs.testing exec -- CMD ...`` starts the local configuration, runs CMD with the
 ``LAKECTL_*`` variables pointing at it, stops the server and exits with CMD's code (``make demo``).
 
-Other commands: ``build`` builds (or finds) the server binary and prints its path; ``module``
+Other commands: ``build`` builds (or finds) the server binary and gofakes3's, and prints their
+paths; ``module``
 rewrites the wrapper Go module from the lakefs-sdk pin; ``spec`` prints the path of the pinned
 version's OpenAPI document.
 """
@@ -17,11 +18,18 @@ import subprocess
 import sys
 import threading
 
-from lakefs.testing._build import LakeFSBuildError, ensure_binary, module_dir, write_module
+from lakefs.testing._build import (
+    LakeFSBuildError,
+    ensure_binary,
+    ensure_gofakes3,
+    module_dir,
+    write_module,
+)
 from lakefs.testing._server import LocalLakeFS, ServerStartError
 
 
 def _serve(blockstore: str) -> None:
+    """Run one configuration until SIGINT or SIGTERM."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -31,6 +39,8 @@ def _serve(blockstore: str) -> None:
         print(f"  secret access key: {server.secret_access_key}")
         if server.blockstore == "local":
             print(f"  imports allowed from local://{server.import_dir}")
+        else:
+            print(f"  object store (gofakes3, path-style, any keys): {server.s3_endpoint}")
         print("Point a client at it with:")
         for key, value in server.lakectl_env().items():
             print(f"  export {key}='{value}'")
@@ -64,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             return _exec(args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd)
         if args.command == "build":
             print(ensure_binary())
+            print(ensure_gofakes3())
         elif args.command == "module":
             write_module()
         elif args.command == "spec":

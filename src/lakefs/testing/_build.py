@@ -14,6 +14,11 @@ Resolution order for :func:`ensure_binary`:
 
 The cache folder is ``$LAKEFS_CACHE_DIR`` if set (the Makefile points it at the project's
 ``.cache/``), else ``~/.cache/lakefs-python``.
+
+The ``"s3"`` configuration's object store, gofakes3 (a Go S3 server), is built the same way by
+:func:`ensure_gofakes3` from its own wrapper module, ``gofakes3/``, whose ``go.mod`` is the one
+place its version is pinned (``GOFAKES3_BIN`` uses an existing binary; the cache folder is
+``<cache>/gofakes3-<version>/``).
 """
 
 from __future__ import annotations
@@ -29,18 +34,23 @@ from pathlib import Path
 import lakefs_sdk
 
 __all__ = [
+    "GOFAKES3_MODULE",
     "LakeFSBuildError",
     "cache_dir",
     "ensure_binary",
+    "ensure_gofakes3",
+    "gofakes3_version",
     "lakefs_version",
     "module_dir",
     "write_module",
 ]
 
 LAKEFS_MODULE = "github.com/treeverse/lakefs"
+GOFAKES3_MODULE = "github.com/johannesboyne/gofakes3"
 MIN_GO = (1, 26, 4)
 BUILD_TIMEOUT_S = 30 * 60
 _GOMOD_DIR = Path(__file__).with_name("gomod")
+_GOFAKES3_DIR = Path(__file__).with_name("gofakes3")
 
 
 class LakeFSBuildError(RuntimeError):
@@ -86,6 +96,41 @@ def ensure_binary(*, log: bool = True) -> Path:
     if log:
         print(f"building lakeFS {version} into {target} (a cold build takes a few minutes) ...")
     _build(go, version, target)
+    return target
+
+
+def gofakes3_version() -> str:
+    """The pinned gofakes3 version: the ``require`` line of ``gofakes3/go.mod``."""
+    gomod = (_GOFAKES3_DIR / "go.mod").read_text()
+    match = re.search(rf"^\s*{re.escape(GOFAKES3_MODULE)} v(\S+)", gomod, re.M)
+    if match is None:
+        raise LakeFSBuildError(f"{_GOFAKES3_DIR / 'go.mod'} pins no {GOFAKES3_MODULE} version")
+    return match.group(1)
+
+
+def ensure_gofakes3(*, log: bool = True) -> Path:
+    """Return a gofakes3 binary of the pinned version, building it when needed (~10 s cold).
+
+    ``GOFAKES3_BIN`` names an existing binary to use instead.
+
+    Raises:
+        LakeFSBuildError: ``GOFAKES3_BIN`` names no executable, Go is missing or too old, or the
+            build failed.
+    """
+    explicit = os.environ.get("GOFAKES3_BIN")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise LakeFSBuildError(f"GOFAKES3_BIN={explicit} is not an executable file")
+        return path
+    version = gofakes3_version()
+    target = cache_dir() / f"gofakes3-{version}" / "gofakes3"
+    if target.is_file() and os.access(target, os.X_OK):
+        return target
+    go = _find_go(version, "gofakes3", "GOFAKES3_BIN")
+    if log:
+        print(f"building gofakes3 {version} into {target} ...")
+    _go_build(go, _GOFAKES3_DIR, f"{GOFAKES3_MODULE}/cmd/gofakes3", target, "-s -w")
     return target
 
 
@@ -152,45 +197,41 @@ def _go_env() -> dict[str, str]:
     return {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
 
 
-def _find_go(version: str) -> str:
+def _find_go(version: str, what: str = "lakeFS", bin_var: str = "LAKEFS_BIN") -> str:
     go = shutil.which("go")
     if go is None:
         raise LakeFSBuildError(
-            f"Go >= {'.'.join(map(str, MIN_GO))} is needed to build lakeFS {version}, and `go` is "
-            "not on PATH. Install Go (https://go.dev/dl/), or set LAKEFS_BIN to an existing lakefs "
-            f"{version} binary."
+            f"Go >= {'.'.join(map(str, MIN_GO))} is needed to build {what} {version}, and `go` is "
+            f"not on PATH. Install Go (https://go.dev/dl/), or set {bin_var} to an existing "
+            f"{what} {version} binary."
         )
     out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, env=_go_env())
     found = tuple(int(x) for x in re.findall(r"\d+", out.stdout)[:3])
     if found < MIN_GO:
         raise LakeFSBuildError(
-            f"lakeFS {version} needs Go >= {'.'.join(map(str, MIN_GO))}; {go} is "
-            f"{out.stdout.strip() or 'unknown'}. Upgrade Go or set LAKEFS_BIN."
+            f"{what} {version} needs Go >= {'.'.join(map(str, MIN_GO))}; {go} is "
+            f"{out.stdout.strip() or 'unknown'}. Upgrade Go or set {bin_var}."
         )
     return go
 
 
 def _build(go: str, version: str, target: Path) -> None:
+    ldflags = f"-s -w -X {LAKEFS_MODULE}/pkg/version.Version={version}"
+    _go_build(go, _GOMOD_DIR, f"{LAKEFS_MODULE}/cmd/lakefs", target, ldflags)
+
+
+def _go_build(go: str, module: Path, package: str, target: Path, ldflags: str) -> None:
+    """Build ``package`` with the wrapper module in ``module`` into ``target``, atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lakefs-build-", dir=target.parent) as scratch:
         work = Path(scratch)
         for name in ("go.mod", "go.sum"):
-            shutil.copyfile(_GOMOD_DIR / name, work / name)
-        partial = work / "lakefs"
-        ldflags = f"-s -w -X {LAKEFS_MODULE}/pkg/version.Version={version}"
+            shutil.copyfile(module / name, work / name)
+        partial = work / target.name
         _run(
-            [
-                go,
-                "build",
-                "-trimpath",
-                "-ldflags",
-                ldflags,
-                "-o",
-                str(partial),
-                f"{LAKEFS_MODULE}/cmd/lakefs",
-            ],
+            [go, "build", "-trimpath", "-ldflags", ldflags, "-o", str(partial), package],
             cwd=work,
-            what=f"building lakeFS {version}",
+            what=f"building {package}",
         )
         os.replace(partial, target)  # atomic: a killed build never leaves a half binary
 

@@ -5,8 +5,10 @@ development credentials, waits for ``/api/v1/healthcheck``, and on exit stops ev
 started and removes its directory. Two configurations:
 
 * ``"local"``: local metadata and blockstore, with imports enabled from ``import_dir``.
-* ``"s3"``: an S3 blockstore on moto's server mode (started on its own free port, bucket created
-  first), so that pre-signed URLs and pre-signed multipart uploads exist.
+* ``"s3"``: an S3 blockstore on gofakes3, a Go S3 server (started on its own free port with its
+  bucket; built like lakeFS, see :func:`~lakefs.testing.ensure_gofakes3`), so that pre-signed
+  URLs, pre-signed multipart uploads and imports from S3 prefixes exist. Its objects live in
+  memory by default (``s3_store="disk"`` keeps them under the server's directory).
 
 Example:
     >>> with LocalLakeFS("local") as server:  # doctest: +SKIP
@@ -22,7 +24,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import weakref
@@ -34,23 +35,24 @@ import urllib3
 from lakefs_sdk.api_client import ApiClient
 from lakefs_sdk.configuration import Configuration
 
-from lakefs.testing._build import ensure_binary
+from lakefs.testing._build import ensure_binary, ensure_gofakes3
 
 __all__ = ["DEV_ACCESS_KEY_ID", "DEV_SECRET_ACCESS_KEY", "LocalLakeFS", "ServerStartError"]
 
 Blockstore = Literal["local", "s3"]
+S3Store = Literal["memory", "disk"]
 
 # lakeFS's documented quickstart credentials: development only, never valid anywhere else.
 DEV_ACCESS_KEY_ID = "AKIAIOSFOLQUICKSTART"
 DEV_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 S3_BUCKET = "lakefs-test"
-_S3_KEY_ID = "moto-test-key"
-_S3_SECRET = "moto-test-secret"  # moto checks no signatures; any value works
+_S3_KEY_ID = "gofakes3-test-key"
+_S3_SECRET = "gofakes3-test-secret"  # gofakes3 checks no signatures; any value works
 DIR_PREFIX = "lakefs-server-"  # cassette scrubbing recognises paths under such a directory
 
 
 class ServerStartError(RuntimeError):
-    """A server (lakeFS or moto) did not come up; the message carries the tail of its log."""
+    """A server (lakeFS or gofakes3) did not come up; the message carries the tail of its log."""
 
 
 def _free_port() -> int:
@@ -135,17 +137,20 @@ class LocalLakeFS:
 
     Args:
         blockstore: ``"local"`` (local disk, imports allowed from :attr:`import_dir`) or ``"s3"``
-            (moto's S3 server; pre-signed URLs and multipart uploads available).
+            (gofakes3, a Go S3 server; pre-signed URLs, multipart uploads and imports available).
         port: the lakeFS port; a free one by default. A port in use is an error.
         startup_timeout: seconds to wait for each server to answer before giving up.
         binary: a lakeFS binary to run; by default :func:`ensure_binary` finds or builds one.
-        s3_min_part_size: with ``"s3"``, the smallest multipart part the object store accepts
-            (S3's, and moto's default, is 5 MiB); tests lower it to keep uploads small.
+        s3_min_part_size: accepted for compatibility and ignored: gofakes3 enforces no smallest
+            multipart part (S3 wants 5 MiB), so tests may use small parts.
+        s3_store: with ``"s3"``, where gofakes3 keeps objects: ``"memory"`` (the default) or
+            ``"disk"`` (under :attr:`directory`, for data larger than memory should hold).
 
     Attributes:
         endpoint: ``http://127.0.0.1:<port>``; the API is under ``/api/v1``.
         access_key_id, secret_access_key: the administrator's (fixed, development-only) keys.
         import_dir: with ``"local"``, a directory lakeFS may import from (``local://`` URIs).
+        s3_endpoint: with ``"s3"``, the object store's URL (path-style; any credentials work).
     """
 
     access_key_id = DEV_ACCESS_KEY_ID
@@ -159,14 +164,18 @@ class LocalLakeFS:
         startup_timeout: float = 60.0,
         binary: Path | None = None,
         s3_min_part_size: int | None = None,
+        s3_store: S3Store = "memory",
     ) -> None:
         if blockstore not in ("local", "s3"):
             raise ValueError(f"blockstore must be 'local' or 's3', not {blockstore!r}")
+        if s3_store not in ("memory", "disk"):
+            raise ValueError(f"s3_store must be 'memory' or 'disk', not {s3_store!r}")
         self.blockstore: Blockstore = blockstore
         self._requested_port = port
         self._startup_timeout = startup_timeout
         self._binary = binary
         self._s3_min_part_size = s3_min_part_size
+        self._s3_store: S3Store = s3_store
         self._dir: Path | None = None
         self._procs: list[_Process] = []
         self._finalizer: weakref.finalize[[list[_Process], Path], LocalLakeFS] | None = None
@@ -189,7 +198,7 @@ class LocalLakeFS:
         try:
             env = self._server_env()
             if self.blockstore == "s3":
-                env.update(self._start_moto())
+                env.update(self._start_gofakes3())
             self.port = self._requested_port or _free_port()
             env["LAKEFS_LISTEN_ADDRESS"] = f"127.0.0.1:{self.port}"
             proc = _Process("lakefs", [str(binary), "run"], env, self._dir)
@@ -300,28 +309,20 @@ class LocalLakeFS:
             )
         return env
 
-    def _start_moto(self) -> dict[str, str]:
-        """Start moto's S3 server, create the bucket, and return lakeFS's S3 settings."""
-        if shutil.which("moto_server") is None and not _has_module("moto.server"):
-            raise ServerStartError(
-                "the s3 configuration needs moto's server mode: pip install 'lakefs[testing]'"
-            )
+    def _start_gofakes3(self) -> dict[str, str]:
+        """Start gofakes3 with the bucket, and return lakeFS's S3 settings."""
+        binary = ensure_gofakes3()
         port = _free_port()
-        env = {
-            **os.environ,
-            "AWS_ACCESS_KEY_ID": _S3_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": _S3_SECRET,
-        }
-        if self._s3_min_part_size is not None:
-            env["S3_UPLOAD_PART_MIN_SIZE"] = str(self._s3_min_part_size)
-        cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-        proc = _Process("moto", cmd, env, self.directory)
+        cmd = [str(binary), "-initialbucket", S3_BUCKET, "-host", f"127.0.0.1:{port}"]
+        if self._s3_store == "disk":
+            store = self.directory / "s3"
+            cmd += ["-backend", "fs", "-fs.path", str(store), "-fs.create"]
+        else:
+            cmd += ["-backend", "memory"]
+        proc = _Process("gofakes3", cmd, dict(os.environ), self.directory)
         self._procs.append(proc)
         self.s3_endpoint = f"http://127.0.0.1:{port}"
-        proc.wait_http(f"{self.s3_endpoint}/", {200}, self._startup_timeout)
-        resp = urllib3.request("PUT", f"{self.s3_endpoint}/{S3_BUCKET}", retries=False)
-        if resp.status != 200:
-            raise ServerStartError(f"moto refused to create bucket {S3_BUCKET}: {resp.status}")
+        proc.wait_http(f"{self.s3_endpoint}/{S3_BUCKET}?max-keys=1", {200}, self._startup_timeout)
         return {
             "LAKEFS_BLOCKSTORE_TYPE": "s3",
             "LAKEFS_BLOCKSTORE_S3_ENDPOINT": self.s3_endpoint,
@@ -337,17 +338,8 @@ class LocalLakeFS:
         return f"LocalLakeFS(blockstore={self.blockstore!r}, {state})"
 
 
-def _has_module(name: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def _cleanup(procs: list[_Process], directory: Path) -> None:
-    # lakeFS first (it talks to moto), then moto; then the files.
+    # lakeFS first (it talks to gofakes3), then gofakes3; then the files.
     for proc in reversed(procs):
         proc.stop()
     shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,100 @@
+"""Commits of a reference: the commit itself, its message and metadata, and log entries that
+carry their commit (so reading them sends no request)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from lakefs_sdk.api.branches_api import BranchesApi
+from lakefs_sdk.api.commits_api import CommitsApi
+from lakefs_sdk.models.revert_creation import RevertCreation
+
+from lakefs import _validation as validate
+from lakefs._exceptions import ValidationError
+from lakefs._resource import ref_id
+from lakefs._values import Commit
+
+if TYPE_CHECKING:
+    from lakefs._client import RequestTimeout
+    from lakefs._generated.branch import Branch
+    from lakefs._generated.reference import Reference
+
+__all__ = ["commit_message", "get_commit", "log_entry", "metadata", "reverse"]
+
+_COMMIT = "_commit"  # where a log entry keeps the commit it came from
+
+
+def log_entry(owner: Reference, item: Mapping[str, Any]) -> Reference:
+    """A log entry: a Reference to the commit ``item``, carrying it."""
+    from lakefs._generated.reference import Reference
+
+    commit = Commit.from_json(owner, item)
+    entry = Reference(owner.repository_id, commit.id, client=owner._client)
+    setattr(entry, _COMMIT, commit)
+    return entry
+
+
+def get_commit(
+    reference: Reference,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Commit:
+    """The commit this reference points to (a log entry already has it: no request)."""
+    known = getattr(reference, _COMMIT, None)
+    if isinstance(known, Commit):
+        return known
+    data = reference._call(
+        CommitsApi(reference._sdk).get_commit_with_http_info,
+        repository=reference.repository_id,
+        commit_id=reference.id,
+        timeout=timeout,
+        extra_headers=extra_headers,
+    )
+    return Commit.from_json(reference, data)
+
+
+def commit_message(
+    reference: Reference,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> str:
+    """The message of the commit this reference points to."""
+    return get_commit(reference, timeout, extra_headers).message
+
+
+def metadata(
+    reference: Reference,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The metadata of the commit this reference points to."""
+    return dict(get_commit(reference, timeout, extra_headers).metadata)
+
+
+def reverse(
+    branch: Branch,
+    reference_id: str | Reference,
+    parent_number: int = 0,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Reference:
+    """Revert the changes of ``reference_id`` in a new commit on ``branch``; returns that commit.
+
+    lakeFS answers a revert with no content, so the new commit is read as the branch's head
+    right after (a commit made by someone else in between would be returned instead).
+    """
+    validate.ref_or_resource(reference_id, "reference_id")
+    if isinstance(parent_number, bool) or not isinstance(parent_number, int) or parent_number < 0:
+        raise ValidationError(f"parent_number must be an int >= 0, not {parent_number!r}")
+    branch._call(
+        BranchesApi(branch._sdk).revert_branch_with_http_info,
+        repository=branch.repository_id,
+        branch=branch.id,
+        revert_creation=RevertCreation.from_dict(
+            {"ref": ref_id(reference_id), "parent_number": parent_number}
+        ),
+        timeout=timeout,
+        extra_headers=extra_headers,
+    )
+    return branch.head(timeout=timeout, extra_headers=extra_headers)

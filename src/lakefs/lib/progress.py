@@ -1,0 +1,246 @@
+"""Progress of long transfers: a tqdm bar on a terminal, or events for programs.
+
+Every long operation (``upload_folder``, ``download_folder``, ``upload_file``,
+``download_file``, imports) takes ``progress``:
+
+* ``None`` (the default): a bar on stderr when stderr is a terminal, nothing otherwise;
+* ``True``: a bar even when stderr is not a terminal; ``False``: no bar;
+* a callable: it receives a :class:`ProgressEvent` for each step (no bar is drawn).
+
+``LAKEFS_NO_PROGRESS=1`` in the environment turns bars off whatever ``progress`` says (a
+callable still receives its events). A bar counts bytes (objects, for imports) and shows the
+files done so far in its postfix.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+from lakefs._exceptions import ValidationError
+
+__all__ = ["ProgressEvent", "ProgressOption", "Tracker", "bars_disabled", "tracker"]
+
+EventKind = Literal["start", "total", "advance", "file", "end"]
+Outcome = Literal["sent", "skipped", "deleted", "failed"]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of a long operation, as a ``progress`` callable receives it.
+
+    Attributes:
+        operation: ``"upload_folder"``, ``"download_folder"``, ``"upload_file"``,
+            ``"download_file"`` or ``"import"``.
+        kind: ``"start"`` (once, first), ``"total"`` (the known totals grew: a folder's walk
+            found more files), ``"advance"`` (bytes moved; for imports, objects ingested),
+            ``"file"`` (one file is done: see ``path`` and ``outcome``), ``"end"`` (once, last).
+        path: with ``"file"``, the file's path relative to the folder (or the object's path).
+        outcome: with ``"file"``: ``"sent"``, ``"skipped"``, ``"deleted"`` or ``"failed"``.
+        error: with a ``"failed"`` file, its error.
+        units_done: bytes moved so far (objects ingested, for imports).
+        units_total: the bytes known to move so far (None when unknown).
+        files_done: files done so far, whatever their outcome.
+        files_total: files known so far (None when unknown).
+    """
+
+    operation: str
+    kind: EventKind
+    path: str | None = None
+    outcome: Outcome | None = None
+    error: BaseException | None = None
+    units_done: int = 0
+    units_total: int | None = None
+    files_done: int = 0
+    files_total: int | None = None
+
+
+ProgressOption: TypeAlias = bool | Callable[[ProgressEvent], None] | None
+"""What ``progress=`` accepts: None (a bar on a terminal), True, False, or a callable."""
+
+
+def bars_disabled() -> bool:
+    """Whether ``LAKEFS_NO_PROGRESS`` turns bars off (any value but empty and ``0``)."""
+    return os.environ.get("LAKEFS_NO_PROGRESS", "").strip() not in ("", "0")
+
+
+def check_option(progress: object, name: str = "progress") -> None:
+    """Refuse anything but None, a bool or a callable (before any request)."""
+    if progress is None or isinstance(progress, bool) or callable(progress):
+        return
+    raise ValidationError(f"{name} must be None, True, False or a callable, not {progress!r}")
+
+
+class Tracker:
+    """Counts one operation's progress and reports it to a bar and/or a callable (thread-safe).
+
+    Args:
+        operation: the operation's name (see :class:`ProgressEvent`).
+        callback: receives every event (None: none).
+        bar: draw a tqdm bar on stderr.
+        description: the bar's label.
+        unit: ``"B"`` for bytes, or a word such as ``"objects"``.
+        units_total, files_total: totals known at the start (None: unknown).
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        *,
+        callback: Callable[[ProgressEvent], None] | None = None,
+        bar: bool = False,
+        description: str = "",
+        unit: str = "B",
+        units_total: int | None = None,
+        files_total: int | None = None,
+    ) -> None:
+        self.operation = operation
+        self._callback = callback
+        self._lock = threading.Lock()
+        self.units_done = 0
+        self.units_total = units_total
+        self.files_done = 0
+        self.files_total = files_total
+        self._closed = False
+        self._bar: Any = None
+        if bar:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(
+                total=units_total,
+                desc=description or operation,
+                unit=unit,
+                unit_scale=True,
+                unit_divisor=1024 if unit == "B" else 1000,
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=True,
+            )
+        self._emit("start")
+
+    @property
+    def active(self) -> bool:
+        """Whether anybody listens (a bar or a callable)."""
+        return self._bar is not None or self._callback is not None
+
+    def _emit(
+        self,
+        kind: EventKind,
+        path: str | None = None,
+        outcome: Outcome | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        if self._callback is None:
+            return
+        self._callback(
+            ProgressEvent(
+                self.operation,
+                kind,
+                path,
+                outcome,
+                error,
+                self.units_done,
+                self.units_total,
+                self.files_done,
+                self.files_total,
+            )
+        )
+
+    def _postfix(self) -> None:
+        if self._bar is not None and (self.files_total is not None or self.files_done):
+            total = "?" if self.files_total is None else f"{self.files_total:,}"
+            self._bar.set_postfix_str(f"files {self.files_done:,}/{total}", refresh=False)
+
+    def add_total(self, units: int = 0, files: int = 0) -> None:
+        """The known totals grew by ``units`` and ``files``."""
+        with self._lock:
+            self.units_total = (self.units_total or 0) + units
+            if files:
+                self.files_total = (self.files_total or 0) + files
+            if self._bar is not None:
+                self._bar.total = self.units_total
+                self._postfix()
+            self._emit("total")
+
+    def set_done(self, units: int) -> None:
+        """Set the units done so far (imports report a running count)."""
+        with self._lock:
+            delta = units - self.units_done
+            if delta <= 0:
+                return
+            self.units_done = units
+            if self._bar is not None:
+                self._bar.update(delta)
+            self._emit("advance")
+
+    def advance(self, units: int) -> None:
+        """``units`` more were moved."""
+        if units <= 0:
+            return
+        with self._lock:
+            self.units_done += units
+            if self._bar is not None:
+                self._bar.update(units)
+            self._emit("advance")
+
+    def file_done(self, path: str, outcome: Outcome, error: BaseException | None = None) -> None:
+        """One file is done."""
+        with self._lock:
+            self.files_done += 1
+            self._postfix()
+            self._emit("file", path, outcome, error)
+
+    def close(self) -> None:
+        """The operation ended (idempotent)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._bar is not None:
+                self._postfix()
+                self._bar.close()
+            self._emit("end")
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def tracker(
+    progress: ProgressOption,
+    operation: str,
+    *,
+    description: str = "",
+    unit: str = "B",
+    units_total: int | None = None,
+    files_total: int | None = None,
+) -> Tracker:
+    """A :class:`Tracker` as ``progress`` asks (see the module's documentation)."""
+    check_option(progress)
+    callback = progress if callable(progress) and not isinstance(progress, bool) else None
+    if progress is None:
+        bar = sys.stderr is not None and _isatty(sys.stderr) and not bars_disabled()
+    else:
+        bar = progress is True and not bars_disabled()
+    return Tracker(
+        operation,
+        callback=callback,
+        bar=bar,
+        description=description,
+        unit=unit,
+        units_total=units_total,
+        files_total=files_total,
+    )
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False

@@ -1,0 +1,434 @@
+"""Folder transfers (upload_folder / download_folder), progress, and the S3 store's behaviour.
+
+Cassette tests run transfers with the ``workers`` fixture (one worker under cassettes: tasks then
+run in order in the test's thread); live runs use several. Requests are counted with ``sent``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pathlib
+
+import pytest
+import urllib3
+
+import lakefs
+from lakefs import (
+    Branch,
+    Client,
+    LakeFSError,
+    NotFoundError,
+    ProgressEvent,
+    TransferError,
+    TransferResult,
+    ValidationError,
+)
+from lakefs.lib import folders, writer
+from lakefs.lib.folders import same_content
+from lakefs.lib.progress import tracker
+from lakefs.testing import MockRequest, MockResponse, mock_client
+from tests.conftest import PART_SIZE, Repo, Server
+
+BOTH = [
+    pytest.param("local", marks=pytest.mark.server("local"), id="local"),
+    pytest.param("s3", marks=pytest.mark.server("s3"), id="s3"),
+]
+
+# Names chosen for the order lakeFS lists them in: "a!b" < "a.txt" < "a/..." byte-wise.
+TREE = {
+    "a.txt": b"alpha",
+    "a!b": b"bang",
+    "a/b.txt": b"nested",
+    "a/c/d/e.bin": bytes(range(256)) * 4,
+    "données/été.csv": "x,ü\n1,é\n".encode(),
+    "日本/😀.txt": b"unicode",
+    "z.json": b"{}",
+}
+
+
+@pytest.fixture(params=BOTH)
+def main(request: pytest.FixtureRequest, repo: Repo, client: Client) -> Branch:
+    return lakefs.repository(repo.id, client=client).branch("main")
+
+
+@pytest.fixture
+def local_main(repo: Repo, client: Client) -> Branch:
+    return lakefs.repository(repo.id, client=client).branch("main")
+
+
+def _write(root: pathlib.Path, files: dict[str, bytes]) -> pathlib.Path:
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    return root
+
+
+def _files(root: pathlib.Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _objects(branch: Branch, prefix: str = "") -> list[str]:
+    return [o.path for o in branch.list_objects(prefix=prefix, delimiter="")]
+
+
+def test_nested_folders_and_unicode_names_round_trip(
+    main: Branch, tmp_path: pathlib.Path, workers: int
+) -> None:
+    source = _write(tmp_path / "src", TREE)
+    result = main.upload_folder(source, "data", max_workers=workers)
+    assert result == TransferResult(sent=len(TREE), bytes=sum(map(len, TREE.values())))
+    assert _objects(main, "data/") == sorted(f"data/{rel}" for rel in TREE)
+    assert main.download("data/données/été.csv") == TREE["données/été.csv"]
+    assert main.stat_object("data/z.json").content_type() == "application/json"
+
+    target = tmp_path / "out" / "new"  # created
+    got = main.download_folder("data/", target, max_workers=workers)
+    assert got == TransferResult(sent=len(TREE), bytes=sum(map(len, TREE.values())))
+    assert _files(target) == TREE
+    assert not list(target.rglob("*.lakefs-part"))  # no temporary file left
+
+
+@pytest.mark.server("local")
+def test_include_and_exclude_patterns(
+    local_main: Branch, tmp_path: pathlib.Path, workers: int
+) -> None:
+    source = _write(tmp_path / "src", TREE)
+    only_txt = local_main.upload_folder(
+        source, "p/", include=["*.txt", "données/"], exclude="日本/*", max_workers=workers
+    )
+    assert only_txt.sent == 3
+    assert _objects(local_main) == ["p/a.txt", "p/a/b.txt", "p/données/été.csv"]
+    target = tmp_path / "out"
+    got = local_main.download_folder("p", target, exclude=["a/*"], max_workers=workers)
+    assert got.sent == 2
+    assert sorted(_files(target)) == ["a.txt", "données/été.csv"]
+
+
+@pytest.mark.server("local")
+def test_upload_delete_mirrors_the_folder(
+    local_main: Branch, tmp_path: pathlib.Path, workers: int
+) -> None:
+    source = _write(tmp_path / "src", TREE)
+    local_main.upload_folder(source, "m", max_workers=workers)
+    local_main.upload(b"outside", "m2/kept.txt")  # "m2/" is not below "m/"
+    local_main.commit_changes("first")
+    (source / "a.txt").unlink()
+    (source / "a/c/d/e.bin").unlink()
+    (source / "z.json").unlink()
+    result = local_main.upload_folder(
+        source, "m", delete=True, exclude="*.json", max_workers=workers
+    )
+    # a.txt and e.bin removed; z.json is excluded, so it stays (as aws s3 sync --exclude).
+    assert (result.sent, result.skipped, result.deleted, result.failed) == (0, 4, 2, {})
+    assert _objects(local_main) == [
+        "m/a!b",
+        "m/a/b.txt",
+        "m/données/été.csv",
+        "m/z.json",
+        "m/日本/😀.txt",
+        "m2/kept.txt",
+    ]
+    # Staged like every write: the branch's uncommitted changes hold the removals.
+    changes = [(c.type, c.path) for c in local_main.list_uncommitted()]
+    assert changes == [("removed", "m/a.txt"), ("removed", "m/a/c/d/e.bin")]
+
+
+@pytest.mark.server("local")
+def test_download_delete_mirrors_the_prefix(
+    local_main: Branch, tmp_path: pathlib.Path, workers: int
+) -> None:
+    local_main.upload_folder(_write(tmp_path / "src", TREE), "", max_workers=workers)
+    target = _write(tmp_path / "out", {"stale.txt": b"old", "a/old.bin": b"x", "keep.log": b"l"})
+    result = local_main.download_folder(
+        "", target, delete=True, exclude="*.log", max_workers=workers
+    )
+    assert (result.sent, result.deleted, result.failed) == (len(TREE), 2, {})
+    assert _files(target) == {**TREE, "keep.log": b"l"}
+
+
+def test_skip_unchanged_sends_listing_pages_only(
+    main: Branch,
+    tmp_path: pathlib.Path,
+    workers: int,
+    sent: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Pre-signed files from PART_SIZE on go in parts: their checksum is a multipart ETag.
+    monkeypatch.setattr(writer, "SINGLE_REQUEST_MAX", PART_SIZE)
+    monkeypatch.setattr(folders, "DEFAULT_PART_SIZE", PART_SIZE)
+    files = {**TREE, "large.bin": bytes(range(256)) * (PART_SIZE * 3 // 256 + 1)}
+    source = _write(tmp_path / "src", files)
+    main.upload_folder(source, "s", max_workers=workers)
+    count = sent  # type: ignore[assignment]
+
+    before = count()  # type: ignore[operator]
+    again = main.upload_folder(source, "s", max_workers=workers)
+    assert again == TransferResult(skipped=len(files))
+    if before is not None:  # one listing page, no object bytes
+        assert count() == before + 1  # type: ignore[operator]
+
+    (source / "a.txt").write_bytes(b"ALPHA")  # same size, other content: sent
+    changed = main.upload_folder(source, "s", max_workers=workers)
+    assert (changed.sent, changed.skipped, changed.bytes) == (1, len(files) - 1, 5)
+    assert main.download("s/a.txt") == b"ALPHA"
+
+    target = tmp_path / "out"
+    main.download_folder("s", target, max_workers=workers)
+    before = count()  # type: ignore[operator]
+    down = main.download_folder("s", target, max_workers=workers)
+    assert down == TransferResult(skipped=len(files))
+    if before is not None:
+        assert count() == before + 1  # type: ignore[operator]
+
+
+@pytest.mark.server("local")
+def test_a_failing_file_does_not_stop_the_others(
+    local_main: Branch, tmp_path: pathlib.Path, workers: int
+) -> None:
+    source = _write(tmp_path / "src", {"good1.txt": b"1", "sub/good2.txt": b"2"})
+    (source / "broken.txt").symlink_to(source / "nowhere")  # a dangling link: unreadable
+    fd = os.open(os.fsencode(source) + b"/bad\xff.txt", os.O_CREAT | os.O_WRONLY)
+    os.close(fd)  # a name that is not UTF-8: no object path
+    result = local_main.upload_folder(source, "", max_workers=workers)
+    assert result.sent == 2
+    assert sorted(result.failed) == ["bad\ufffd.txt", "broken.txt"]
+    assert isinstance(result.failed["broken.txt"], FileNotFoundError)
+    assert isinstance(result.failed["bad\ufffd.txt"], ValidationError)
+    with pytest.raises(TransferError) as info:
+        result.raise_for_failures()
+    assert isinstance(info.value, LakeFSError)
+    assert _objects(local_main) == ["good1.txt", "sub/good2.txt"]
+
+    # Downloads: an object vanishes after the listing, and "x" is a file where "x/y" needs a
+    # folder. One worker, so that the object is removed before its turn, in every mode.
+    for name in ("vanished.txt", "x", "x/y", "z.txt"):
+        local_main.upload(name.encode(), name)
+
+    def remove_gone(event: ProgressEvent) -> None:
+        if event.kind == "file" and event.path == "good1.txt":
+            local_main.delete_objects("vanished.txt")
+
+    target = tmp_path / "out"
+    got = local_main.download_folder("", target, max_workers=1, progress=remove_gone)
+    assert sorted(got.failed) == ["vanished.txt", "x/y"]
+    assert isinstance(got.failed["vanished.txt"], NotFoundError)
+    assert isinstance(got.failed["x/y"], OSError)
+    assert got.sent == 4
+    assert _files(target) == {
+        "good1.txt": b"1",
+        "sub/good2.txt": b"2",
+        "x": b"x",
+        "z.txt": b"z.txt",
+    }
+    assert not list(target.rglob("*.lakefs-part"))
+
+
+@pytest.mark.server("local")
+def test_progress_events_of_files_and_imports(
+    local_main: Branch, tmp_path: pathlib.Path, server: Server, repo: Repo, lakefs_mode: str
+) -> None:
+    data = bytes(range(256)) * 64
+    source = _write(tmp_path, {"f.bin": data})
+    events: list[ProgressEvent] = []
+    local_main.upload_file(source / "f.bin", "f.bin", progress=events.append)
+    local_main.download_file("f.bin", tmp_path / "back.bin", progress=events.append)
+    assert (tmp_path / "back.bin").read_bytes() == data
+    for operation in ("upload_file", "download_file"):
+        mine = [e for e in events if e.operation == operation]
+        assert mine[0].kind == "start"
+        assert mine[-1].kind == "end"
+        assert mine[-1].units_done == len(data)
+        assert [e.outcome for e in mine if e.kind == "file"] == ["sent"]
+
+    root = server.import_dir / repo.id
+    if lakefs_mode != "replay":  # only a real server reads the files
+        _write(root, {"one.txt": b"1", "two/three.txt": b"3"})
+    seen: list[ProgressEvent] = []
+    local_main.commit_changes("an import needs a clean branch")
+    local_main.import_from(f"local://{root}/", "imp/", "import").run(
+        poll_interval=0.1 if lakefs_mode != "replay" else 0, progress=seen.append
+    )
+    assert next(e.kind for e in seen) == "start"
+    assert seen[-1].kind == "end"
+    assert seen[-1].units_done == 2
+
+
+def test_progress_options(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LAKEFS_NO_PROGRESS", raising=False)
+    with tracker(None, "upload_file", units_total=10) as quiet:  # stderr is not a terminal
+        quiet.advance(10)
+    assert not quiet.active
+    with tracker(True, "upload_file", description="up", units_total=10) as bar:
+        bar.advance(10)
+        bar.file_done("x", "sent")
+    assert "up" in capsys.readouterr().err
+    monkeypatch.setenv("LAKEFS_NO_PROGRESS", "1")
+    with tracker(True, "upload_file", units_total=10) as off:
+        off.advance(10)
+    assert not off.active
+    assert capsys.readouterr().err == ""
+    events: list[ProgressEvent] = []
+    with tracker(events.append, "download_folder") as calls:  # a callable still gets events
+        calls.add_total(5, 1)
+        calls.advance(5)
+        calls.file_done("a", "skipped")
+    assert [e.kind for e in events] == ["start", "total", "advance", "file", "end"]
+    assert events[-1].files_done == 1
+    with pytest.raises(ValidationError, match="progress"):
+        tracker("yes", "upload_file")  # type: ignore[arg-type]
+
+
+def test_bad_arguments_fail_before_any_request(tmp_path: pathlib.Path) -> None:
+    requests: list[MockRequest] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        requests.append(request)
+        return MockResponse(500, b"{}")
+
+    main = lakefs.repository("repo", client=mock_client(handler)).branch("main")
+    (tmp_path / "f").write_bytes(b"x")
+    bad: list[dict[str, object]] = [
+        {"local_dir": tmp_path / "missing"},
+        {"local_dir": tmp_path / "f"},
+        {"local_dir": 42},
+        {"include": 3},
+        {"exclude": [""]},
+        {"max_workers": 0},
+        {"delete": "yes"},
+        {"skip_unchanged": None},
+        {"pre_signed": "auto"},
+        {"progress": "bar"},
+        {"prefix": b"bytes"},
+        {"extra_headers": {"Bad Header": "v"}},
+        {"timeout": "soon"},
+    ]
+    for kwargs in bad:
+        args = {"local_dir": tmp_path, **kwargs}
+        with pytest.raises(ValidationError):
+            main.upload_folder(**args)  # type: ignore[arg-type]
+        down = {"prefix": "", **args}
+        if down["local_dir"] == tmp_path:
+            with pytest.raises(ValidationError):
+                main.download_folder(**down)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        main.download_folder("", tmp_path / "f")  # a file, not a folder
+    with pytest.raises(ValidationError):
+        main.download_file("", tmp_path / "x")
+    with pytest.raises(ValidationError):
+        main.download_file("a", tmp_path / "x", max_workers=0)
+    with pytest.raises(ValidationError):
+        main.upload_file(tmp_path / "f", "a", progress=1)  # type: ignore[arg-type]
+    assert requests == []
+
+
+def test_checksums_lakefs_stores_are_compared(tmp_path: pathlib.Path) -> None:
+    data = bytes(range(256)) * 1000 + b"tail"
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    md5 = hashlib.md5(data).hexdigest()
+    assert same_content(path, len(data), md5, len(data))
+    assert same_content(path, len(data), f'"{md5.upper()}"', len(data))
+    assert not same_content(path, len(data), md5, len(data) + 1)
+    assert not same_content(path, len(data), "0" * 32, len(data))
+    part = 100_000
+    parts = [hashlib.md5(data[i : i + part]).digest() for i in range(0, len(data), part)]
+    etag = f"{hashlib.md5(b''.join(parts)).hexdigest()}-{len(parts)}"
+    assert same_content(path, len(data), etag, len(data), part_size=part)
+    assert not same_content(path, len(data), etag, len(data))  # no part size gives that ETag
+    assert not same_content(path, len(data), "sha256:abc", len(data))  # cannot compare: send
+
+
+@pytest.mark.server("s3")
+def test_s3_store_imports_copies_and_deletes(
+    repo: Repo,
+    client: Client,
+    server: Server,
+    run_id: str,
+    tmp_path: pathlib.Path,
+    lakefs_mode: str,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+    sent: object,
+) -> None:
+    main = lakefs.repository(repo.id, client=client).branch("main")
+    # A pre-signed multipart object, and a plain one. Its multipart checksum is compared for the
+    # part size folder transfers use (8 MiB; here PART_SIZE).
+    monkeypatch.setattr(writer, "SINGLE_REQUEST_MAX", PART_SIZE)
+    monkeypatch.setattr(folders, "DEFAULT_PART_SIZE", PART_SIZE)
+    large = bytes(range(256)) * (PART_SIZE * 2 // 256 + 3)
+    (tmp_path / "large.bin").write_bytes(large)
+    info = main.upload_file(
+        tmp_path / "large.bin", "mp/large.bin", part_size=PART_SIZE, max_workers=workers
+    )
+    assert info.checksum().endswith("-3")
+    main.upload(b"plain", "mp/plain.txt")
+    # Server-side copies keep the checksum and the bytes.
+    copied = main.copy_object("main", "mp/large.bin", "copy/large.bin")
+    assert copied.checksum() == info.checksum()
+    assert main.download("copy/large.bin") == large
+    main.copy_object("main", "mp/plain.txt", "copy/plain.txt")
+    # An import from a bucket prefix: the store's ETags become the checksums.
+    prefix = f"import-src/run-{run_id}/{repo.id}"
+    http = urllib3.PoolManager()
+    for rel, data in {"one.txt": b"one", "sub/two.txt": b"two"}.items():
+        put = http.request(
+            "PUT", f"{server.s3_endpoint}/{server.s3_bucket}/{prefix}/{rel}", body=data
+        )
+        assert put.status == 200
+    main.commit_changes("before import")
+    main.import_from(f"s3://{server.s3_bucket}/{prefix}/", "imp/", "import").run(
+        poll_interval=0.1 if lakefs_mode != "replay" else 0
+    )
+    assert main.stat_object("imp/one.txt").checksum() == hashlib.md5(b"one").hexdigest()
+    # Everything downloads, and a second download finds everything unchanged: imported and
+    # multipart checksums compare too.
+    target = tmp_path / "out"
+    first = main.download_folder("", target, max_workers=workers)
+    assert first.sent == 6
+    assert (target / "copy" / "large.bin").read_bytes() == large
+    before = sent()  # type: ignore[operator]
+    assert main.download_folder("", target, max_workers=workers).skipped == 6
+    if before is not None:
+        assert sent() == before + 1  # type: ignore[operator]
+    # Deletes: batched, staged, and gone from the listing.
+    main.delete_objects(["copy/large.bin", "copy/plain.txt", "imp/sub/two.txt"])
+    assert _objects(main) == ["imp/one.txt", "mp/large.bin", "mp/plain.txt"]
+
+
+@pytest.mark.loopback
+@pytest.mark.server("local")
+def test_a_1_gib_folder_in_bounded_memory(
+    local_main: Branch, tmp_path: pathlib.Path, workers: int
+) -> None:
+    source = tmp_path / "big"
+    source.mkdir()
+    block = os.urandom(8 << 20)
+    for i in range(8):  # 8 x 128 MiB
+        with (source / f"part-{i}.bin").open("wb") as f:
+            for _ in range(16):
+                f.write(block)
+    del block
+    _reset_peak()
+    before = _rss("VmRSS")
+    up = local_main.upload_folder(source, "big", max_workers=workers, progress=False)
+    down = local_main.download_folder("big", tmp_path / "out", max_workers=workers)
+    again = local_main.upload_folder(source, "big", max_workers=workers)
+    growth = _rss("VmHWM") - before
+    assert (up.sent, up.bytes, down.sent, again.skipped) == (8, 1 << 30, 8, 8)
+    assert growth <= 64 << 20, f"peak RSS grew by {growth >> 20} MiB"
+    for name in ("part-0.bin", "part-7.bin"):
+        assert (tmp_path / "out" / name).stat().st_size == 128 << 20
+
+
+def _reset_peak() -> None:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # VmHWM := VmRSS
+
+
+def _rss(field: str) -> int:
+    with open("/proc/self/status") as f:
+        line = next(ln for ln in f if ln.startswith(field + ":"))
+    return int(line.split()[1]) * 1024

@@ -1,0 +1,458 @@
+"""lakefs.fs.LakeFSFileSystem: paths, listings, errors, transfers and transactions."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import fsspec
+import pytest
+
+import lakefs
+from lakefs import Client, TransactionError
+from lakefs.fs import LakeFSFileSystem, ReadOnlyReferenceError
+from tests.conftest import Repo, Server
+
+pytestmark = pytest.mark.server("local")
+
+
+@pytest.fixture
+def fs(client: Client, workers: int) -> LakeFSFileSystem:
+    """A filesystem of its own for each test (no listing cached by another)."""
+    return LakeFSFileSystem(client=client, max_workers=workers, skip_instance_cache=True)
+
+
+# -- registration (no server) ---------------------------------------------------------------------
+
+
+def _run(code: str, env: dict[str, str] | None = None) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+@pytest.mark.server("local")
+def test_fsspec_finds_us_without_an_import(tmp_path: Path) -> None:
+    # fsspec's own table names lakefs-spec for "lakefs"; our entry point replaces it, even with
+    # a lakefs_spec module that imports fine on the path.
+    fake = tmp_path / "lakefs_spec"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise AssertionError('lakefs_spec was imported')\n")
+    code = """
+        import sys
+        import fsspec
+        from fsspec.registry import known_implementations
+        print(known_implementations["lakefs"]["class"])
+        cls = fsspec.get_filesystem_class("lakefs")
+        print(cls.__module__ + "." + cls.__name__)
+        print("lakefs_spec" in sys.modules)
+    """
+    lines = _run(code, {"PYTHONPATH": str(tmp_path)}).splitlines()
+    assert lines == ["lakefs.fs.LakeFSFileSystem", "lakefs.fs.LakeFSFileSystem", "False"]
+
+
+@pytest.mark.server("local")
+def test_paths_are_stripped() -> None:
+    strip = LakeFSFileSystem._strip_protocol
+    assert strip("lakefs://repo/main/a/b/") == "repo/main/a/b"
+    assert strip("repo/main") == "repo/main"
+    assert strip(["lakefs://r/m/x", "r/m/y/"]) == ["r/m/x", "r/m/y"]
+    assert LakeFSFileSystem._parse("lakefs://r/main~1/a/b.csv") == ("r", "main~1", "a/b.csv")
+    assert LakeFSFileSystem._parse("r") == ("r", "", "")
+
+
+@pytest.mark.server("local")
+def test_instances_are_told_apart_by_client() -> None:
+    a = Client(host="http://lakefs.invalid", access_key_id="AKIA1", secret_access_key="s1")
+    b = Client(host="http://lakefs.invalid", access_key_id="AKIA2", secret_access_key="s2")
+    assert LakeFSFileSystem(client=a) is LakeFSFileSystem(client=a)
+    assert LakeFSFileSystem(client=a) is not LakeFSFileSystem(client=b)
+    by_keys = LakeFSFileSystem(
+        host="http://lakefs.invalid", access_key_id="k", secret_access_key="s"
+    )
+    assert by_keys.client.config.access_key_id == "k"
+
+
+@pytest.mark.server("local")
+def test_pickled_filesystem_gets_its_own_client_and_pool() -> None:
+    fs = LakeFSFileSystem(host="http://lakefs.invalid", access_key_id="k", secret_access_key="s")
+    blob = pickle.dumps(fs)
+    assert pickle.loads(blob) is fs  # the same process: fsspec's instance cache
+    LakeFSFileSystem.clear_instance_cache()  # as in a new process
+    other = pickle.loads(blob)
+    assert other is not fs
+    assert other.client is not fs.client
+    assert other.client.transport is not fs.client.transport
+    assert other.client.config.host == fs.client.config.host
+    assert other.client.config.secret_access_key == "s"
+    with_client = LakeFSFileSystem(client=fs.client, skip_instance_cache=True)
+    again = pickle.loads(pickle.dumps(with_client))
+    assert again.client is not fs.client
+    assert again.client.config.access_key_id == "k"
+
+
+# -- listings and details ---------------------------------------------------------------------
+
+
+def test_ls_info_exists(fs: LakeFSFileSystem, repo: Repo) -> None:
+    root = f"{repo.id}/main"
+    assert fs.ls(root) == []  # an empty ref's root exists
+    assert fs.info(root)["type"] == "directory"
+    assert fs.info(f"lakefs://{repo.id}")["type"] == "directory"
+    assert fs.isdir(repo.id)
+    assert fs.exists(root)
+    fs.pipe_file(f"{root}/data/a.csv", b"id\n1\n")
+    fs.pipe_file(f"lakefs://{root}/data/sub/b.csv", b"id\n2\n")
+    fs.pipe_file(f"{root}/top.txt", b"top")
+    assert fs.ls(f"lakefs://{root}/data/", detail=False) == [
+        f"{root}/data/a.csv",
+        f"{root}/data/sub",
+    ]
+    assert fs.ls(root, detail=False) == [f"{root}/data", f"{root}/top.txt"]
+    info = fs.info(f"{root}/data/a.csv")
+    assert info["type"] == "file"
+    assert info["size"] == 5
+    assert info["name"] == f"{root}/data/a.csv"
+    assert isinstance(info["mtime"], datetime)
+    assert info["checksum"]
+    assert fs.info(f"{root}/data/sub") == {
+        "name": f"{root}/data/sub",
+        "size": 0,
+        "type": "directory",
+    }
+    assert fs.isfile(f"{root}/top.txt")
+    assert not fs.isdir(f"{root}/top.txt")
+    assert fs.isdir(f"{root}/data")
+    assert not fs.isfile(f"{root}/data")
+    assert fs.ls(f"{root}/top.txt", detail=False) == [f"{root}/top.txt"]
+    assert fs.ls(repo.id, detail=False) == [root]
+    assert fs.cat_file(f"{root}/data/a.csv") == b"id\n1\n"
+    assert fs.modified(f"{root}/top.txt") == info["mtime"] or fs.modified(f"{root}/top.txt")
+    assert fs.ukey(f"{root}/top.txt") == fs.info(f"{root}/top.txt")["checksum"]
+    assert isinstance(fs.checksum(f"{root}/top.txt"), int)
+    assert fs.size(f"{root}/data/sub/b.csv") == 5
+    assert fs.du(root) == 13
+
+
+def test_missing_paths_raise_file_not_found(fs: LakeFSFileSystem, repo: Repo) -> None:
+    root = f"{repo.id}/main"
+    fs.pipe_file(f"{root}/x/a", b"a")
+    for path in (f"{root}/nope", f"{root}/x/b", f"{repo.id}/nobranch", "no-such-repo-fs"):
+        with pytest.raises(FileNotFoundError):
+            fs.info(path)
+        assert not fs.exists(path)
+    for path in (f"{root}/nope", f"{repo.id}/nobranch/x", "no-such-repo-fs/main"):
+        with pytest.raises(FileNotFoundError):
+            fs.ls(path)
+    with pytest.raises(FileNotFoundError):
+        fs.cat_file(f"{root}/nope")
+    with pytest.raises(FileNotFoundError):
+        fs.open(f"{root}/nope", "rb")
+    fs.rm_file(f"{root}/nope")  # as on S3: deleting what is not there is no error
+    with pytest.raises(FileNotFoundError):
+        fs.rm(f"{root}/nope", recursive=True)
+    assert fs.find(f"{root}/nope") == []
+
+
+def test_permission_errors_are_not_swallowed(server: Server, repo: Repo) -> None:
+    bad = Client(host=server.endpoint, access_key_id=server.access_key_id, secret_access_key="x")
+    fs = LakeFSFileSystem(client=bad, skip_instance_cache=True)
+    for call in (fs.exists, fs.info, fs.ls, fs.isdir, fs.cat_file):
+        with pytest.raises(PermissionError):
+            call(f"{repo.id}/main/a")
+
+
+def test_prefix_boundaries(fs: LakeFSFileSystem, repo: Repo) -> None:
+    root = f"{repo.id}/main"
+    for key in ("x/a", "x/sub/b", "x-sibling/c", "x.txt", "xa"):
+        fs.pipe_file(f"{root}/{key}", key.encode())
+    assert fs.find(f"{root}/x") == [f"{root}/x/a", f"{root}/x/sub/b"]
+    assert fs.glob(f"{root}/x*") == [
+        f"{root}/x",
+        f"{root}/x-sibling",
+        f"{root}/x.txt",
+        f"{root}/xa",
+    ]
+    assert fs.du(f"{root}/x") == len("x/a") + len("x/sub/b")
+    fs.rm(f"{root}/x", recursive=True)
+    assert fs.find(root) == [f"{root}/x-sibling/c", f"{root}/x.txt", f"{root}/xa"]
+
+
+def test_find_walk_glob_from_one_listing(
+    fs: LakeFSFileSystem, repo: Repo, sent: Callable[[], int | None]
+) -> None:
+    root = f"{repo.id}/main"
+    for key in ("a/1", "a/b/2", "a/b/c/3", "d/4", "5"):
+        fs.pipe_file(f"{root}/{key}", b"x")
+    before = sent()
+    found = fs.find(root, withdirs=True, detail=True)
+    assert list(found) == [
+        root,
+        f"{root}/5",
+        f"{root}/a",
+        f"{root}/a/1",
+        f"{root}/a/b",
+        f"{root}/a/b/2",
+        f"{root}/a/b/c",
+        f"{root}/a/b/c/3",
+        f"{root}/d",
+        f"{root}/d/4",
+    ]
+    assert found[f"{root}/a/b"]["type"] == "directory"
+    assert found[f"{root}/d/4"]["size"] == 1
+    if before is not None:
+        assert sent() == before + 1  # one flat listing
+    # the listing filled the cache of every directory below
+    assert fs.ls(f"{root}/a/b", detail=False) == [f"{root}/a/b/2", f"{root}/a/b/c"]
+    assert fs.info(f"{root}/a/b/c/3")["size"] == 1
+    if before is not None:
+        assert sent() == before + 1
+    assert fs.find(root, maxdepth=2) == [f"{root}/5", f"{root}/a/1", f"{root}/d/4"]
+    walked = list(fs.walk(root))
+    assert walked[0] == (root, ["a", "d"], ["5"])
+    assert (f"{root}/a/b/c", [], ["3"]) in walked
+    assert [w[0] for w in fs.walk(root, maxdepth=1)] == [root]
+    assert fs.glob(f"{root}/a/**/[23]") == [f"{root}/a/b/2", f"{root}/a/b/c/3"]
+    assert fs.glob(f"lakefs://{root}/*/1") == [f"{root}/a/1"]
+    if before is not None:
+        assert sent() == before + 6  # one listing for each find, walk and glob
+
+
+def test_listing_cache_and_invalidation(
+    fs: LakeFSFileSystem, repo: Repo, client: Client, sent: Callable[[], int | None]
+) -> None:
+    root = f"{repo.id}/main"
+    fs.pipe_file(f"{root}/d/a", b"a")
+    assert fs.ls(f"{root}/d", detail=False) == [f"{root}/d/a"]
+    before = sent()
+    assert fs.ls(f"{root}/d", detail=False) == [f"{root}/d/a"]
+    assert fs.exists(f"{root}/d/a")
+    if before is not None:
+        assert sent() == before  # both from the cache
+    fs.pipe_file(f"{root}/d/b", b"b")  # a write through the filesystem invalidates
+    assert fs.ls(f"{root}/d", detail=False) == [f"{root}/d/a", f"{root}/d/b"]
+    # a write behind its back is seen after refresh=True or invalidate_cache()
+    lakefs.repository(repo.id, client=client).branch("main").upload(b"c", "d/c")
+    assert fs.ls(f"{root}/d", detail=False) == [f"{root}/d/a", f"{root}/d/b"]
+    assert len(fs.ls(f"{root}/d", refresh=True)) == 3
+    fs.rm_file(f"{root}/d/c")
+    assert len(fs.ls(f"{root}/d")) == 2
+    lakefs.repository(repo.id, client=client).branch("main").upload(b"e", "d/e")
+    fs.invalidate_cache()
+    assert len(fs.ls(f"{root}/d")) == 3
+    with fs.open(f"{root}/d/f", "wb") as f:
+        f.write(b"f")
+    assert len(fs.ls(f"{root}/d")) == 4
+
+
+# -- reading and writing -------------------------------------------------------------------------
+
+
+def test_open_modes(fs: LakeFSFileSystem, repo: Repo) -> None:
+    path = f"lakefs://{repo.id}/main/dir/t.txt"
+    with fs.open(path, "wt", encoding="utf-8") as f:
+        f.write("héllo\nworld\n")
+    with fs.open(path, "rt", encoding="utf-8") as f:
+        assert f.readlines() == ["héllo\n", "world\n"]
+    with fs.open(path, "rb") as f:
+        assert f.read(2) == b"h\xc3"
+        f.seek(-6, os.SEEK_END)
+        assert f.read() == b"world\n"
+    with fsspec.open(path, "rb", client=fs.client, skip_instance_cache=True) as f:
+        assert f.read().startswith(b"h")
+    with pytest.raises(FileExistsError), fs.open(path, "xb") as f:
+        f.write(b"other")
+    assert fs.cat_file(path) == "héllo\nworld\n".encode()
+    with fs.open(f"{repo.id}/main/new.bin", "xb") as f:
+        f.write(b"\x00" * 10)
+    assert fs.size(f"{repo.id}/main/new.bin") == 10
+    with pytest.raises(ValueError, match="mode"):
+        fs.open(path, "ab")
+    with pytest.raises(FileExistsError):
+        fs.pipe_file(path, b"x", mode="create")
+    fs.touch(f"{repo.id}/main/empty")
+    assert fs.cat_file(f"{repo.id}/main/empty") == b""
+    fs.touch(path, truncate=False)
+    assert fs.size(path) == 13
+
+
+def test_cat_file_ranges(fs: LakeFSFileSystem, repo: Repo) -> None:
+    path = f"{repo.id}/main/digits"
+    data = bytes(range(256)) * 40
+    fs.pipe_file(path, data)
+    assert fs.cat_file(path) == data
+    assert fs.cat_file(path, start=10, end=20) == data[10:20]
+    assert fs.cat_file(path, start=10000) == data[10000:]
+    assert fs.cat_file(path, start=-5) == data[-5:]
+    assert fs.cat_file(path, start=5, end=-5) == data[5:-5]
+    assert fs.cat_file(path, start=20, end=10) == b""
+    assert fs.cat_file(path, start=len(data) + 5) == b""
+    assert fs.cat_ranges([path, path], [0, 100], [3, 103]) == [data[0:3], data[100:103]]
+    assert fs.head(path, 4) == data[:4]
+    assert fs.tail(path, 4) == data[-4:]
+
+
+def test_put_and_get(fs: LakeFSFileSystem, repo: Repo, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "sub" / "deep").mkdir(parents=True)
+    files = {"a.txt": b"a", "sub/b.txt": b"bb", "sub/deep/c.txt": b"ccc", "d.bin": bytes(5000)}
+    for name, data in files.items():
+        (src / name).write_bytes(data)
+    root = f"{repo.id}/main"
+    fs.put_file(str(src / "a.txt"), f"{root}/single/a.txt")
+    assert fs.cat_file(f"{root}/single/a.txt") == b"a"
+    fs.put(str(src), f"{root}/up", recursive=True)
+    assert sorted(fs.find(f"{root}/up")) == sorted(f"{root}/up/{n}" for n in files)
+    assert fs.cat_file(f"{root}/up/sub/deep/c.txt") == b"ccc"
+    out = tmp_path / "out"
+    fs.get(f"{root}/up", str(out), recursive=True)
+    got = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert got == files
+    fs.get_file(f"{root}/up/d.bin", str(tmp_path / "one" / "d.bin"))
+    assert (tmp_path / "one" / "d.bin").read_bytes() == bytes(5000)
+    with open(tmp_path / "fileobj", "wb") as f:
+        fs.get_file(f"{root}/up/a.txt", f)
+    assert (tmp_path / "fileobj").read_bytes() == b"a"
+    with pytest.raises(FileExistsError):
+        fs.put_file(str(src / "a.txt"), f"{root}/up/a.txt", mode="create")
+
+
+def test_copy_and_move_across_branches(fs: LakeFSFileSystem, repo: Repo, client: Client) -> None:
+    main = lakefs.repository(repo.id, client=client).branch("main")
+    main.upload(b"1", "src/one")
+    main.upload(b"2", "src/sub/two")
+    main.commit_changes("seed")
+    lakefs.repository(repo.id, client=client).branch("dev").create(main)
+    fs.cp_file(f"{repo.id}/main/src/one", f"{repo.id}/dev/copied/one")
+    assert fs.cat_file(f"{repo.id}/dev/copied/one") == b"1"
+    fs.copy(f"{repo.id}/main/src", f"{repo.id}/dev/tree", recursive=True)
+    assert fs.find(f"{repo.id}/dev/tree") == [
+        f"{repo.id}/dev/tree/one",
+        f"{repo.id}/dev/tree/sub/two",
+    ]
+    fs.mv(f"{repo.id}/dev/tree/one", f"{repo.id}/dev/moved/one")
+    assert not fs.exists(f"{repo.id}/dev/tree/one")
+    assert fs.cat_file(f"{repo.id}/dev/moved/one") == b"1"
+    fs.mv(f"{repo.id}/dev/tree", f"{repo.id}/dev/moved-tree", recursive=True)
+    assert fs.find(f"{repo.id}/dev/moved-tree") == [f"{repo.id}/dev/moved-tree/sub/two"]
+    assert not fs.exists(f"{repo.id}/dev/tree")
+    # reading from any ref, a commit or an expression, is fine
+    head = main.head().id
+    assert fs.cat_file(f"{repo.id}/{head}/src/one") == b"1"
+    assert fs.cat_file(f"{repo.id}/main~0/src/sub/two") == b"2"
+    with pytest.raises(FileNotFoundError):
+        fs.cp_file(f"{repo.id}/main/src/none", f"{repo.id}/dev/none")
+
+
+def test_only_branches_are_writable(fs: LakeFSFileSystem, repo: Repo, client: Client) -> None:
+    r = lakefs.repository(repo.id, client=client)
+    main = r.branch("main")
+    main.upload(b"x", "x")
+    commit = main.commit_changes("one")
+    r.tag("v1").create(commit)
+    for ref in ("v1", commit.id, "main~0", "main@"):
+        with pytest.raises(ReadOnlyReferenceError, match="only branches are writable") as info:
+            fs.pipe_file(f"{repo.id}/{ref}/y", b"y")
+        assert isinstance(info.value, PermissionError)
+        assert ref in str(info.value)
+        with pytest.raises(ReadOnlyReferenceError):
+            fs.open(f"{repo.id}/{ref}/y", "wb")
+        with pytest.raises(ReadOnlyReferenceError):
+            fs.rm(f"{repo.id}/{ref}/x")
+    assert pickle.loads(pickle.dumps(info.value)).reference_id == "main@"
+    assert [b.id for b in r.list_branches()] == ["main"]  # nothing created
+    with pytest.raises(FileNotFoundError):
+        fs.pipe_file(f"{repo.id}/no-such-branch/y", b"y")
+    with pytest.raises(IsADirectoryError):
+        fs.pipe_file(f"{repo.id}/main", b"y")
+
+
+def test_rm_lists_and_batches(
+    fs: LakeFSFileSystem, repo: Repo, sent: Callable[[], int | None]
+) -> None:
+    root = f"{repo.id}/main"
+    for i in range(12):
+        fs.pipe_file(f"{root}/many/{i:02d}", b"x")
+    fs.pipe_file(f"{root}/keep", b"k")
+    fs.rm([f"{root}/many/00", f"{root}/many/01"])
+    assert len(fs.find(f"{root}/many")) == 10
+    before = sent()
+    fs.rm(f"{root}/many", recursive=True)
+    if before is not None:
+        assert sent() == before + 2  # one listing, one delete (main is known to be a branch)
+    assert fs.find(root) == [f"{root}/keep"]
+    fs.rm(f"{root}/k*")
+    assert fs.find(root) == []
+
+
+# -- transactions --------------------------------------------------------------------------------
+
+
+def test_transaction_merges_on_success(fs: LakeFSFileSystem, repo: Repo, client: Client) -> None:
+    root = f"{repo.id}/main"
+    main = lakefs.repository(repo.id, client=client).branch("main")
+    with fs.transaction("add two files", metadata={"by": "fs"}, txn_id=lambda: "t1") as tx:
+        fs.pipe_file(f"{root}/t/a", b"a")
+        with fs.open(f"{root}/t/b", "wb") as f:
+            f.write(b"b")
+        assert fs.cat_file(f"{root}/t/a") == b"a"  # read your writes
+        assert fs.find(f"{root}/t") == [f"{root}/t/a", f"{root}/t/b"]
+        assert [o.path for o in main.list_objects()] == []  # main is untouched until the end
+        ephemeral = tx.branches[(repo.id, "main")]
+        assert ephemeral.id.startswith("main-txn-")
+    assert fs.find(f"{root}/t") == [f"{root}/t/a", f"{root}/t/b"]
+    log = list(main.log(max_amount=2))
+    assert log[0].commit_message().startswith("Merge transaction")
+    assert log[1].commit_message() == "add two files"
+    assert log[1].metadata() == {"by": "fs"}
+    assert [b.id for b in lakefs.repository(repo.id, client=client).list_branches()] == ["main"]
+
+
+def test_transaction_merges_nothing_on_error(
+    fs: LakeFSFileSystem, repo: Repo, client: Client
+) -> None:
+    root = f"{repo.id}/main"
+
+    def fail() -> None:
+        with fs.transaction("never merged", txn_id=lambda: "t2"):
+            fs.pipe_file(f"{root}/t/a", b"a")
+            raise RuntimeError("boom")
+
+    with pytest.raises(TransactionError) as info:
+        fail()
+    assert isinstance(info.value.__cause__, RuntimeError)
+    assert fs.find(root) == []
+    kept = info.value.branch_id
+    lakefs.repository(repo.id, client=client).branch(kept).delete()
+    assert not fs._intrans
+    fs.pipe_file(f"{root}/after", b"x")  # outside any transaction again
+    assert fs.find(root) == [f"{root}/after"]
+
+
+@pytest.mark.server("s3")
+def test_pre_signed_transfers(fs: LakeFSFileSystem, repo: Repo, tmp_path: Path) -> None:
+    # the S3 configuration pre-signs: data goes straight to the object store
+    path = f"{repo.id}/main/p/data.bin"
+    data = bytes(range(256)) * 300
+    fs.pipe_file(path, data)
+    assert fs.cat_file(path) == data
+    assert fs.cat_file(path, start=1000, end=1010) == data[1000:1010]
+    with fs.open(path, "rb") as f:
+        f.seek(-10, os.SEEK_END)
+        assert f.read() == data[-10:]
+    (tmp_path / "up.bin").write_bytes(data[:5000])
+    fs.put_file(str(tmp_path / "up.bin"), f"{repo.id}/main/p/up.bin")
+    fs.get_file(f"{repo.id}/main/p/up.bin", str(tmp_path / "down.bin"))
+    assert (tmp_path / "down.bin").read_bytes() == data[:5000]
+    assert fs.find(f"{repo.id}/main/p") == [path, f"{repo.id}/main/p/up.bin"]
