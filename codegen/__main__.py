@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from codegen import mapping as mapping_mod
-from codegen import render, resolve, specdiff, typed
+from codegen import render, resolve, routes, specdiff, typed
 from codegen import spec as spec_mod
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +105,31 @@ def _mapping_operations(mapping: mapping_mod.Mapping) -> set[str]:
     return ops
 
 
+def _usage_problems(
+    mapping: mapping_mod.Mapping, spec: spec_mod.Spec, called: dict[str, list[str]]
+) -> list[resolve.Problem]:
+    """What the hand-written code calls must be declared, and what is declared, called."""
+    declared = set(mapping.operations)
+    problems = [
+        resolve.Problem("operations", f"unknown operationId {op!r}")
+        for op in sorted(declared - set(spec.operations))
+    ]
+    for op in sorted(set(called) - declared):
+        where = ", ".join(called[op])
+        problems.append(resolve.Problem("operations", f"{where} calls {op}, not listed here"))
+    for op in sorted(declared - set(called) - (declared - set(spec.operations))):
+        problems.append(resolve.Problem("operations", f"{op} is listed, but no code calls it"))
+    generated = {m.operation for r in mapping.resources for m in r.methods if m.operation}
+    for res in mapping.resources:
+        for m in res.methods:
+            for op in m.uses:
+                if op in spec.operations and op not in called and op not in generated:
+                    problems.append(
+                        resolve.Problem(m.where, f"uses {op}, which no code calls")
+                    )
+    return problems
+
+
 def _spec_file(spec: str, scratch: Path) -> Path:
     """The spec as a local file (downloaded first when given as a URL)."""
     if not spec.startswith(("http://", "https://")):
@@ -159,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         spec_path = _spec_file(args.spec, Path(tmp)) if args.spec else committed_spec(version)
         spec = spec_mod.load(spec_path, version)
     resolved = resolve.resolve(spec, mapping, SRC)
+    called = routes.calls(SRC, spec)
+    resolved.problems.extend(_usage_problems(mapping, spec, called))
+    resolved.reached.update(called)
     if resolved.problems:
         print(f"{args.mapping}: {len(resolved.problems)} problem(s):", file=sys.stderr)
         for problem in resolved.problems:
@@ -171,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     files = render.render(resolved.resources, version, TEMPLATES)
     files["schemas.py"] = render.format_source(
         typed.schemas_module(spec.raw_schemas, resolved.answers, version)
+    )
+    files["operations.py"] = render.format_source(
+        routes.routes_module(spec, list(mapping.operations), version)
     )
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:

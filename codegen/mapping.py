@@ -110,6 +110,7 @@ class Mapping:
     values: dict[str, ValueDecl]
     types: dict[str, str]  # extra annotation names -> the module that defines them
     constants: dict[str, str] = field(default_factory=dict)  # default values -> their module
+    operations: tuple[str, ...] = ()  # operations hand-written code sends itself
 
 
 def _result(raw: Any, where: str) -> Result:
@@ -227,4 +228,5 @@ def load(path: Path) -> Mapping:
         )
     types = {str(k): str(v) for k, v in (doc.get("types") or {}).items()}
     constants = {str(k): str(v) for k, v in (doc.get("constants") or {}).items()}
-    return Mapping(tuple(resources), values, types, constants)
+    operations = tuple(str(o) for o in doc.get("operations") or ())
+    return Mapping(tuple(resources), values, types, constants, operations)

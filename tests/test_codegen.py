@@ -188,7 +188,8 @@ def test_the_command_writes_modules_and_a_coverage_report(
     out = tmp_path / "out"
     args = ["--spec", str(tmp_path / "spec.yaml"), "--mapping", str(tmp_path / "mapping.yaml")]
     assert codegen_main([*args, "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["__init__.py", "schemas.py", "thing.py"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["__init__.py", "operations.py", "schemas.py", "thing.py"]
     report = capsys.readouterr().out
     assert "coverage: 3 of 3 operations reached" in report
     assert codegen_main([*args, "--out", str(out), "--check"]) == 0
@@ -343,3 +344,26 @@ def test_missing_turns_a_404_into_an_answer(tmp_path: Path) -> None:
     compile(source, "thing.py", "exec")
     assert "except NotFoundError:\n            return False\n        return True" in source
     assert "from lakefs._exceptions import NotFoundError" in source
+
+
+def test_every_call_of_hand_written_code_is_declared_and_every_declaration_called(
+    tmp_path: Path,
+) -> None:
+    from codegen.__main__ import _usage_problems, committed_spec
+    from codegen.routes import calls
+
+    spec = spec_mod.load(committed_spec("1.86.0"), "1.86.0")
+    (tmp_path / "lakefs").mkdir()
+    (tmp_path / "lakefs" / "mod.py").write_text(
+        "from lakefs._generated import operations as ops\n"
+        "from lakefs_sdk.api.commits_api import CommitsApi\n"
+        "def read(t): return ops.get_object(t, 'r', 'main', path='a')\n"
+        "def commit(c): return CommitsApi(c).get_commit_with_http_info('r', 'c')\n"
+    )
+    called = calls(tmp_path, spec)
+    assert sorted(called) == ["getCommit", "getObject"]
+    (tmp_path / "mapping.yaml").write_text("operations: [getObject, getTag]\nresources: []\n")
+    mapping = mapping_mod.load(tmp_path / "mapping.yaml")
+    messages = [str(p) for p in _usage_problems(mapping, spec, called)]
+    assert any("lakefs/mod.py:4 calls getCommit, not listed here" in m for m in messages)
+    assert any("getTag is listed, but no code calls it" in m for m in messages)

@@ -64,9 +64,8 @@ class ObjectInfo(Resource):
 
     def _stat(self) -> Mapping[str, Any]:
         if self._stats is None:
-            api = ObjectsApi(self._sdk)
             data = self._call(
-                api.stat_object_with_http_info,
+                ObjectsApi(self._sdk).stat_object_with_http_info,
                 repository=self.repository_id,
                 ref=self.reference_id,
                 path=self.path,

@@ -101,16 +101,16 @@ class ServerConfiguration(_Fetched):
         return ServerStorageConfiguration(self._client)
 
     def pre_sign_support(self) -> bool:
-        """Whether the server hands out pre-signed URLs."""
-        return self._storage().pre_sign_support
+        """Whether the server hands out pre-signed URLs (as ``storage_config()`` says)."""
+        return self.storage_config().pre_sign_support()
 
     def pre_sign_multipart_upload(self) -> bool:
         """Whether the server supports pre-signed multipart uploads."""
-        return self._storage().pre_sign_multipart_upload
+        return self.storage_config().pre_sign_multipart_upload()
 
     def import_support(self) -> bool:
         """Whether the server can import data from the object store."""
-        return self._storage().import_support
+        return self.storage_config().import_support()
 
 
 def _fetch(client: Client) -> _Snapshot:

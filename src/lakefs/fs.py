@@ -45,6 +45,7 @@ from lakefs._exceptions import (
     UnauthorizedError,
     ValidationError,
 )
+from lakefs._generated import operations as ops
 from lakefs._generated.branch import Branch
 from lakefs._generated.reference import Reference
 from lakefs._generated.repository import Repository
@@ -730,11 +731,12 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             headers["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
         with self._errors(path):
             presign = resolve_pre_signed(self.client, self.pre_signed)
-            query = {"path": p.key, **({"presign": "true"} if presign else {})}
-            url = transport.api_url(["repositories", p.repo, "refs", ref.id, "objects"], query)
+            presign_query = True if presign else None
+            route = ops.get_object(transport, p.repo, ref.id, path=p.key, presign=presign_query)
+            url = route.url
             try:
                 resp = transport.request(
-                    "GET", url, headers=headers, stream=True, on_redirect=lambda _url: None
+                    route.method, url, headers=headers, stream=True, on_redirect=lambda _url: None
                 )
             except RangeNotSatisfiableError:
                 return b""

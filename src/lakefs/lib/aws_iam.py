@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lakefs._config import AwsIamSettings
 from lakefs._exceptions import APIResponseError, NoAuthenticationFound
+from lakefs._generated import operations as ops
 from lakefs._transport import json_object
 
 if TYPE_CHECKING:
@@ -148,15 +149,16 @@ class AwsIamTokenProvider:
         body = json.dumps(
             {"token_expiration_duration": ttl, "identityRequest": {"identity_token": identity}}
         ).encode()
-        url = self._transport.api_url(["auth", "external", "principal", "login"])
+        route = ops.external_principal_login(self._transport)
+        url = route.url
         response = self._transport.request(
-            "POST",
+            route.method,
             url,
             body=body,
             headers={"Content-Type": "application/json"},
             authenticate=False,
         )
-        data = json_object(response, "POST", url)
+        data = json_object(response, route.method, url)
         token = data.get("token")
         if not isinstance(token, str) or not token:
             raise APIResponseError("AWS IAM login: the server answered without a token")

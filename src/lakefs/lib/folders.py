@@ -504,10 +504,9 @@ def _delete_objects(
     branch: Branch, doomed: list[tuple[str, str]], opts: _Options, runner: _Runner
 ) -> None:
     """One bulk delete; each path it refuses is a failure."""
-    api = ObjectsApi(branch._sdk)
     try:
         data = branch._call(
-            api.delete_objects_with_http_info,
+            ObjectsApi(branch._sdk).delete_objects_with_http_info,
             repository=branch.repository_id,
             branch=branch.id,
             path_list=PathList(paths=[key for _, key in doomed]),

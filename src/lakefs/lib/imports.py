@@ -21,6 +21,7 @@ from lakefs._exceptions import (
     NotImplementedByServerError,
     ValidationError,
 )
+from lakefs._generated import operations as ops
 from lakefs._server_configuration import ServerConfiguration
 from lakefs._transport import json_object
 from lakefs.lib.progress import ProgressOption, Tracker, check_option, tracker
@@ -168,13 +169,6 @@ class ImportManager:
         """Add one object ``uri`` to import, as the path ``destination``."""
         return self._add("object", uri, destination)
 
-    def _url(self) -> str:
-        b = self.branch
-        return b.client.transport.api_url(
-            ["repositories", b.repository_id, "branches", b.id, "import"],
-            {"id": self.import_id} if self.import_id else None,
-        )
-
     def start(self) -> str:
         """Start the import (without waiting) and return its id.
 
@@ -193,10 +187,12 @@ class ImportManager:
             "paths": self.sources,
             "commit": {"message": self.commit_message, "metadata": self.metadata},
         }
+        b = self.branch
+        route = ops.import_start(client.transport, b.repository_id, b.id)
         try:
             resp = client.transport.request(
-                "POST",
-                self._url(),
+                route.method,
+                route.url,
                 body=json.dumps(body).encode(),
                 headers={"Content-Type": "application/json"},
             )
@@ -205,7 +201,7 @@ class ImportManager:
         except NotImplementedByServerError as exc:
             raise ImportNotSupportedError(exc.message) from exc
         # Anything else (401, 403, 5xx, connection failures) keeps its own class.
-        data = json_object(resp, "POST", self._url())
+        data = json_object(resp, route.method, route.url)
         if not isinstance(data.get("id"), str):
             raise APIResponseError("lakeFS started an import without giving its id")
         self.import_id = data["id"]
@@ -215,9 +211,9 @@ class ImportManager:
         """The import's progress (one request)."""
         if self.import_id is None:
             raise ValidationError("the import has not started: call start() or run()")
-        data = json_object(
-            self.branch.client.transport.request("GET", self._url()), "GET", self._url()
-        )
+        b, transport = self.branch, self.branch.client.transport
+        route = ops.import_status(transport, b.repository_id, b.id, id=self.import_id)
+        data = json_object(transport.request(route.method, route.url), route.method, route.url)
         commit = data.get("commit") or {}
         return ImportStatus(
             completed=bool(data.get("completed")),
@@ -302,7 +298,9 @@ class ImportManager:
         """Cancel the running import."""
         if self.import_id is None:
             raise ValidationError("the import has not started")
-        self.branch.client.transport.request("DELETE", self._url())
+        b, transport = self.branch, self.branch.client.transport
+        route = ops.import_cancel(transport, b.repository_id, b.id, id=self.import_id)
+        transport.request(route.method, route.url)
 
     def __repr__(self) -> str:
         return f"ImportManager(branch={self.branch.id!r}, import_id={self.import_id!r})"

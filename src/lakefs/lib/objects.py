@@ -125,14 +125,13 @@ def delete_objects(
         )
     else:
         paths = object_paths
-    api = ObjectsApi(branch._sdk)
     errors: list[tuple[str, str]] = []
     iterator = iter(paths)
     while batch := list(itertools.islice(iterator, DELETE_BATCH)):
         for p in batch:
             object_path(p, "object_paths")
         data = branch._call(
-            api.delete_objects_with_http_info,
+            ObjectsApi(branch._sdk).delete_objects_with_http_info,
             repository=branch.repository_id,
             branch=branch.id,
             path_list=PathList(paths=batch),

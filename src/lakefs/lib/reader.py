@@ -29,6 +29,7 @@ from lakefs._exceptions import (
     RangeNotSatisfiableError,
     ValidationError,
 )
+from lakefs._generated import operations as ops
 from lakefs._logs import get_logger
 from lakefs._server_configuration import resolve_pre_signed
 from lakefs.lib.progress import ProgressOption, Tracker, check_option, tracker
@@ -77,10 +78,13 @@ class ObjectReader(io.BufferedIOBase):
             raise ValidationError(f"block_size must be a positive int, not {block_size!r}")
         self.name = path
         self._transport = reference.client.transport
-        self._url = self._transport.api_url(
-            ["repositories", reference.repository_id, "refs", reference.id, "objects"],
-            {"path": path, **({"presign": "true"} if pre_signed else {})},
-        )
+        self._url = ops.get_object(
+            self._transport,
+            reference.repository_id,
+            reference.id,
+            path=path,
+            presign=True if pre_signed else None,
+        ).url
         self._pre_signed = pre_signed
         self._direct_url: str | None = None  # the object store's pre-signed URL, once known
         self._block_size = block_size
@@ -412,10 +416,13 @@ class _Fetch:
     ) -> None:
         self.name = path
         self._transport = reference.client.transport
-        self._url = self._transport.api_url(
-            ["repositories", reference.repository_id, "refs", reference.id, "objects"],
-            {"path": path, **({"presign": "true"} if pre_signed else {})},
-        )
+        self._url = ops.get_object(
+            self._transport,
+            reference.repository_id,
+            reference.id,
+            path=path,
+            presign=True if pre_signed else None,
+        ).url
         self._pre_signed = pre_signed
         self._direct: str | None = None
         self._counter = counter

@@ -25,7 +25,7 @@ import os
 import queue
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,7 @@ from lakefs._exceptions import (
     LakeFSError,
     ValidationError,
 )
+from lakefs._generated import operations as ops
 from lakefs._logs import get_logger
 from lakefs._objects import ObjectInfo
 from lakefs._server_configuration import ServerConfiguration, resolve_pre_signed
@@ -126,12 +127,14 @@ class _Target:
             timeout=self.timeout,
         )
 
-    def url(self, *tail: str, query: dict[str, str] | None = None) -> str:
+    def route(self, operation: Callable[..., ops.Route], *ids: str, **query: Any) -> ops.Route:
+        """The route of an operation on this object: its branch's ids, then ``ids`` (an upload
+        id, a part number), and the object's path with ``query``."""
         b = self.branch
-        return self.transport.api_url(
-            ["repositories", b.repository_id, "branches", b.id, *tail],
-            {"path": self.path, **(query or {})},
+        route: ops.Route = operation(
+            self.transport, b.repository_id, b.id, *ids, path=self.path, **query
         )
+        return route
 
     def condition(self) -> dict[str, str]:
         return {"If-None-Match": "*"} if self.exclusive else {}
@@ -142,15 +145,15 @@ class _Target:
         meta = {f"X-Lakefs-Meta-{k}": v.encode("utf-8") for k, v in self.metadata.items()}
         return {"Content-Type": self.content_type, **self.condition(), **meta}
 
-    def json(self, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+    def json(self, route: ops.Route, body: dict[str, Any] | None = None) -> Any:
         headers = {"Content-Type": "application/json", **self.condition()}
         resp = self.api(
-            method,
-            url,
+            route.method,
+            route.url,
             body=json.dumps(body).encode() if body is not None else None,
             headers=headers,
         )
-        return _json_answer(resp.data, method, url)
+        return _json_answer(resp.data, route.method, route.url)
 
     def info(self, stats: Any) -> ObjectInfo:
         if not isinstance(stats, dict) or not isinstance(stats.get("path"), str):
@@ -359,25 +362,25 @@ def upload_once(target: _Target, body: Body, size: int) -> ObjectInfo:
     """One object in one request (retried from the body's start): a plain upload, or a
     pre-signed PUT and a link."""
     if not target.pre_signed:
+        route = target.route(ops.upload_object)
         resp = target.api(
-            "POST",
-            target.url("objects"),
+            route.method,
+            route.url,
             body=body,
             headers={**target.direct_headers(), "Content-Length": str(size)},
         )
-        return target.info(_json_answer(resp.data, "POST", target.url("objects")))
+        return target.info(_json_answer(resp.data, route.method, route.url))
     return _put_presigned(target, body, size)
 
 
 def _put_presigned(target: _Target, body: Body, size: int) -> ObjectInfo:
-    location = target.json("GET", target.url("staging", "backing", query={"presign": "true"}))
+    location = target.json(target.route(ops.get_physical_address, presign=True))
     if not isinstance(location, dict) or not isinstance(location.get("presigned_url"), str):
         raise APIResponseError(f"lakeFS gave no pre-signed URL for {target.path!r}")
     put = target.store(location["presigned_url"], body, size)
     etag = (put.headers.get("ETag") or "").strip('"')
     stats = target.json(
-        "PUT",
-        target.url("staging", "backing"),
+        target.route(ops.link_physical_address),
         {
             "staging": {"physical_address": location["physical_address"]},
             "checksum": etag,
@@ -453,8 +456,9 @@ class _StreamingUpload(_Upload):
     def _run(self) -> None:
         t = self._target
         try:
-            resp = t.api("POST", t.url("objects"), body=self._body(), headers=t.direct_headers())
-            self._result = _json_answer(resp.data, "POST", t.url("objects"))
+            route = t.route(ops.upload_object)
+            resp = t.api(route.method, route.url, body=self._body(), headers=t.direct_headers())
+            self._result = _json_answer(resp.data, route.method, route.url)
         except BaseException as exc:  # handed to the writing thread
             self._error = exc
         finally:
@@ -515,8 +519,8 @@ class _MultipartUpload(_Upload):
         self.chunk_size = target.part_size
         # With a known size, one request brings every part's URL; otherwise each part asks.
         parts = -(-expected_size // target.part_size) if expected_size else 0
-        query = {"parts": str(parts)} if 0 < parts <= 10_000 else None
-        created = target.json("POST", target.url("staging", "pmpu", query=query))
+        count = parts if 0 < parts <= 10_000 else None
+        created = target.json(target.route(ops.create_presign_multipart_upload, parts=count))
         if not isinstance(created, dict) or not isinstance(created.get("upload_id"), str):
             raise APIResponseError(f"lakeFS did not start a multipart upload of {target.path!r}")
         self._upload_id: str = created["upload_id"]
@@ -533,8 +537,7 @@ class _MultipartUpload(_Upload):
             return self._urls[number - 1]
         t = self._target
         answer = t.json(
-            "PUT",
-            t.url("staging", "pmpu", self._upload_id, "parts", str(number)),
+            t.route(ops.upload_part, self._upload_id, str(number)),
             {"physical_address": self._address},
         )
         return str(answer["presigned_url"])
@@ -560,8 +563,7 @@ class _MultipartUpload(_Upload):
         self._pool.shutdown()
         t = self._target
         stats = t.json(
-            "PUT",
-            t.url("staging", "pmpu", self._upload_id),
+            t.route(ops.complete_presign_multipart_upload, self._upload_id),
             {
                 "physical_address": self._address,
                 "parts": [{"part_number": i + 1, "etag": e} for i, e in enumerate(etags)],
@@ -580,8 +582,7 @@ class _MultipartUpload(_Upload):
         t = self._target
         try:
             t.json(
-                "DELETE",
-                t.url("staging", "pmpu", self._upload_id),
+                t.route(ops.abort_presign_multipart_upload, self._upload_id),
                 {"physical_address": self._address},
             )
         except LakeFSError as exc:  # never mask the error that caused the abort
