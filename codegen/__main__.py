@@ -124,9 +124,7 @@ def _usage_problems(
         for m in res.methods:
             for op in m.uses:
                 if op in spec.operations and op not in called and op not in generated:
-                    problems.append(
-                        resolve.Problem(m.where, f"uses {op}, which no code calls")
-                    )
+                    problems.append(resolve.Problem(m.where, f"uses {op}, which no code calls"))
     return problems
 
 
