@@ -11,6 +11,7 @@ import pickle
 import select
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import urllib3
@@ -461,7 +462,24 @@ def _server(request: MockRequest) -> MockResponse:
         "pagination": {"has_more": False, "next_offset": "", "results": 0, "max_per_page": 1000},
     }
     if path.endswith("/config"):
-        return MockResponse.json({"storage_config": {"pre_sign_support": True}})
+        config = {"pre_sign_support": True, "import_support": True}
+        return MockResponse.json({"storage_config": config})
+    if request.url.startswith("https://store.example"):
+        return MockResponse(200, headers={"ETag": '"e"'})
+    if path.endswith("/refs/main/objects"):
+        return MockResponse(206, b"abc", {"Content-Range": "bytes 0-2/3"})
+    if path.endswith("/import") and method == "POST":
+        return MockResponse.json({"id": "imp-1"}, status=202)
+    if path.endswith("/import"):
+        return MockResponse.json({"completed": True, "ingested_objects": 1, "commit": commit})
+    if path.endswith("/staging/backing") and method == "GET":
+        location = {
+            "presigned_url": "https://store.example/put?sig=1",
+            "physical_address": "s3://b/k",
+        }
+        return MockResponse.json(location)
+    if path.endswith("/staging/backing") or (method == "POST" and path.endswith("/objects")):
+        return MockResponse.json(STATS, status=201)
     if method == "DELETE" or path.endswith("/revert"):
         return MockResponse(204)
     if path.endswith("/objects/delete"):
@@ -487,7 +505,7 @@ def _server(request: MockRequest) -> MockResponse:
     )
 
 
-def test_forwarding_methods_send_the_callers_headers_with_every_request() -> None:
+def test_forwarding_methods_send_the_callers_headers_with_every_request(tmp_path: Path) -> None:
     client = mock_client(_server)
     repo = lakefs.repository("repo", client=client)
     main = repo.branch("main")
@@ -500,7 +518,20 @@ def test_forwarding_methods_send_the_callers_headers_with_every_request() -> Non
     main.head(extra_headers=headers).get_commit(extra_headers=headers)
     repo.get_or_create("local://x", extra_headers=headers)
     repo.exists(extra_headers=headers)
-    to_lakefs = [r for r in sent_requests(client) if not r.path.endswith("/config")]
+    main.upload(b"abc", "a.bin", extra_headers=headers)
+    with main.open("b.bin", "wb", extra_headers=headers) as f:
+        f.write(b"x" * 10)
+    with main.open("a.bin", "rb", extra_headers=headers, pre_signed=False) as r:
+        assert r.read() == b"abc"
+    main.download_file("a.bin", tmp_path / "a.bin", pre_signed=False, extra_headers=headers)
+    manager = main.import_from("s3://b/p/", "p/", "import", extra_headers=headers)
+    manager.run(poll_interval=0, progress=False)
+    manager.cancel()
+    to_lakefs = [
+        r
+        for r in sent_requests(client)
+        if r.url.startswith("http://lakefs.mock") and not r.path.endswith("/config")
+    ]
     assert len(to_lakefs) >= 10
     missing = [f"{r.method} {r.path}" for r in to_lakefs if r.headers.get("X-Trace") != "t-1"]
     assert missing == []

@@ -338,6 +338,9 @@ class Branch(Reference):
         path: str,
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
         """Write an object: bytes, str (as UTF-8), a binary or text file object (streamed), or a
         pathlib.Path naming a local file (streamed).
@@ -347,9 +350,17 @@ class Branch(Reference):
             path: The object's path.
             content_type: Its content type (application/octet-stream when None).
             metadata: User metadata to store with it.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
         """
         return _objects.upload(
-            self, data=data, path=path, content_type=content_type, metadata=metadata
+            self,
+            data=data,
+            path=path,
+            content_type=content_type,
+            metadata=metadata,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     @overload
@@ -367,6 +378,8 @@ class Branch(Reference):
         metadata: dict[str, str] | None = None,
         part_size: int = DEFAULT_PART_SIZE,
         max_workers: int = DEFAULT_MAX_WORKERS,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> ObjectReader: ...
 
     @overload
@@ -384,6 +397,8 @@ class Branch(Reference):
         metadata: dict[str, str] | None = None,
         part_size: int = DEFAULT_PART_SIZE,
         max_workers: int = DEFAULT_MAX_WORKERS,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> ObjectWriter: ...
 
     @overload
@@ -401,6 +416,8 @@ class Branch(Reference):
         metadata: dict[str, str] | None = None,
         part_size: int = DEFAULT_PART_SIZE,
         max_workers: int = DEFAULT_MAX_WORKERS,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> TextIOWrapper: ...
 
     def open(
@@ -417,6 +434,8 @@ class Branch(Reference):
         metadata: dict[str, str] | None = None,
         part_size: int = DEFAULT_PART_SIZE,
         max_workers: int = DEFAULT_MAX_WORKERS,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> ObjectReader | ObjectWriter | TextIOWrapper:
         """Open an object for reading ("r", "rb") or writing ("w", "wb"; "x", "xb" to refuse an
         existing path). A written object appears only when the file closes successfully; an
@@ -436,6 +455,8 @@ class Branch(Reference):
             metadata: User metadata of a written object.
             part_size: The size of a multipart part (and of a single-request upload).
             max_workers: Parts uploaded at once.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
         """
         return _writer.open_branch_file(
             self,
@@ -450,6 +471,8 @@ class Branch(Reference):
             metadata=metadata,
             part_size=part_size,
             max_workers=max_workers,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def upload_file(
@@ -463,6 +486,8 @@ class Branch(Reference):
         part_size: int = DEFAULT_PART_SIZE,
         max_workers: int = DEFAULT_MAX_WORKERS,
         progress: bool | Callable[[ProgressEvent], None] | None = None,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
         """Upload a local file, streamed; its content type is guessed from its name when not given.
 
@@ -476,6 +501,8 @@ class Branch(Reference):
             max_workers: Parts uploaded at once.
             progress: A progress bar: None shows one on a terminal, True always, False never (nor
                 with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
         """
         return _writer.upload_file(
             self,
@@ -487,6 +514,8 @@ class Branch(Reference):
             part_size=part_size,
             max_workers=max_workers,
             progress=progress,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def upload_folder(
@@ -546,6 +575,9 @@ class Branch(Reference):
         destination: str,
         commit_message: str,
         metadata: dict[str, str] | None = None,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> ImportManager:
         """Prepare an import of object-store data into this branch, as one commit (no request yet):
         add sources with .prefix() / .object(), then .run() (or .start() and .wait()).
@@ -555,6 +587,8 @@ class Branch(Reference):
             destination: Where its objects land on the branch.
             commit_message: The import commit's message.
             metadata: The import commit's metadata.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
         """
         return _imports.import_from(
             self,
@@ -562,6 +596,8 @@ class Branch(Reference):
             destination=destination,
             commit_message=commit_message,
             metadata=metadata,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def transaction(

@@ -157,6 +157,8 @@ class Reference(Resource):
         errors: str = "strict",
         newline: str | None = None,
         block_size: int = DEFAULT_BLOCK_SIZE,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> ObjectReader: ...
 
     @overload
@@ -170,6 +172,8 @@ class Reference(Resource):
         errors: str = "strict",
         newline: str | None = None,
         block_size: int = DEFAULT_BLOCK_SIZE,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> TextIOWrapper: ...
 
     def open(
@@ -182,6 +186,8 @@ class Reference(Resource):
         errors: str = "strict",
         newline: str | None = None,
         block_size: int = DEFAULT_BLOCK_SIZE,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> ObjectReader | TextIOWrapper:
         """Open an object for reading, as a binary file ("rb") or a text file ("r"). Data arrives
         by ranged requests behind a read-ahead buffer, so memory stays bounded whatever the
@@ -195,6 +201,8 @@ class Reference(Resource):
             errors: Text mode's decoding errors.
             newline: Text mode's newline handling.
             block_size: The largest read-ahead request, in bytes.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
         """
         return _reader.open_reader(
             self,
@@ -205,6 +213,8 @@ class Reference(Resource):
             errors=errors,
             newline=newline,
             block_size=block_size,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def download_file(
@@ -216,6 +226,8 @@ class Reference(Resource):
         block_size: int = DEFAULT_BLOCK_SIZE,
         max_workers: int | None = None,
         progress: bool | Callable[[ProgressEvent], None] | None = None,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Path:
         """Stream an object to a local file, written under a temporary name and renamed when
         complete (so a failure never leaves a partial file).
@@ -229,6 +241,8 @@ class Reference(Resource):
                 size and the server; 1 reads it as one stream).
             progress: A progress bar: None shows one on a terminal, True always, False never (nor
                 with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
         """
         return _reader.download_file(
             self,
@@ -238,6 +252,8 @@ class Reference(Resource):
             block_size=block_size,
             max_workers=max_workers,
             progress=progress,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def download_folder(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from lakefs import _validation as validate
 from lakefs._exceptions import (
     APIResponseError,
     BadRequestError,
@@ -27,6 +28,7 @@ from lakefs._transport import json_object
 from lakefs.lib.progress import ProgressOption, Tracker, check_option, tracker
 
 if TYPE_CHECKING:
+    from lakefs._client import RequestTimeout
     from lakefs._generated.branch import Branch
     from lakefs._generated.reference import Reference
 
@@ -139,9 +141,15 @@ class ImportManager:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         if not isinstance(commit_message, str) or not commit_message.strip():
             raise ValidationError("commit_message must be a non-empty str")
+        validate.commit_metadata(metadata, "metadata")
+        validate.headers(None if extra_headers is None else dict(extra_headers), "extra_headers")
+        # Every request of the import (start, status, cancel) gets these.
+        self._options: dict[str, Any] = {"timeout": timeout, "headers": dict(extra_headers or {})}
         self.branch = branch
         self.commit_message = commit_message
         self.metadata = dict(metadata or {})
@@ -194,7 +202,8 @@ class ImportManager:
                 route.method,
                 route.url,
                 body=json.dumps(body).encode(),
-                headers={"Content-Type": "application/json"},
+                headers={**self._options["headers"], "Content-Type": "application/json"},
+                timeout=self._options["timeout"],
             )
         except BadRequestError as exc:  # lakeFS refuses a malformed or disallowed source
             raise ImportRefusedError(exc.message) from exc
@@ -213,7 +222,8 @@ class ImportManager:
             raise ValidationError("the import has not started: call start() or run()")
         b, transport = self.branch, self.branch.client.transport
         route = ops.import_status(transport, b.repository_id, b.id, id=self.import_id)
-        data = json_object(transport.request(route.method, route.url), route.method, route.url)
+        answer = transport.request(route.method, route.url, **self._options)
+        data = json_object(answer, route.method, route.url)
         commit = data.get("commit") or {}
         return ImportStatus(
             completed=bool(data.get("completed")),
@@ -300,7 +310,7 @@ class ImportManager:
             raise ValidationError("the import has not started")
         b, transport = self.branch, self.branch.client.transport
         route = ops.import_cancel(transport, b.repository_id, b.id, id=self.import_id)
-        transport.request(route.method, route.url)
+        transport.request(route.method, route.url, **self._options)
 
     def __repr__(self) -> str:
         return f"ImportManager(branch={self.branch.id!r}, import_id={self.import_id!r})"
@@ -312,6 +322,11 @@ def import_from(
     destination: str,
     commit_message: str,
     metadata: dict[str, str] | None = None,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> ImportManager:
     """An ImportManager for ``branch`` with one prefix to import (no request is sent)."""
-    return ImportManager(branch, commit_message, metadata).prefix(object_store_uri, destination)
+    manager = ImportManager(
+        branch, commit_message, metadata, timeout=timeout, extra_headers=extra_headers
+    )
+    return manager.prefix(object_store_uri, destination)

@@ -60,6 +60,8 @@ def upload(
     path: str,
     content_type: str | None = None,
     metadata: dict[str, str] | None = None,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> ObjectInfo:
     """Write ``data`` to ``path`` on ``branch`` (files are streamed) and return the new object.
 
@@ -69,14 +71,29 @@ def upload(
     """
     object_path(path, "path")
     if isinstance(data, pathlib.Path):
-        return upload_file(branch, data, path, content_type=content_type, metadata=metadata)
+        return upload_file(
+            branch,
+            data,
+            path,
+            content_type=content_type,
+            metadata=metadata,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not isinstance(data, (bytes, bytearray, memoryview)) and not hasattr(data, "read"):
         raise ValidationError(
             f"data must be bytes, str, a file object or a pathlib.Path, not {type(data).__name__}"
         )
-    writer = ObjectWriter(branch, path, content_type=content_type, metadata=metadata)
+    writer = ObjectWriter(
+        branch,
+        path,
+        content_type=content_type,
+        metadata=metadata,
+        timeout=timeout,
+        extra_headers=extra_headers,
+    )
     target = writer._target
     if isinstance(data, (bytes, bytearray, memoryview)):
         size = memoryview(data).nbytes

@@ -72,6 +72,8 @@ class ObjectReader(io.BufferedIOBase):
         *,
         pre_signed: bool,
         block_size: int = DEFAULT_BLOCK_SIZE,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
@@ -86,6 +88,8 @@ class ObjectReader(io.BufferedIOBase):
             presign=True if pre_signed else None,
         ).url
         self._pre_signed = pre_signed
+        self._timeout = timeout
+        self._extra_headers = dict(extra_headers or {})  # sent to lakeFS, not to the store
         self._direct_url: str | None = None  # the object store's pre-signed URL, once known
         self._block_size = block_size
         self._window = min(_FIRST_WINDOW, block_size)
@@ -110,7 +114,12 @@ class ObjectReader(io.BufferedIOBase):
         if self._direct_url is not None:
             try:
                 return self._transport.request(
-                    "GET", self._direct_url, headers=headers, stream=stream, authenticate=False
+                    "GET",
+                    self._direct_url,
+                    headers=headers,
+                    stream=stream,
+                    authenticate=False,
+                    timeout=self._timeout,
                 )
             except ForbiddenError:  # the pre-signed URL expired: ask lakeFS for a new one
                 self._direct_url = None
@@ -118,8 +127,9 @@ class ObjectReader(io.BufferedIOBase):
         return self._transport.request(
             "GET",
             self._url,
-            headers=headers,
+            headers={**self._extra_headers, **headers},
             stream=stream,
+            timeout=self._timeout,
             on_redirect=self._redirected if self._pre_signed else None,
         )
 
@@ -309,6 +319,8 @@ def open_reader(
     errors: str = "strict",
     newline: str | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> ObjectReader | io.TextIOWrapper:
     """Open an object for reading: a binary file for ``"rb"``, a text file for ``"r"``."""
     if mode not in ("r", "rb"):
@@ -316,7 +328,14 @@ def open_reader(
     if not isinstance(path, str) or not path:
         raise ValidationError("path must be a non-empty str")
     use_presign = resolve_pre_signed(reference.client, pre_signed)
-    reader = ObjectReader(reference, path, pre_signed=use_presign, block_size=block_size)
+    reader = ObjectReader(
+        reference,
+        path,
+        pre_signed=use_presign,
+        block_size=block_size,
+        timeout=timeout,
+        extra_headers=extra_headers,
+    )
     if mode == "rb":
         return reader
     return io.TextIOWrapper(reader, encoding=encoding, errors=errors, newline=newline)
@@ -330,6 +349,8 @@ def download_file(
     block_size: int = DEFAULT_BLOCK_SIZE,
     max_workers: int | None = None,
     progress: ProgressOption = None,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> Path:
     """Stream an object to ``local_path``: written under a temporary name, renamed when complete.
 
@@ -358,6 +379,8 @@ def download_file(
             block_size=block_size,
             max_workers=max_workers or 1,
             counter=bar if bar.active else None,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
         bar.file_done(path, "sent")
     return target

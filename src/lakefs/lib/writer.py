@@ -181,6 +181,8 @@ def _make_target(
     metadata: dict[str, str] | None,
     part_size: int,
     max_workers: int,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> _Target:
     """Check every argument (no request is sent for a bad one) and resolve the defaults."""
     validate.object_path(path, "path")
@@ -189,6 +191,7 @@ def _make_target(
             raise ValidationError(f"{name} must be a positive int, not {value!r}")
     validate.content_type(content_type, "content_type")
     validate.object_metadata(metadata, "metadata")
+    validate.headers(None if extra_headers is None else dict(extra_headers), "extra_headers")
     return _Target(
         branch=branch,
         path=path,
@@ -198,6 +201,8 @@ def _make_target(
         metadata=dict(metadata or {}),
         part_size=part_size,
         max_workers=max_workers,
+        timeout=timeout,
+        extra_headers=extra_headers,
     )
 
 
@@ -234,6 +239,8 @@ class ObjectWriter(io.BufferedIOBase):
         part_size: int = DEFAULT_PART_SIZE,
         max_workers: int = DEFAULT_MAX_WORKERS,
         expected_size: int = 0,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         # Set first: __del__ may run on an instance whose constructor raised.
@@ -251,6 +258,8 @@ class ObjectWriter(io.BufferedIOBase):
             metadata=metadata,
             part_size=part_size,
             max_workers=max_workers,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
         self._expected_size = expected_size
 
@@ -640,6 +649,8 @@ def open_writer(
     encoding: str = "utf-8",
     part_size: int = DEFAULT_PART_SIZE,
     max_workers: int = DEFAULT_MAX_WORKERS,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> ObjectWriter | io.TextIOWrapper:
     """Open an object for writing: binary for ``"wb"``/``"xb"``, text for ``"w"``/``"x"``."""
     if mode not in ("w", "wb", "x", "xb"):
@@ -653,6 +664,8 @@ def open_writer(
         metadata=metadata,
         part_size=part_size,
         max_workers=max_workers,
+        timeout=timeout,
+        extra_headers=extra_headers,
     )
     if mode.endswith("b"):
         return writer
@@ -683,6 +696,8 @@ def upload_file(
     part_size: int = DEFAULT_PART_SIZE,
     max_workers: int = DEFAULT_MAX_WORKERS,
     progress: ProgressOption = None,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> ObjectInfo:
     """Upload a local file, streamed; its content type is guessed from its name when not given.
 
@@ -703,6 +718,8 @@ def upload_file(
         metadata=metadata,
         part_size=part_size,
         max_workers=max_workers,
+        timeout=timeout,
+        extra_headers=extra_headers,
     )
     size = source.stat().st_size
     with tracker(progress, "upload_file", description=path, units_total=size) as bar:
@@ -729,8 +746,9 @@ def send_file(target: _Target, source: Path, size: int, counter: Tracker | None)
         part_size=target.part_size,
         max_workers=target.max_workers,
         expected_size=size,
+        timeout=target.timeout,
+        extra_headers=target.extra_headers,
     )
-    writer._target = target  # the same timeout and extra headers
     with source.open("rb") as f, writer:
         while chunk := f.read(target.part_size):
             writer.write(chunk)
@@ -794,12 +812,26 @@ def open_branch_file(
     metadata: dict[str, str] | None = None,
     part_size: int = DEFAULT_PART_SIZE,
     max_workers: int = DEFAULT_MAX_WORKERS,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> ObjectReader | ObjectWriter | io.TextIOWrapper:
     """Open an object on a branch: read modes as any reference, write modes as ``open_writer``."""
+    options: dict[str, Any] = {"timeout": timeout, "extra_headers": extra_headers}
     if mode in ("r", "rb"):
-        return open_reader(branch, path, mode, pre_signed, encoding, errors, newline, block_size)
+        return open_reader(
+            branch, path, mode, pre_signed, encoding, errors, newline, block_size, **options
+        )
     if mode in ("w", "wb", "x", "xb"):
         return open_writer(
-            branch, path, mode, pre_signed, content_type, metadata, encoding, part_size, max_workers
+            branch,
+            path,
+            mode,
+            pre_signed,
+            content_type,
+            metadata,
+            encoding,
+            part_size,
+            max_workers,
+            **options,
         )
     raise ValidationError(f"mode must be one of r, rb, w, wb, x, xb, not {mode!r}")
