@@ -535,3 +535,141 @@ def test_forwarding_methods_send_the_callers_headers_with_every_request(tmp_path
     assert len(to_lakefs) >= 10
     missing = [f"{r.method} {r.path}" for r in to_lakefs if r.headers.get("X-Trace") != "t-1"]
     assert missing == []
+
+
+# -- what an attack on transfers found ----------------------------------------------------------
+
+
+def _listing(*entries: dict[str, object]) -> dict[str, object]:
+    return {
+        "results": list(entries),
+        "pagination": {
+            "has_more": False,
+            "next_offset": "",
+            "results": len(entries),
+            "max_per_page": 1000,
+        },
+    }
+
+
+def test_a_pre_signed_redirect_carries_only_the_range(tmp_path: Path) -> None:
+    seen: list[MockRequest] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        if request.path.endswith("/config"):
+            return MockResponse.json({"storage_config": {"pre_sign_support": True}})
+        if request.url.startswith("http://lakefs.mock"):
+            return MockResponse(302, headers={"Location": "http://store.example/k?sig=1"})
+        seen.append(request)
+        return MockResponse(206, b"abc", {"Content-Range": "bytes 0-2/3"})
+
+    branch = _branch(handler)
+    headers = {"X-Internal-Token": "s3cr3t"}
+    with branch.open("a.bin", "rb", pre_signed=True, extra_headers=headers) as f:
+        assert f.read() == b"abc"
+    branch.download_file("a.bin", tmp_path / "a.bin", pre_signed=True, extra_headers=headers)
+    assert seen
+    for request in seen:
+        assert "X-Internal-Token" not in request.headers
+        assert "Authorization" not in request.headers
+
+
+def test_an_object_is_read_as_stored_whatever_its_content_encoding(tmp_path: Path) -> None:
+    import gzip
+
+    stored = gzip.compress(b"a,b\n" * 1000)
+
+    def handler(request: MockRequest) -> MockResponse:
+        headers = {
+            "Content-Encoding": "gzip",
+            "Content-Range": f"bytes 0-{len(stored) - 1}/{len(stored)}",
+        }
+        return MockResponse(206, stored, headers)
+
+    branch = _branch(handler)
+    with branch.open("a.csv.gz", "rb", pre_signed=False) as f:
+        assert f.read() == stored
+    assert (
+        branch.download_file("a.csv.gz", tmp_path / "a.gz", pre_signed=False).read_bytes() == stored
+    )
+
+
+@pytest.mark.parametrize(("declared", "problem"), [(50, "grew"), (150, "shrank")])
+def test_a_file_that_changes_size_while_sent_stops_the_upload(
+    tmp_path: Path, declared: int, problem: str
+) -> None:
+    source = tmp_path / "data.bin"
+    source.write_bytes(b"x" * 100)
+    client = mock_client(lambda r: MockResponse.json(STATS, status=201), retries=3)
+    with pytest.raises(lakefs.SourceChangedError, match=problem):
+        client.transport.request(
+            "POST",
+            "http://lakefs.mock/api/v1/x",
+            body=source,
+            headers={"Content-Length": str(declared)},
+        )
+    assert len(sent_requests(client)) <= 1  # not retried
+
+
+def test_a_truncated_download_is_a_failure_and_leaves_the_old_file(tmp_path: Path) -> None:
+    def handler(request: MockRequest) -> MockResponse:
+        if request.path.endswith("/objects/ls"):
+            return MockResponse.json(
+                _listing({**STATS, "path": "p/a.bin", "size_bytes": 30, "checksum": "0" * 32})
+            )
+        return MockResponse(200, b"only ten b")  # 10 bytes, no length: cut short
+
+    (tmp_path / "a.bin").write_bytes(b"y" * 30)
+    result = _branch(handler).download_folder("p/", tmp_path, pre_signed=False, max_workers=1)
+    assert list(result.failed) == ["a.bin"]
+    assert result.sent == 0
+    assert (tmp_path / "a.bin").read_bytes() == b"y" * 30
+    assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]  # no temporary file left
+
+
+def test_a_download_never_writes_through_a_link_out_of_the_folder(tmp_path: Path) -> None:
+    outside, root = tmp_path / "outside", tmp_path / "root"
+    outside.mkdir()
+    root.mkdir()
+    (root / "sub").symlink_to(outside, target_is_directory=True)
+
+    def handler(request: MockRequest) -> MockResponse:
+        if request.path.endswith("/objects/ls"):
+            return MockResponse.json(_listing({**STATS, "path": "p/sub/evil.txt", "size_bytes": 5}))
+        return MockResponse(200, b"PWNED", {"Content-Length": "5"})
+
+    result = _branch(handler).download_folder("p/", root, pre_signed=False, max_workers=1)
+    assert list(result.failed) == ["sub/evil.txt"]
+    assert list(outside.iterdir()) == []
+
+
+def test_local_names_sort_as_lakefs_lists_them(tmp_path: Path) -> None:
+    from lakefs.lib.folders import _key_bytes, _walk
+
+    names = ["report_\uff081\uff09.csv", "report_a.csv", "b", "a-b", "a/c"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"1")
+    (tmp_path / os.fsdecode(b"report_\xe9.csv")).write_bytes(b"1")  # not UTF-8
+    keys = [key for key, _ in _walk(tmp_path)]
+    assert keys == sorted(keys, key=_key_bytes)
+    assert [k for k in keys if "\udce9" not in k] == sorted(names, key=lambda n: n.encode())
+
+
+def test_a_listing_out_of_order_stops_before_anything_is_deleted(tmp_path: Path) -> None:
+    (tmp_path / "m.txt").write_bytes(b"1")
+    deletes: list[MockRequest] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        if request.path.endswith("/config"):
+            return MockResponse.json({"storage_config": {}})
+        if request.path.endswith("/objects/ls"):
+            unordered = [{**STATS, "path": f"p/{n}"} for n in ("z.txt", "a.txt")]
+            return MockResponse.json(_listing(*unordered))
+        if request.path.endswith("/objects/delete"):
+            deletes.append(request)
+        return MockResponse.json(STATS, status=201)
+
+    with pytest.raises(LakeFSError, match="not in byte order"):
+        _branch(handler).upload_folder(tmp_path, "p/", delete=True, max_workers=1)
+    assert deletes == []

@@ -456,3 +456,16 @@ def test_pre_signed_transfers(fs: LakeFSFileSystem, repo: Repo, tmp_path: Path) 
     fs.get_file(f"{repo.id}/main/p/up.bin", str(tmp_path / "down.bin"))
     assert (tmp_path / "down.bin").read_bytes() == data[:5000]
     assert fs.find(f"{repo.id}/main/p") == [path, f"{repo.id}/main/p/up.bin"]
+
+
+def test_an_empty_segment_names_nothing_and_touches_nothing() -> None:
+    """``repo//main/x`` must not be read as "every branch": refused before any request."""
+    fs = LakeFSFileSystem(
+        client=lakefs.Client(host="http://127.0.0.1:9", access_key_id="a", secret_access_key="s")
+    )
+    for path in ("lakefs://repo//main/x", "repo//x"):
+        assert fs.exists(path) is False
+        with pytest.raises(FileNotFoundError):
+            fs.rm(path, recursive=True)
+        with pytest.raises(FileNotFoundError):
+            fs.info(path)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["POOL_CLASSES", "Deadline", "current"]
 
 _local = threading.local()
+_COMPACT_AT = 1024  # heap entries before those of finished calls are dropped
 
 
 class Deadline:
@@ -41,6 +42,11 @@ class Deadline:
         self._conns: list[BaseHTTPConnection] = []
         self._lock = threading.Lock()
         self._done = False
+
+    @property
+    def finished(self) -> bool:
+        """Whether the call is over (its entry in the watchdog's heap is dead)."""
+        return self._done
 
     def remaining(self) -> float:
         """Seconds left (never below a millisecond, so timeouts stay valid)."""
@@ -114,6 +120,9 @@ class _Watchdog:
                 self._thread = threading.Thread(target=self._run, name="lakefs-deadlines")
                 self._thread.daemon = True
                 self._thread.start()
+            if len(self._heap) >= _COMPACT_AT:  # calls that ended leave their entries behind
+                self._heap = [e for e in self._heap if not e[2].finished]
+                heapq.heapify(self._heap)
             heapq.heappush(self._heap, (deadline.at, next(self._seq), deadline))
             self._cond.notify()
 

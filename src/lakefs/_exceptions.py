@@ -5,6 +5,7 @@
     LakeFSError
     ├── NoAuthenticationFound          no server or credentials anywhere in the chain
     ├── PresignNotSupportedError       the blockstore cannot pre-sign URLs
+    ├── SourceChangedError             a local file changed while it was uploaded
     ├── ValidationError (ValueError)   a bad argument, caught before any request is sent
     ├── APIConnectionError             the server could not be reached or stopped answering
     │   └── APITimeoutError
@@ -57,6 +58,7 @@ __all__ = [
     "PresignNotSupportedError",
     "RangeNotSatisfiableError",
     "ServerError",
+    "SourceChangedError",
     "TooManyRequestsError",
     "UnauthorizedError",
     "ValidationError",
@@ -112,6 +114,11 @@ class APIConnectionError(LakeFSError):
 
 class APITimeoutError(APIConnectionError):
     """The server did not accept the connection or answer within the timeout."""
+
+
+class SourceChangedError(LakeFSError):
+    """A local file changed size while it was uploaded; the upload was stopped and nothing was
+    written."""
 
 
 class PresignNotSupportedError(LakeFSError):

@@ -50,6 +50,7 @@ from lakefs._exceptions import (
     APIStatusError,
     APITimeoutError,
     LakeFSError,
+    SourceChangedError,
     header_value,
     is_retryable_status,
     make_status_error,
@@ -264,8 +265,9 @@ class _Pool:
 class _Replayable:
     """A request body, given afresh to each attempt when it can be."""
 
-    def __init__(self, body: Body) -> None:
+    def __init__(self, body: Body, length: int | None = None) -> None:
         self._body = body
+        self._length = length  # a file body's Content-Length: exactly this much is sent
         self._file: io.BufferedReader | None = None
         self._start: int | None = None
         self._consumed = False
@@ -296,14 +298,17 @@ class _Replayable:
         if isinstance(body, os.PathLike):
             self.close()
             self._file = open(body, "rb")  # noqa: SIM115 - closed by close() or the next open()
-            return self._file
+            return self._exact(self._file)
         if self._start is not None:
             assert isinstance(body, io.IOBase)
             body.seek(self._start)
-            return body
+            return self._exact(body)
         if self.stream is not None:
             return self.stream
         return body
+
+    def _exact(self, file: io.IOBase) -> io.IOBase:
+        return file if self._length is None else _ExactLength(file, self._length)
 
     def rewind(self) -> None:
         """Before a retry: refuse when the body was streamed and cannot be sent again."""
@@ -314,6 +319,52 @@ class _Replayable:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+class _ExactLength(io.RawIOBase):
+    """A file body sent as exactly ``length`` bytes: a file that grew or shrank since its size
+    was taken fails the request (the server then stores nothing) instead of sending a body
+    that disagrees with its Content-Length."""
+
+    def __init__(self, file: io.IOBase, length: int) -> None:
+        super().__init__()
+        self._file = file
+        self._length = length
+        self._start = file.tell() if file.seekable() else 0
+        self._left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return bool(self._file.seekable())
+
+    def tell(self) -> int:
+        return self._length - self._left
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.tell(), io.SEEK_END: self._length}[whence]
+        target = min(max(base + offset, 0), self._length)
+        self._file.seek(self._start + target)
+        self._left = self._length - target
+        return target
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:  # everything left, in pieces
+            return b"".join(iter(lambda: self.read(1 << 20), b""))
+        want = min(size, self._left)
+        data: bytes = self._file.read(want) if want else b""
+        self._left -= len(data)
+        if want and not data:
+            raise SourceChangedError(f"the file to upload shrank by {self._left} bytes")
+        if not self._left and self._file.read(1):
+            raise SourceChangedError("the file to upload grew while it was sent")
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class Transport:
@@ -501,6 +552,7 @@ class Transport:
         idempotent: bool | None = None,
         authenticate: bool = True,
         on_redirect: Callable[[str], None] | None = None,
+        decode: bool = True,
     ) -> urllib3.BaseHTTPResponse:
         """Send one request through the pool, with retries, and return the urllib3 response.
 
@@ -517,6 +569,7 @@ class Transport:
             authenticate: send the lakeFS ``Authorization`` header (False for pre-signed URLs).
             on_redirect: allow one redirect to an http(s) URL, followed without credentials
                 (a pre-signed read); called with its target. Without it a redirect is an error.
+            decode: undo a ``Content-Encoding`` (False for objects: their bytes as stored).
 
         Raises:
             APIStatusError: for an error answer, or a redirect that is not allowed.
@@ -526,7 +579,8 @@ class Transport:
         """
         all_headers = {**(self.auth_headers() if authenticate else {}), **(headers or {})}
         tmo = self.timeout(timeout)
-        source = _Replayable(body)
+        length = header_value(headers, "Content-Length")
+        source = _Replayable(body, int(length) if length and length.isdigit() else None)
         chunked = source.chunked and "Content-Length" not in all_headers
         # A call is bounded as a whole unless its body or its answer is a stream of unknown
         # length (a stream's answer headers are still bounded: see Timeout.total).
@@ -536,10 +590,12 @@ class Transport:
             watch = _deadline.current()
             limit = watch.remaining() if watch is not None else None
             resp = self._open(
-                method, url, all_headers, source.open(), chunked, tmo, limit, stream=stream
+                method, url, all_headers, source.open(), chunked, tmo, limit, stream, decode
             )
             if resp.status in _REDIRECTS:
-                resp = self._redirect(method, url, all_headers, resp, tmo, on_redirect, stream)
+                resp = self._redirect(
+                    method, url, all_headers, resp, tmo, on_redirect, stream, decode
+                )
             if not 200 <= resp.status <= 299:
                 data = _read_some(resp, _ERROR_BODY)
                 raise make_status_error(
@@ -575,9 +631,10 @@ class Transport:
         chunked: bool,
         tmo: Timeout,
         limit: float | None,
-        *,
         stream: bool,
+        decode: bool = True,
     ) -> urllib3.BaseHTTPResponse:
+        del stream  # every answer is read incrementally here; the caller decides how much
         connect, read = tmo.connect, tmo.read
         if limit is not None:
             connect, read = min(connect, limit), min(read, limit)
@@ -588,6 +645,7 @@ class Transport:
             headers=dict(headers),
             timeout=urllib3.Timeout(connect=connect, read=read),
             preload_content=False,
+            decode_content=decode,
             chunked=chunked,
             redirect=False,
             retries=False,
@@ -602,6 +660,7 @@ class Transport:
         tmo: Timeout,
         on_redirect: Callable[[str], None] | None,
         stream: bool,
+        decode: bool,
     ) -> urllib3.BaseHTTPResponse:
         """Follow one allowed redirect (to http(s), without credentials), or refuse it."""
         location = resp.headers.get("Location") or ""
@@ -618,7 +677,8 @@ class Transport:
             )
         on_redirect(location)
         limit = _deadline.current()
-        kept = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+        # Only what the store needs goes on: never credentials or the caller's extra headers.
+        kept = {k: v for k, v in headers.items() if k.lower() == "range"}
         follow = self._open(
             "GET",
             location,
@@ -627,7 +687,8 @@ class Transport:
             False,
             tmo,
             limit.remaining() if limit is not None else None,
-            stream=stream,
+            stream,
+            decode,
         )
         if follow.status in _REDIRECTS:
             _read_some(follow, _ERROR_BODY)

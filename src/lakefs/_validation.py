@@ -73,7 +73,8 @@ def tag_id(value: object, name: str) -> None:
 
 def ref_id(value: object, name: str) -> None:
     """A non-empty reference: a commit id, branch, tag or expression such as ``main~1``."""
-    if not _str(value, name) or any(c.isspace() for c in str(value)):
+    text = _str(value, name)
+    if not text or text in (".", "..") or any(c.isspace() for c in text):
         raise ValidationError(f"{name} {value!r} is not a valid reference")
 
 

@@ -347,9 +347,16 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
 
     @staticmethod
     def _parse(path: str) -> _Path:
+        """Split ``REPOSITORY/REF/KEY``; an empty repository or reference before a later part
+        (``repo//main/x``) names nothing, so it is refused before any request."""
         parts = LakeFSFileSystem._strip_protocol(path).split("/", 2)
         parts += [""] * (3 - len(parts))
-        return _Path(parts[0], parts[1], parts[2])
+        repo, ref, key = parts
+        if (not repo and (ref or key)) or (not ref and key):
+            raise FileNotFoundError(
+                errno.ENOENT, "an empty repository or reference in a lakefs:// path", path
+            )
+        return _Path(repo, ref, key)
 
     @contextlib.contextmanager
     def _errors(self, path: str) -> Iterator[None]:
@@ -736,7 +743,12 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             url = route.url
             try:
                 resp = transport.request(
-                    route.method, url, headers=headers, stream=True, on_redirect=lambda _url: None
+                    route.method,
+                    url,
+                    headers=headers,
+                    stream=True,
+                    on_redirect=lambda _url: None,
+                    decode=False,
                 )
             except RangeNotSatisfiableError:
                 return b""

@@ -200,16 +200,34 @@ class _Local:
     size: int
 
 
-def _walk(root: Path, rel: str = "") -> Iterator[tuple[str, _Local | Exception]]:
-    """Every file below ``root`` as (relative POSIX path, file), in the byte-wise order of the
-    relative paths (lakeFS's listing order): a directory's entries are sorted by their name, a
-    directory's name taken with its trailing ``/``. Symbolic links to files are followed, links
-    to directories are not (no loops). Names that are not valid UTF-8 come as errors."""
+_TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
+
+
+def _key_bytes(key: str) -> bytes:
+    """A key as the bytes lakeFS orders listings by (names that are not UTF-8 as they are)."""
+    return key.encode("utf-8", "surrogateescape")
+
+
+def _shown(key: str) -> str:
+    """A key fit to print (a name that is not UTF-8 shows replacement characters)."""
+    return _key_bytes(key).decode("utf-8", "replace")
+
+
+def _walk(
+    root: Path, rel: str = "", top: Path | None = None
+) -> Iterator[tuple[str, _Local | Exception]]:
+    """Every file below ``root`` as (relative POSIX path, file), in the byte order of the
+    relative paths as UTF-8 (lakeFS's listing order): a directory's entries are sorted by their
+    name's bytes, a directory's name taken with its trailing ``/``. A symbolic link to a file is
+    followed only when the file lies inside the folder; links to directories are not followed.
+    A name that is not valid UTF-8, or a directory that cannot be read, comes as an error (the
+    directory's with its trailing ``/``)."""
+    top = top or root.resolve()
     try:
         with os.scandir(root) as it:
             entries = []
             for entry in it:
-                if entry.name.endswith(TEMP_SUFFIX):
+                if _TEMP_NAME.fullmatch(entry.name):
                     continue  # a download in progress
                 try:
                     is_dir = entry.is_dir(follow_symlinks=False)
@@ -218,26 +236,30 @@ def _walk(root: Path, rel: str = "") -> Iterator[tuple[str, _Local | Exception]]
                 entries.append((entry.name + "/" if is_dir else entry.name, entry, is_dir))
     except FileNotFoundError:
         return
-    entries.sort(key=lambda e: e[0])
+    except OSError as exc:  # unreadable: its objects must not look deleted
+        yield rel, exc
+        return
+    entries.sort(key=lambda e: _key_bytes(e[0]))
     for key, entry, is_dir in entries:
         name = rel + key
         try:
             name.encode("utf-8")
         except UnicodeEncodeError:
-            yield (
-                os.fsencode(name).decode("utf-8", "replace"),
-                ValidationError(f"{os.fsencode(root / entry.name)!r}: the name is not valid UTF-8"),
-            )
+            problem = f"{os.fsencode(root / entry.name)!r}: the name is not valid UTF-8"
+            yield name, ValidationError(problem)
             continue
         if is_dir:
-            yield from _walk(Path(entry.path), name)
+            yield from _walk(Path(entry.path), name, top)
             continue
         try:
             st = entry.stat()  # follows a symbolic link
+            outside = entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(top)
         except OSError as exc:
             yield name, exc
             continue
-        if stat.S_ISREG(st.st_mode):
+        if outside:
+            yield name, ValidationError(f"{entry.path}: a symbolic link out of the folder")
+        elif stat.S_ISREG(st.st_mode):
             yield name, _Local(Path(entry.path), st.st_size)
 
 
@@ -245,7 +267,12 @@ def _merge(
     local: Iterator[tuple[str, _Local | Exception]],
     remote: Iterator[tuple[str, Any]],
 ) -> Iterator[tuple[str, _Local | Exception | None, Any]]:
-    """Join two iterators sorted by key: (key, local or None, remote or None)."""
+    """Join two iterators sorted by key bytes: (key, local or None, remote or None).
+
+    Raises:
+        LakeFSError: a side is out of order (then nothing may be taken as missing).
+    """
+    local, remote = _ordered(local, "the local folder"), _ordered(remote, "lakeFS's listing")
     missing = object()
     lk: Any = missing
     rk: Any = missing
@@ -258,15 +285,29 @@ def _merge(
             rk, rv = next(remote, (None, None))
         if lk is None and rk is None:
             return
-        if rk is None or (lk is not None and lk < rk):
+        if rk is None or (lk is not None and _key_bytes(lk) < _key_bytes(rk)):
             yield lk, lv, None
             lk = missing
-        elif lk is None or rk < lk:
+        elif lk is None or _key_bytes(rk) < _key_bytes(lk):
             yield rk, None, rv
             rk = missing
         else:
             yield lk, lv, rv
             lk = rk = missing
+
+
+def _ordered(items: Iterator[tuple[str, Any]], what: str) -> Iterator[tuple[str, Any]]:
+    """``items``, checked to come in increasing key order."""
+    last: bytes | None = None
+    for key, value in items:
+        here = _key_bytes(key)
+        if last is not None and here <= last:
+            raise LakeFSError(
+                f"{what} is not in byte order at {_shown(key)!r}: stopped before deciding what "
+                "is missing on either side"
+            )
+        last = here
+        yield key, value
 
 
 def _listing(reference: Reference, prefix: str, opts: _Options) -> Iterator[tuple[str, Any]]:
@@ -366,14 +407,15 @@ class _Runner:
     def _run(self, rel: str, task: Callable[..., None], args: tuple[Any, ...]) -> None:
         try:
             task(rel, *args)
-        except (LakeFSError, OSError, ValueError) as exc:
+        except Exception as exc:  # recorded: one file's failure does not stop the others
             self.fail(rel, exc)
 
     def fail(self, rel: str, exc: BaseException) -> None:
-        log.warning("%s failed: %s", rel, exc)
+        shown = _shown(rel)
+        log.warning("%s failed: %s", shown, exc)
         with self._lock:
-            self.result.failed[rel] = exc
-        self.bar.file_done(rel, "failed", exc)
+            self.result.failed[shown] = exc
+        self.bar.file_done(shown, "failed", exc)
 
     def count(self, rel: str, outcome: str, size: int = 0) -> None:
         with self._lock:
@@ -463,9 +505,12 @@ def upload_folder(
         runner = _Runner(workers, bar)
         need_listing = skip_unchanged or delete
         remote = _listing(branch, base, opts) if need_listing else iter(())
+        blocked: list[str] = []  # unreadable local directories: nothing below is deleted
         try:
             for rel, local, stored in _merge(_walk(root), remote):
-                if not keep(rel):
+                if isinstance(local, Exception) and rel.endswith("/"):
+                    blocked.append(rel)
+                if not keep(rel) and not isinstance(local, Exception):
                     continue
                 if isinstance(local, Exception):
                     bar.add_total(files=1)
@@ -480,16 +525,16 @@ def upload_folder(
                         continue
                     bar.add_total(local.size, 1)
                     runner.submit(rel, upload, key, local, stored)
-                elif delete:
+                elif delete and not any(rel.startswith(b) for b in blocked):
                     bar.add_total(files=1)
                     doomed.append((rel, base + rel))
                     if len(doomed) >= _DELETE_BATCH:
                         flush_deletes()
             flush_deletes()
+            return runner.finish()
         except BaseException:
             runner.cancel()
             raise
-        return runner.finish()
 
 
 def _with_options(target: Any, opts: _Options) -> Any:
@@ -543,6 +588,18 @@ def _local_path(root: Path, rel: str) -> Path:
     return root.joinpath(*parts)
 
 
+def _inside(root: Path, dest: Path) -> None:
+    """Refuse a destination whose existing directories lead out of ``root`` (symbolic links)."""
+    top = root.resolve()
+    parent = dest.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.resolve().is_relative_to(top) or (
+        dest.is_symlink() and not dest.resolve().is_relative_to(top)
+    ):
+        raise ValidationError(f"{str(dest)!r} leads out of {str(root)!r} through a symbolic link")
+
+
 def download_folder(
     reference: Reference,
     prefix: str,
@@ -581,7 +638,9 @@ def download_folder(
                 bar.add_total(-size)
                 runner.count(rel, "skipped")
                 return
+        _inside(root, dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        _inside(root, dest)  # no directory on the way was a link out of the folder
         got = fetch_to_file(
             reference,
             stored.path,
@@ -590,6 +649,7 @@ def download_folder(
             counter=bar if bar.active else None,
             timeout=opts.timeout,
             extra_headers=opts.extra_headers,
+            expected_size=size,
         )
         runner.count(rel, "sent", got)
 
@@ -613,7 +673,7 @@ def download_folder(
                 elif isinstance(here, _Local):
                     bar.add_total(files=1)
                     runner.submit(rel, remove, here.path)
+            return runner.finish()
         except BaseException:
             runner.cancel()
             raise
-        return runner.finish()

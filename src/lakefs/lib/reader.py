@@ -25,6 +25,7 @@ import urllib3
 from lakefs import _validation as validate
 from lakefs._exceptions import (
     APIConnectionError,
+    APIResponseError,
     ForbiddenError,
     RangeNotSatisfiableError,
     ValidationError,
@@ -120,6 +121,7 @@ class ObjectReader(io.BufferedIOBase):
                     stream=stream,
                     authenticate=False,
                     timeout=self._timeout,
+                    decode=False,
                 )
             except ForbiddenError:  # the pre-signed URL expired: ask lakeFS for a new one
                 self._direct_url = None
@@ -131,6 +133,7 @@ class ObjectReader(io.BufferedIOBase):
             stream=stream,
             timeout=self._timeout,
             on_redirect=self._redirected if self._pre_signed else None,
+            decode=False,  # an object's bytes as stored, whatever its Content-Encoding
         )
 
     def _redirected(self, location: str) -> None:
@@ -406,14 +409,22 @@ def fetch_to_file(
     counter: Tracker | None = None,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    expected_size: int | None = None,
 ) -> int:
     """Download ``path`` into ``target`` (under a temporary name in the same folder, renamed
-    when complete; removed on any failure). Returns the object's size."""
+    when complete; removed on any failure). Returns the object's size; a size other than
+    ``expected_size`` (when given, say from a listing) is an error, and nothing is renamed."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             fetch = _Fetch(reference, path, pre_signed, counter, timeout, extra_headers)
             size = fetch.to_file(out, block_size, max_workers)
+        if expected_size is not None and size != expected_size:
+            raise APIResponseError(
+                f"{path}: {size} bytes arrived, the object has {expected_size}",
+                method="GET",
+                path=path,
+            )
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -469,6 +480,7 @@ class _Fetch:
                     stream=True,
                     authenticate=False,
                     timeout=self._timeout,
+                    decode=False,
                 )
             except ForbiddenError:  # the pre-signed URL expired: ask lakeFS for a new one
                 self._direct = None
@@ -479,6 +491,7 @@ class _Fetch:
             stream=True,
             timeout=self._timeout,
             on_redirect=self._redirected if self._pre_signed else None,
+            decode=False,
         )
 
     def _count(self, n: int) -> None:
@@ -492,7 +505,7 @@ class _Fetch:
         # The first block tells the size; the rest comes in parallel ranges.
         resp = self.get(0, block_size - 1)
         size = _total_size(resp)
-        written = self._copy(resp, out.fileno(), 0)
+        written, _ = self._copy(resp, out.fileno(), 0)
         if resp.status == 200 or size is None or written >= size:
             return written  # the store sent everything (or the object is that small)
         os.ftruncate(out.fileno(), size)
@@ -523,7 +536,7 @@ class _Fetch:
                     method="GET",
                     path=self.name,
                 )
-            pos = self._copy(resp, fd, pos)
+            pos, _ = self._copy(resp, fd, pos)
             if pos >= end:
                 return
         raise APIConnectionError(
@@ -532,9 +545,9 @@ class _Fetch:
             path=self.name,
         )
 
-    def _copy(self, resp: urllib3.BaseHTTPResponse, fd: int, pos: int) -> int:
-        """Copy an answer's body to ``fd`` from ``pos``; returns the position reached (short of
-        the answer's end when its connection broke)."""
+    def _copy(self, resp: urllib3.BaseHTTPResponse, fd: int, pos: int) -> tuple[int, bool]:
+        """Copy an answer's body to ``fd`` from ``pos``; returns the position reached and
+        whether the connection broke before the answer's end."""
         try:
             while True:
                 try:
@@ -542,9 +555,9 @@ class _Fetch:
                 except (urllib3.exceptions.HTTPError, OSError) as exc:
                     log.info("read of %s cut short at %d (%s): resuming", self.name, pos, exc)
                     resp.close()
-                    return pos
+                    return pos, True
                 if not chunk:
-                    return pos
+                    return pos, False
                 os.pwrite(fd, chunk, pos)
                 pos += len(chunk)
                 self._count(len(chunk))
@@ -561,7 +574,13 @@ class _Fetch:
                 out.truncate(0)
             total = _total_size(resp)
             size = total if total is not None else size
-            pos = self._copy(resp, out.fileno(), pos)
+            pos, broken = self._copy(resp, out.fileno(), pos)
+            if size is None and broken:  # no size to resume towards: never a silent truncation
+                raise APIConnectionError(
+                    f"{self.name}: the answer broke off at byte {pos} and gave no size",
+                    method="GET",
+                    path=self.name,
+                )
             if size is None or pos >= size:
                 return pos
         raise APIConnectionError(

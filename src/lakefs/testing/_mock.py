@@ -99,6 +99,7 @@ class MockPool:
         url: str,
         body: Any = None,
         headers: Mapping[str, Any] | None = None,
+        decode_content: bool = True,
         **_: Any,
     ) -> urllib3.HTTPResponse:
         shown = {
@@ -113,6 +114,7 @@ class MockPool:
             headers=answer.headers,
             status=answer.status,
             preload_content=False,
+            decode_content=decode_content,
             request_url=url,
         )
 
