@@ -673,3 +673,26 @@ def test_a_listing_out_of_order_stops_before_anything_is_deleted(tmp_path: Path)
     with pytest.raises(LakeFSError, match="not in byte order"):
         _branch(handler).upload_folder(tmp_path, "p/", delete=True, max_workers=1)
     assert deletes == []
+
+
+def test_a_read_never_mixes_two_versions_of_an_object() -> None:
+    versions = iter([b"A" * 100_000, b"B" * 100_000])
+    current = next(versions)
+    answers = 0
+
+    def handler(request: MockRequest) -> MockResponse:
+        nonlocal current, answers
+        answers += 1
+        if answers == 2:
+            current = next(versions)  # overwritten between the first read and the next
+        start, end = request.headers["Range"].removeprefix("bytes=").split("-")
+        stop = int(end) + 1 if end else len(current)
+        etag = f'"{current[:1].decode()}"'
+        headers = {"Content-Range": f"bytes {start}-{stop - 1}/{len(current)}", "ETag": etag}
+        return MockResponse(206, current[int(start) : stop], headers)
+
+    with (
+        pytest.raises(lakefs.ObjectChangedError),
+        _branch(handler).open("a.bin", "rb", pre_signed=False, block_size=65536) as f,
+    ):
+        f.read()

@@ -266,3 +266,18 @@ def test_metadata_and_content_type_round_trip_on_every_path(main: Branch, worker
         main.upload(b"x", "meta/bad.bin", metadata={"k": "two\r\nlines"})
     with pytest.raises(ValidationError):
         main.upload(b"x", "meta/bad.bin", content_type=123)  # type: ignore[arg-type]
+
+
+def test_an_object_overwritten_during_a_read_is_never_mixed(main: Branch) -> None:
+    """Through lakeFS the next answer is of the new version: the read stops. Pre-signed, the
+    read goes on from the old version's own data in the store: all of it is the old one."""
+    main.upload(b"A" * 300_000, "v.bin")
+    pre_signed = lakefs.ServerConfiguration(main.client).pre_sign_support()
+    with main.open("v.bin", "rb", block_size=65536) as f:
+        assert f.read(65536) == b"A" * 65536
+        main.upload(b"B" * 300_000, "v.bin")
+        if pre_signed:
+            assert f.read() == b"A" * (300_000 - 65536)
+        else:
+            with pytest.raises(lakefs.ObjectChangedError):
+                f.read()

@@ -6,6 +6,7 @@
     ├── NoAuthenticationFound          no server or credentials anywhere in the chain
     ├── PresignNotSupportedError       the blockstore cannot pre-sign URLs
     ├── SourceChangedError             a local file changed while it was uploaded
+    ├── ObjectChangedError             an object was overwritten while it was read
     ├── ValidationError (ValueError)   a bad argument, caught before any request is sent
     ├── APIConnectionError             the server could not be reached or stopped answering
     │   └── APITimeoutError
@@ -52,6 +53,7 @@ __all__ = [
     "NoAuthenticationFound",
     "NotFoundError",
     "NotImplementedByServerError",
+    "ObjectChangedError",
     "ObjectExistsError",
     "ObjectNotFoundError",
     "PreconditionFailedError",
@@ -114,6 +116,11 @@ class APIConnectionError(LakeFSError):
 
 class APITimeoutError(APIConnectionError):
     """The server did not accept the connection or answer within the timeout."""
+
+
+class ObjectChangedError(LakeFSError):
+    """An object was overwritten while it was read: the read stopped rather than mix two
+    versions (read it again)."""
 
 
 class SourceChangedError(LakeFSError):

@@ -15,6 +15,7 @@ import io
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,6 +28,7 @@ from lakefs._exceptions import (
     APIConnectionError,
     APIResponseError,
     ForbiddenError,
+    ObjectChangedError,
     RangeNotSatisfiableError,
     ValidationError,
 )
@@ -92,6 +94,7 @@ class ObjectReader(io.BufferedIOBase):
         self._timeout = timeout
         self._extra_headers = dict(extra_headers or {})  # sent to lakeFS, not to the store
         self._direct_url: str | None = None  # the object store's pre-signed URL, once known
+        self._etag: str | None = None  # the version read: every answer must be of it
         self._block_size = block_size
         self._window = min(_FIRST_WINDOW, block_size)
         self._pos = 0
@@ -108,7 +111,15 @@ class ObjectReader(io.BufferedIOBase):
     def _get(
         self, start: int, length: int | None, stream: bool = False
     ) -> urllib3.BaseHTTPResponse:
-        """A ranged GET from ``start`` (to the end when ``length`` is None)."""
+        """A ranged GET from ``start`` (to the end when ``length`` is None), of the version
+        the first answer was."""
+        resp = self._request(start, length, stream)
+        self._etag = _same_version(self.name, self._etag, resp)
+        return resp
+
+    def _request(
+        self, start: int, length: int | None, stream: bool = False
+    ) -> urllib3.BaseHTTPResponse:
         end = "" if length is None else str(start + length - 1)
         headers = {"Range": f"bytes={start}-{end}"}
         self.requests += 1
@@ -462,13 +473,21 @@ class _Fetch:
         self._counter = counter
         self._timeout = timeout
         self._headers = dict(extra_headers or {})
+        self._etag: str | None = None
+        self._lock = threading.Lock()  # parallel ranges check the version together
 
     def _redirected(self, location: str) -> None:
         self._direct = location
 
     def get(self, start: int, end: int | None) -> urllib3.BaseHTTPResponse:
         """A streamed GET of bytes ``start`` to ``end`` (inclusive; None: to the end; a GET
-        without a range when both say "everything")."""
+        without a range when both say "everything"), of the version the first answer was."""
+        resp = self._request(start, end)
+        with self._lock:
+            self._etag = _same_version(self.name, self._etag, resp)
+        return resp
+
+    def _request(self, start: int, end: int | None) -> urllib3.BaseHTTPResponse:
         headers = {} if start == 0 and end is None else {"Range": f"bytes={start}-{end or ''}"}
         direct = self._direct
         if direct is not None:
@@ -588,6 +607,19 @@ class _Fetch:
             method="GET",
             path=self.name,
         )
+
+
+def _same_version(path: str, known: str | None, resp: urllib3.BaseHTTPResponse) -> str | None:
+    """The ETag of the version being read; an answer of another version (the object was
+    overwritten between two requests of one read) is an error, never a mix of both."""
+    etag = resp.headers.get("ETag")
+    if known is None or etag is None or etag.strip('"') == known.strip('"'):
+        return known or etag
+    resp.close()
+    resp.release_conn()
+    raise ObjectChangedError(
+        f"{path} changed while it was read (ETag {known} became {etag}): read it again"
+    )
 
 
 def _total_size(resp: urllib3.BaseHTTPResponse) -> int | None:
