@@ -257,6 +257,10 @@ class _Resolver:
             self.reached.add(op)
         alias = "_" + module.rsplit(".", 1)[-1].lstrip("_")
         args = ", ".join(["self", *(f"{p}={p}" for p in expected)])
+        if m.returns.kind not in ("type", "self", "none"):
+            self.problem(
+                m.where, f"an impl method returns {{type: ...}} or self, not {m.returns.kind}"
+            )
         annotation = m.returns.target if m.returns.kind == "type" else "None"
         if m.returns.kind == "self":
             annotation = m.resource

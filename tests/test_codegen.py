@@ -367,3 +367,21 @@ def test_every_call_of_hand_written_code_is_declared_and_every_declaration_calle
     messages = [str(p) for p in _usage_problems(mapping, spec, called)]
     assert any("lakefs/mod.py:4 calls getCommit, not listed here" in m for m in messages)
     assert any("getTag is listed, but no code calls it" in m for m in messages)
+
+
+def test_an_impl_method_cannot_declare_a_result_it_does_not_build(tmp_path: Path) -> None:
+    resolved = _resolve(
+        tmp_path,
+        _extended(
+            """
+            - name: fetch
+              impl: lakefs.lib.commits:get_commit
+              uses: [listThings]
+              params:
+                - {name: timeout, type: float | None, default: None}
+                - {name: extra_headers, type: "dict[str, str] | None", default: None}
+              returns: {new: Thing, args: [self.repository_id, "'x'"]}
+            """
+        ),
+    )
+    assert any("an impl method returns" in str(p) for p in resolved.problems)
