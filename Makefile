@@ -28,7 +28,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 export LAKEFS_CACHE_DIR := $(CURDIR)/.cache
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-python server server-module test test-pythons test-live record lint demo examples generate check-generated bench clean
+.PHONY: help setup check-python server server-module test test-pythons test-live record lint demo examples generate check-generated bench clean wheel-check
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -90,6 +90,14 @@ endif
 
 examples: setup ## Run every example (quickstart, imports, transactions) against a fresh local lakeFS
 	$(BIN)/python -m lakefs.testing exec -- sh -c '$(BIN)/python examples/quickstart.py && $(BIN)/python examples/imports.py && $(BIN)/python examples/transactions.py'
+
+WHEEL_VENV := .cache/wheel-venv
+wheel-check: setup ## Build the wheel, install it alone in a venv, and use lakefs:// there (no import)
+	rm -rf .cache/dist $(WHEEL_VENV)
+	$(BIN)/python -m pip wheel -q --no-deps -w .cache/dist .
+	$(BIN)/python -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install -q .cache/dist/lakefs-*.whl
+	$(BIN)/python -m lakefs.testing exec -- $(WHEEL_VENV)/bin/python examples/lakefs_urls.py
 
 generate: setup ## Regenerate src/lakefs/_generated from the OpenAPI spec and codegen/mapping.yaml
 	$(BIN)/python -m codegen $(ARGS)
