@@ -696,3 +696,16 @@ def test_a_read_never_mixes_two_versions_of_an_object() -> None:
         _branch(handler).open("a.bin", "rb", pre_signed=False, block_size=65536) as f,
     ):
         f.read()
+
+
+def test_object_info_methods_forward_the_callers_options() -> None:
+    client = mock_client(
+        lambda r: MockResponse.json(STATS) if r.method == "GET" else MockResponse(204)
+    )
+    info = lakefs.ObjectInfo("repo", "main", "a.bin", client=client)
+    headers = {"X-Trace": "t-2"}
+    assert info.size_bytes(extra_headers=headers, timeout=5) == 3
+    assert info.exists(extra_headers=headers)
+    info.delete(extra_headers=headers)
+    assert all(r.headers.get("X-Trace") == "t-2" for r in sent_requests(client))
+    assert len(sent_requests(client)) == 3

@@ -8,7 +8,7 @@ from typing import Any, Literal, NamedTuple, Protocol, overload
 
 from lakefs_sdk.api.objects_api import ObjectsApi
 
-from lakefs._client import Client
+from lakefs._client import Client, RequestTimeout
 from lakefs._exceptions import NotFoundError
 from lakefs._resource import Resource
 
@@ -27,7 +27,8 @@ class AtReference(Protocol):
 
 class ObjectInfo(Resource):
     """An object at a reference. ``path`` is known; the rest costs one stat (then cached), unless
-    the object came from a listing or a stat, which already told it.
+    the object came from a listing or a stat, which already told it. Every method takes
+    ``timeout=`` and ``extra_headers=`` for the request it may send.
 
     Args:
         repository_id: the repository.
@@ -62,62 +63,108 @@ class ObjectInfo(Resource):
         info._stats = stats
         return info
 
-    def _stat(self) -> Mapping[str, Any]:
+    def _stat(
+        self,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Mapping[str, Any]:
         if self._stats is None:
             data = self._call(
                 ObjectsApi(self._sdk).stat_object_with_http_info,
                 repository=self.repository_id,
                 ref=self.reference_id,
                 path=self.path,
-                timeout=None,
-                extra_headers=None,
+                timeout=timeout,
+                extra_headers=extra_headers,
             )
             self._stats = dict(data)
         return self._stats
 
-    def modified_time(self) -> datetime.datetime:
+    def modified_time(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> datetime.datetime:
         """When the object was last written (timezone-aware, UTC)."""
-        return datetime.datetime.fromtimestamp(self._stat()["mtime"], tz=datetime.timezone.utc)
+        return datetime.datetime.fromtimestamp(
+            self._stat(timeout, extra_headers)["mtime"], tz=datetime.timezone.utc
+        )
 
-    def size_bytes(self) -> int:
+    def size_bytes(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> int:
         """The object's size in bytes."""
-        return int(self._stat().get("size_bytes") or 0)
+        return int(self._stat(timeout, extra_headers).get("size_bytes") or 0)
 
-    def content_type(self) -> str | None:
+    def content_type(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> str | None:
         """The object's content type."""
-        value = self._stat().get("content_type")
+        value = self._stat(timeout, extra_headers).get("content_type")
         return str(value) if value else None
 
-    def metadata(self) -> dict[str, str]:
+    def metadata(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
         """The user metadata stored with the object."""
-        return dict(self._stat().get("metadata") or {})
+        return dict(self._stat(timeout, extra_headers).get("metadata") or {})
 
-    def physical_address(self) -> str:
+    def physical_address(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> str:
         """Where the object's data lives in the object store."""
-        return str(self._stat()["physical_address"])
+        return str(self._stat(timeout, extra_headers)["physical_address"])
 
-    def checksum(self) -> str:
+    def checksum(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> str:
         """The object's checksum (an MD5 hex digest or an ETag)."""
-        return str(self._stat()["checksum"])
+        return str(self._stat(timeout, extra_headers)["checksum"])
 
-    def exists(self) -> bool:
+    def exists(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> bool:
         """Whether the object exists at its reference (always asks the server)."""
         try:
             self._stats = None
-            self._stat()
+            self._stat(timeout, extra_headers)
         except NotFoundError:
             return False
         return True
 
-    def delete(self) -> None:
+    def delete(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
         """Delete the object (its reference must be a branch)."""
         self._call(
             ObjectsApi(self._sdk).delete_object_with_http_info,
             repository=self.repository_id,
             branch=self.reference_id,
             path=self.path,
-            timeout=None,
-            extra_headers=None,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
         self._stats = None
 
@@ -149,7 +196,12 @@ class CommonPrefix(Resource):
         self.reference_id = reference_id
         self.path = path
 
-    def exists(self) -> bool:
+    def exists(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> bool:
         """Whether any object lies under the prefix."""
         data = self._call(
             ObjectsApi(self._sdk).list_objects_with_http_info,
