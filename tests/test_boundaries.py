@@ -709,3 +709,11 @@ def test_object_info_methods_forward_the_callers_options() -> None:
     info.delete(extra_headers=headers)
     assert all(r.headers.get("X-Trace") == "t-2" for r in sent_requests(client))
     assert len(sent_requests(client)) == 3
+
+
+def test_a_download_to_a_long_file_name_works(tmp_path: Path) -> None:
+    name = "n" * 180 + "é" * 30  # 240 bytes: with the temporary suffix, more than a name holds
+    handler = lambda r: MockResponse(200, b"abc", {"Content-Length": "3"})  # noqa: E731
+    target = _branch(handler).download_file("a.bin", tmp_path / name, pre_signed=False)
+    assert target.read_bytes() == b"abc"
+    assert [p.name for p in tmp_path.iterdir()] == [name]

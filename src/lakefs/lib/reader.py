@@ -425,7 +425,10 @@ def fetch_to_file(
     """Download ``path`` into ``target`` (under a temporary name in the same folder, renamed
     when complete; removed on any failure). Returns the object's size; a size other than
     ``expected_size`` (when given, say from a listing) is an error, and nothing is renamed."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    # The temporary name keeps at most 100 bytes of the file's, so that a long name (up to
+    # the file system's 255 bytes) still leaves room for the random part and the suffix.
+    stem = os.fsdecode(os.fsencode(target.name)[:100])
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             fetch = _Fetch(reference, path, pre_signed, counter, timeout, extra_headers)
