@@ -192,11 +192,11 @@ def test_pre_signed_reads_go_straight_to_the_object_store(repo: Repo, client: Cl
     main.upload(data, "p.bin")
     with main.open("p.bin", "rb", block_size=100) as r:
         assert r.read() == data
-        assert r._direct_url is not None  # later ranges skipped lakeFS
-        assert "X-Amz-" in r._direct_url
+        assert r._gets._direct is not None  # later ranges skipped lakeFS
+        assert "X-Amz-" in r._gets._direct
     with main.open("p.bin", "rb", pre_signed=False) as r:
         assert r.read() == data
-        assert r._direct_url is None
+        assert r._gets._direct is None
 
 
 @pytest.mark.server("s3")

@@ -170,12 +170,12 @@ def test_an_expired_pre_signed_url_is_fetched_again(
     main.upload(data, "p.bin")
     with main.open("p.bin", "rb", block_size=16 * 1024) as f:
         assert f.read(100) == data[:100]
-        assert f._direct_url is not None
+        assert f._gets._direct is not None
         # Pretend the object store's URL expired: the next ranged read is answered 403.
-        f._direct_url = f"{proxy.url}/expired?X-Amz-Signature=old"
+        f._gets._direct = f"{proxy.url}/expired?X-Amz-Signature=old"
         proxy.respond_next(1, status=403, body=b"<Error><Code>AccessDenied</Code></Error>")
         f.seek(200_000)
         assert f.read(100) == data[200_000:200_100]
         assert proxy.requests == [("GET", "/expired?X-Amz-Signature=old")]
-        assert f._direct_url is not None
-        assert "X-Amz-Signature=old" not in f._direct_url  # a fresh URL from lakeFS
+        assert f._gets._direct is not None
+        assert "X-Amz-Signature=old" not in f._gets._direct  # a fresh URL from lakeFS

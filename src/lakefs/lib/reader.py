@@ -82,25 +82,12 @@ class ObjectReader(io.BufferedIOBase):
         if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
             raise ValidationError(f"block_size must be a positive int, not {block_size!r}")
         self.name = path
-        self._transport = reference.client.transport
-        self._url = ops.get_object(
-            self._transport,
-            reference.repository_id,
-            reference.id,
-            path=path,
-            presign=True if pre_signed else None,
-        ).url
-        self._pre_signed = pre_signed
-        self._timeout = timeout
-        self._extra_headers = dict(extra_headers or {})  # sent to lakeFS, not to the store
-        self._direct_url: str | None = None  # the object store's pre-signed URL, once known
-        self._etag: str | None = None  # the version read: every answer must be of it
+        self._gets = _ObjectGets(reference, path, pre_signed, timeout, extra_headers)
         self._block_size = block_size
         self._window = min(_FIRST_WINDOW, block_size)
         self._pos = 0
         self._buf = b""
         self._buf_start = 0
-        self.requests = 0
         self.size: int = 0
         self._stream: urllib3.BaseHTTPResponse | None = None
         self._stream_pos = 0
@@ -108,48 +95,17 @@ class ObjectReader(io.BufferedIOBase):
 
     # -- fetching ----------------------------------------------------------------------------
 
+    @property
+    def requests(self) -> int:
+        """How many requests this file has sent."""
+        return self._gets.requests
+
     def _get(
         self, start: int, length: int | None, stream: bool = False
     ) -> urllib3.BaseHTTPResponse:
-        """A ranged GET from ``start`` (to the end when ``length`` is None), of the version
-        the first answer was."""
-        resp = self._request(start, length, stream)
-        self._etag = _same_version(self.name, self._etag, resp)
-        return resp
-
-    def _request(
-        self, start: int, length: int | None, stream: bool = False
-    ) -> urllib3.BaseHTTPResponse:
+        """A ranged GET from ``start`` (to the end when ``length`` is None)."""
         end = "" if length is None else str(start + length - 1)
-        headers = {"Range": f"bytes={start}-{end}"}
-        self.requests += 1
-        if self._direct_url is not None:
-            try:
-                return self._transport.request(
-                    "GET",
-                    self._direct_url,
-                    headers=headers,
-                    stream=stream,
-                    authenticate=False,
-                    timeout=self._timeout,
-                    decode=False,
-                )
-            except ForbiddenError:  # the pre-signed URL expired: ask lakeFS for a new one
-                self._direct_url = None
-                self.requests += 1
-        return self._transport.request(
-            "GET",
-            self._url,
-            headers={**self._extra_headers, **headers},
-            stream=stream,
-            timeout=self._timeout,
-            on_redirect=self._redirected if self._pre_signed else None,
-            decode=False,  # an object's bytes as stored, whatever its Content-Encoding
-        )
-
-    def _redirected(self, location: str) -> None:
-        """lakeFS sent the read to the object store: later reads go there directly."""
-        self._direct_url = location
+        return self._gets.get({"Range": f"bytes={start}-{end}"}, stream)
 
     def _fill(self, start: int, length: int, first: bool = False) -> None:
         """Fetch ``length`` bytes from ``start`` into the buffer (replacing it)."""
@@ -449,16 +405,16 @@ def fetch_to_file(
 _COPY_CHUNK = 1024 * 1024  # what one read from the network hands to the file
 
 
-class _Fetch:
-    """The requests of one download: through lakeFS, or to the object store once lakeFS
-    redirected there (a pre-signed read), with the URL asked for again once it expires."""
+class _ObjectGets:
+    """The GETs of one object read: through lakeFS, or to the object store once lakeFS
+    redirected there (a pre-signed read, asked for again once its URL expires); every answer
+    must be of the version the first one was (``ObjectChangedError`` otherwise)."""
 
     def __init__(
         self,
         reference: Reference,
         path: str,
         pre_signed: bool,
-        counter: Tracker | None,
         timeout: RequestTimeout | None,
         extra_headers: Mapping[str, str] | None,
     ) -> None:
@@ -472,26 +428,22 @@ class _Fetch:
             presign=True if pre_signed else None,
         ).url
         self._pre_signed = pre_signed
-        self._direct: str | None = None
-        self._counter = counter
         self._timeout = timeout
-        self._headers = dict(extra_headers or {})
+        self._headers = dict(extra_headers or {})  # sent to lakeFS, not to the store
+        self._direct: str | None = None  # the object store's pre-signed URL, once known
         self._etag: str | None = None
         self._lock = threading.Lock()  # parallel ranges check the version together
+        self.requests = 0
 
-    def _redirected(self, location: str) -> None:
-        self._direct = location
-
-    def get(self, start: int, end: int | None) -> urllib3.BaseHTTPResponse:
-        """A streamed GET of bytes ``start`` to ``end`` (inclusive; None: to the end; a GET
-        without a range when both say "everything"), of the version the first answer was."""
-        resp = self._request(start, end)
+    def get(self, headers: Mapping[str, str], stream: bool) -> urllib3.BaseHTTPResponse:
+        """One GET with ``headers`` (a Range), of the version the first answer was."""
+        resp = self._request(headers, stream)
         with self._lock:
             self._etag = _same_version(self.name, self._etag, resp)
         return resp
 
-    def _request(self, start: int, end: int | None) -> urllib3.BaseHTTPResponse:
-        headers = {} if start == 0 and end is None else {"Range": f"bytes={start}-{end or ''}"}
+    def _request(self, headers: Mapping[str, str], stream: bool) -> urllib3.BaseHTTPResponse:
+        self.requests += 1
         direct = self._direct
         if direct is not None:
             try:
@@ -499,22 +451,50 @@ class _Fetch:
                     "GET",
                     direct,
                     headers=headers,
-                    stream=True,
+                    stream=stream,
                     authenticate=False,
                     timeout=self._timeout,
                     decode=False,
                 )
             except ForbiddenError:  # the pre-signed URL expired: ask lakeFS for a new one
                 self._direct = None
+                self.requests += 1
         return self._transport.request(
             "GET",
             self._url,
             headers={**self._headers, **headers},
-            stream=True,
+            stream=stream,
             timeout=self._timeout,
             on_redirect=self._redirected if self._pre_signed else None,
-            decode=False,
+            decode=False,  # an object's bytes as stored, whatever its Content-Encoding
         )
+
+    def _redirected(self, location: str) -> None:
+        """lakeFS sent the read to the object store: later reads go there directly."""
+        self._direct = location
+
+
+class _Fetch:
+    """The requests of one download (see :class:`_ObjectGets`), and its progress."""
+
+    def __init__(
+        self,
+        reference: Reference,
+        path: str,
+        pre_signed: bool,
+        counter: Tracker | None,
+        timeout: RequestTimeout | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> None:
+        self.name = path
+        self._gets = _ObjectGets(reference, path, pre_signed, timeout, extra_headers)
+        self._counter = counter
+
+    def get(self, start: int, end: int | None) -> urllib3.BaseHTTPResponse:
+        """A streamed GET of bytes ``start`` to ``end`` (inclusive; None: to the end; a GET
+        without a range when both say "everything")."""
+        headers = {} if start == 0 and end is None else {"Range": f"bytes={start}-{end or ''}"}
+        return self._gets.get(headers, True)
 
     def _count(self, n: int) -> None:
         if self._counter is not None:
