@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codegen.imports import STANDARD_TYPES, Imports, is_builtin, names_in
 from codegen.mapping import Mapping, MethodDecl, ParamDecl, ResourceDecl, Result
 from codegen.spec import Operation, Spec, snake
 
@@ -21,8 +22,8 @@ from codegen.spec import Operation, Spec, snake
 HELPERS = frozenset({"ref_id", "str", "int", "dict", "list", "bytes", "None", "True", "False"})
 PAGINATION = ("after", "amount")
 CALL_OPTIONS = (
-    "timeout: RequestTimeout | None = None",
-    "extra_headers: Mapping[str, str] | None = None",
+    ("timeout", "RequestTimeout | None"),
+    ("extra_headers", "Mapping[str, str] | None"),
 )
 
 
@@ -57,7 +58,6 @@ class Resource:
     module: str
     doc: str
     base: str
-    base_import: str
     init_params: list[str]
     init_doc: str
     init_body: list[str]
@@ -110,6 +110,8 @@ class _Resolver:
         self.validators = self._module_functions("lakefs._validation")
         self.sdk_version = _sdk_version()
         self.answers: set[str] = set()  # response schemas generated code reads (typed answers)
+        self.current = ""  # the resource being resolved, and what its module imports
+        self.imp = Imports()
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -132,6 +134,8 @@ class _Resolver:
         }
 
     def check_expr(self, where: str, expr: str, names: set[str]) -> None:
+        """An expression of the mapping, emitted as is: its names must be known, and the ones
+        that need an import (``ref_id``, ``validate``) get it."""
         try:
             tree = ast.parse(expr, mode="eval")
         except SyntaxError:
@@ -140,6 +144,10 @@ class _Resolver:
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and node.id not in names | HELPERS | {"validate"}:
                 self.problem(where, f"expression {expr!r} uses unknown name {node.id!r}")
+            elif isinstance(node, ast.Name) and node.id == "ref_id":
+                self.imp.runtime("lakefs._resource", "ref_id")
+            elif isinstance(node, ast.Name) and node.id == "validate":
+                self.imp.runtime("lakefs", "_validation", alias="validate")
             if (
                 isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Name)
@@ -166,14 +174,69 @@ class _Resolver:
                 self.problem(where, f"validator {validator!r} does not exist in lakefs._validation")
                 continue
             lines.append(f'validate.{validator}({name}, "{name}")')
+            self.imp.runtime("lakefs", "_validation", alias="validate")
         return lines
+
+    # -- names and their imports ---------------------------------------------------------
+
+    def annotation(self, where: str, text: str) -> str:
+        """``text``, an annotation: each name in it is imported for type checking."""
+        names = names_in(text)
+        if names is None:
+            self.problem(where, f"annotation {text!r} is not valid Python")
+            return text
+        for name in names:
+            if name == self.current or is_builtin(name):
+                continue
+            module = self.module_of(name)
+            if module is None:
+                self.problem(
+                    where,
+                    f"annotation {text!r} uses {name!r}: neither a resource, a types: entry "
+                    "nor a builtin",
+                )
+                continue
+            self.imp.typing(module, name)
+        return text
+
+    def default(self, where: str, text: str) -> str:
+        """``text``, a default value: evaluated when the class is made, so a constant it names
+        is imported at run time (and must be declared under ``constants:``)."""
+        names = names_in(text)
+        if names is None:
+            self.problem(where, f"default {text!r} is not valid Python")
+            return text
+        for name in names:
+            if name in self.mapping.constants:
+                self.imp.runtime(self.mapping.constants[name], name)
+            elif not is_builtin(name):
+                self.problem(where, f"default {text!r} uses {name!r}, not under constants:")
+        return text
+
+    def module_of(self, name: str) -> str | None:
+        """Where an annotation's ``name`` is defined, or None when it is unknown."""
+        if name in self.resources:
+            return f"lakefs._generated.{self.resources[name].module}"
+        return self.mapping.types.get(name) or STANDARD_TYPES.get(name)
+
+    def use_resource(self, name: str) -> None:
+        """Code builds a ``name`` resource (or inherits from it): imported at run time."""
+        if name != self.current:
+            self.imp.runtime(f"lakefs._generated.{self.resources[name].module}", name)
 
     # -- results -----------------------------------------------------------------------------
 
     def result(
-        self, m: MethodDecl, result: Result, var: str, names: set[str], schema: str | None
+        self,
+        m: MethodDecl,
+        result: Result,
+        var: str,
+        names: set[str],
+        schema: str | None,
+        page: bool = False,
     ) -> tuple[str, str | None]:
-        """The annotation and the expression building the result from ``var``."""
+        """The annotation and the expression building the result from ``var`` (``page``: an
+        item of a listed page, built with the value's ``build_many`` when it has one)."""
         where = m.where
         if result.kind == "self":
             return m.resource, "self"
@@ -200,6 +263,7 @@ class _Resolver:
                 self.check_expr(where, arg, names | {var})
                 self.check_fields(where, arg, var, schema)
             args = ", ".join([*result.args, "client=self._client"])
+            self.use_resource(target.name)
             return target.name, f"{target.name}({args})"
         # build: a hand-written value type
         value = self.mapping.values.get(result.target or "")
@@ -210,28 +274,46 @@ class _Resolver:
             self.problem(
                 where, f"{value.name} is built from {value.schema}, but the response is {schema}"
             )
+        builder = value.build_many if page and value.build_many else value.build
+        self.imp.runtime(value.module, builder.split(".")[0])
         return value.annotation, f"{value.build}(self, {var})"
 
     # -- methods ----------------------------------------------------------------------------
 
-    def signature(self, params: tuple[ParamDecl, ...], options: bool) -> list[str]:
+    def signature(self, where: str, params: tuple[ParamDecl, ...], options: bool) -> list[str]:
+        """The parameters, ``*`` before the first keyword-only one; ``options``: with
+        ``timeout=`` and ``extra_headers=``."""
         out = ["self"]
         for p in params:
             if p.keyword and "*" not in out:
                 out.append("*")
-            out.append(f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else ""))
+            param = f"{p.name}: {self.annotation(where, p.type)}"
+            if p.default is not None:
+                param += f" = {self.default(where, p.default)}"
+            out.append(param)
         if options:
-            out += ([] if "*" in out else ["*"]) + list(CALL_OPTIONS)
+            if "*" not in out:
+                out.append("*")
+            for name, annotation in CALL_OPTIONS:
+                out.append(f"{name}: {self.annotation(where, annotation)} = None")
         return out
 
     def method(self, res: ResourceDecl, m: MethodDecl) -> Method | None:
         names = {"self", *(p.name for p in m.params)}
         checks = self.validation_lines(m.where, [(p.name, p.validate) for p in m.params])
         if m.child is not None:
-            return self.child_method(res, m, names, checks)
-        if m.impl is not None:
-            return self.impl_method(m, checks)
-        return self.api_method(m, names, checks)
+            method = self.child_method(res, m, names, checks)
+        elif m.impl is not None:
+            method = self.impl_method(m, checks)
+        else:
+            method = self.api_method(m, names, checks)
+        if method is not None:
+            self.annotation(m.where, method.returns)
+            for _, returns in method.overloads:
+                self.annotation(m.where, returns)
+            if method.overloads:
+                self.imp.runtime("typing", "overload")
+        return method
 
     def child_method(
         self, res: ResourceDecl, m: MethodDecl, names: set[str], checks: list[str]
@@ -239,7 +321,7 @@ class _Resolver:
         annotation, expr = self.result(m, Result("new", m.child, m.returns.args), "", names, None)
         doc = m.doc or f"The {m.child} named by the arguments (no request is sent)."
         body = [*checks, f"return {expr}"]
-        return Method(m.name, self.signature(m.params, False), annotation, doc, body)
+        return Method(m.name, self.signature(m.where, m.params, False), annotation, doc, body)
 
     def impl_method(self, m: MethodDecl, checks: list[str]) -> Method | None:
         module, _, func = (m.impl or "").partition(":")
@@ -255,7 +337,9 @@ class _Resolver:
             if op not in self.spec.operations:
                 self.problem(m.where, f"uses unknown operationId {op!r}")
             self.reached.add(op)
-        alias = "_" + module.rsplit(".", 1)[-1].lstrip("_")
+        package, _, name = module.rpartition(".")
+        alias = "_" + name.lstrip("_")
+        self.imp.runtime(package, name, alias=alias)
         args = ", ".join(["self", *(f"{p}={p}" for p in expected)])
         if m.returns.kind not in ("type", "self", "none"):
             self.problem(
@@ -280,9 +364,14 @@ class _Resolver:
                 )
                 for p in m.params
             ]
-            overloads.append((self.signature(tuple(params), False), o.returns))
+            overloads.append((self.signature(m.where, tuple(params), False), o.returns))
         return Method(
-            m.name, self.signature(m.params, False), annotation or "None", doc, body, overloads
+            m.name,
+            self.signature(m.where, m.params, False),
+            annotation or "None",
+            doc,
+            body,
+            overloads,
         )
 
     def api_method(self, m: MethodDecl, names: set[str], checks: list[str]) -> Method | None:
@@ -304,6 +393,7 @@ class _Resolver:
         if m.exist_ok:
             params = (*params, ParamDecl("exist_ok", "bool", "False", keyword=True))
             docs.append(("exist_ok", "return it as it is when it exists already (never moved)"))
+            self.imp.runtime("lakefs._exceptions", "ConflictError")
             body += ["try:", *(f"    {line}" for line in call), "except ConflictError:"]
             body += ["    if not exist_ok:", "        raise", "return self"]
         elif expr is None or expr == "self":
@@ -314,6 +404,7 @@ class _Resolver:
             self.check_expr(m.where, m.missing, names)
             if expr is not None and re.search(rf"\b{var}\b", expr):
                 call = [f"{var}{self.typed(op)} = " + call[0], *call[1:]]
+            self.imp.runtime("lakefs._exceptions", "NotFoundError")
             body += ["try:", *(f"    {line}" for line in call), "except NotFoundError:"]
             body += [f"    return {m.missing}", f"return {expr}"]
         else:
@@ -321,7 +412,7 @@ class _Resolver:
             body += [f"{var}{'' if raw else self.typed(op)} = " + call[0], *call[1:]]
             body.append(f"return {expr}")
         doc = _docstring(m.doc or op.summary, op.description, docs)
-        return Method(m.name, self.signature(params, True), annotation, doc, body)
+        return Method(m.name, self.signature(where, params, True), annotation, doc, body)
 
     def paginated(
         self,
@@ -343,8 +434,11 @@ class _Resolver:
         if op.response is None or op.response.list_item is None:
             self.problem(where, "paginate: the response is not a paginated list")
             return None
-        annotation, expr = self.result(m, m.paginate, "item", names, op.response.list_item)
+        item_schema = op.response.list_item
+        annotation, expr = self.result(m, m.paginate, "item", names, item_schema, page=True)
         call = self.call_lines(op, [*kwargs, "after=cursor", "amount=amount"], indent="    ")
+        self.imp.runtime("lakefs._pagination", "Page")
+        self.imp.runtime("lakefs._pagination", "Paginator")
         start = "after" if "after" in declared else '""'
         body = [
             *checks,
@@ -363,7 +457,7 @@ class _Resolver:
         docs = [(n, d) for n, d in docs if n in declared]
         doc = _docstring(m.doc or op.summary, op.description, docs)
         returns = f"Paginator[{annotation}]"
-        return Method(m.name, self.signature(m.params, True), returns, doc, body)
+        return Method(m.name, self.signature(where, m.params, True), returns, doc, body)
 
     def items_expr(self, paginate: Result, expr: str | None) -> str:
         """The list of a page's items: one builder call for all, where the value type has one."""
@@ -377,6 +471,7 @@ class _Resolver:
         if op.response is None:
             return ""
         self.answers.add(op.response.name)
+        self.imp.typing("lakefs._generated", "schemas", alias="wire")
         return f": wire.{op.response.name}"
 
     def check_sdk_call(
@@ -447,6 +542,7 @@ class _Resolver:
                 self.problem(where, f"required body properties {missing} of {op.body.name} unbound")
             if body_fields:
                 fields = ", ".join(body_fields)
+                self.imp.runtime(f"lakefs_sdk.models.{snake(op.body.name)}", op.body.name)
                 kwargs.append(f"{snake(op.body.name)}={op.body.name}.from_dict({{{fields}}})")
         docs = [(p.name, p.doc or param_docs.get(p.name, "")) for p in m.params]
         return kwargs, docs
@@ -458,6 +554,7 @@ class _Resolver:
         args = [*kwargs, "timeout=timeout", "extra_headers=extra_headers"]
         if raw:
             args.append("raw=True")
+        self.imp.runtime(f"lakefs_sdk.api.{snake(op.sdk_api[:-3])}_api", op.sdk_api)
         lines = [f"self._call({op.sdk_api}(self._sdk).{op.sdk_method}_with_http_info,"]
         lines += [f"{indent}    {a}," for a in args]
         lines.append(f"{indent})")
@@ -467,13 +564,15 @@ class _Resolver:
 
     def resource(self, res: ResourceDecl) -> Resource:
         where = res.name
+        self.current, self.imp = res.name, Imports()
         init_params = [
             "self",
             *(f"{i.name}: str" for i in res.identity),
-            "client: Client | None = None",
+            f"client: {self.annotation(where, 'Client | None')} = None",
         ]
         init_body = self.validation_lines(where, [(i.name, i.validate) for i in res.identity])
         init_body.append("Resource.__init__(self, client)")
+        self.imp.runtime("lakefs._resource", "Resource")
         init_body += [f"self.{i.attr} = {i.name}" for i in res.identity]
         init_doc = _docstring(
             f"Refer to a {res.name.lower()}; no request is sent",
@@ -482,91 +581,23 @@ class _Resolver:
             + [("client", "the client to use; the default client when omitted")],
         )
         methods = [m for m in (self.method(res, d) for d in res.methods) if m is not None]
-        if res.base == "Resource":
-            base_import = "from lakefs._resource import Resource"
-        elif res.base in self.resources:
-            base_import = (
-                f"from lakefs._generated.{self.resources[res.base].module} import {res.base}"
-            )
-        else:
+        if res.base in self.resources:
+            self.use_resource(res.base)
+        elif res.base != "Resource":
             self.problem(where, f"base {res.base!r} is neither Resource nor a generated resource")
-            base_import = ""
+        imports, type_imports = self.imp.lines()
         return Resource(
             name=res.name,
             module=res.module,
             doc=res.doc,
             base=res.base,
-            base_import=base_import,
             init_params=init_params,
             init_doc=init_doc,
             init_body=init_body,
             methods=methods,
+            imports=imports,
+            type_imports=type_imports,
         )
-
-    def imports(self, out: Resource, res: ResourceDecl) -> None:
-        """Work out what a module must import from the names its code and annotations use."""
-        code = "\n".join(line for m in out.methods for line in m.body)
-        notes = " ".join(
-            [*(m.returns for m in out.methods), *(p for m in out.methods for p in m.params)]
-        )
-        runtime: set[str] = {"from lakefs._resource import Resource"}
-        typing: set[str] = {"from lakefs._client import Client"}
-        if "validate." in code or out.init_body[0].startswith("validate."):
-            runtime.add("from lakefs import _validation as validate")
-        if "Paginator(" in code:
-            runtime.add("from lakefs._pagination import Page, Paginator")
-        if "ref_id(" in code:
-            runtime.add("from lakefs._resource import ref_id")
-        if ": wire." in code:
-            typing.add("from lakefs._generated import schemas as wire")
-        raised = sorted(set(re.findall(r"except (ConflictError|NotFoundError):", code)))
-        if raised:
-            runtime.add(f"from lakefs._exceptions import {', '.join(raised)}")
-        if any(m.overloads for m in out.methods):
-            runtime.add("from typing import overload")
-            notes += " " + " ".join(
-                " ".join([*params, ret]) for m in out.methods for params, ret in m.overloads
-            )
-        if "RequestTimeout" in notes:
-            typing.add("from lakefs._client import RequestTimeout")
-        if re.search(r"\bMapping\[", notes):
-            typing.add("from collections.abc import Mapping")
-        if re.search(r"\bAny\b", notes):
-            typing.add("from typing import Any")
-        for api in sorted(set(re.findall(r"\b(\w+Api)\(self\._sdk\)", code))):
-            runtime.add(f"from lakefs_sdk.api.{snake(api[:-3])}_api import {api}")
-        for model in sorted(set(re.findall(r"=([A-Z]\w+)\.from_dict\(", code))):
-            if model in self.spec.schemas:
-                runtime.add(f"from lakefs_sdk.models.{snake(model)} import {model}")
-        for other in self.resources.values():
-            if other.name == res.name:
-                continue
-            imp = f"from lakefs._generated.{other.module} import {other.name}"
-            if re.search(rf"\b{other.name}\(", code) or other.name == res.base:
-                runtime.add(imp)
-            elif re.search(rf"\b{other.name}\b", notes):
-                typing.add(imp)
-        for value in self.mapping.values.values():
-            for builder in filter(None, (value.build, value.build_many)):
-                if re.search(rf"\b{re.escape(builder)}\(", code):
-                    runtime.add(f"from {value.module} import {builder.split('.')[0]}")
-        for decl in res.methods:
-            if decl.impl:
-                module = decl.impl.partition(":")[0]
-                alias = "_" + module.rsplit(".", 1)[-1].lstrip("_")
-                runtime.add(
-                    f"from {module.rsplit('.', 1)[0]} import {module.rsplit('.', 1)[1]} as {alias}"
-                )
-        for name, module in self.mapping.types.items():
-            if re.search(rf"\b{name}\b", notes):
-                typing.add(f"from {module} import {name}")
-        for name, module in self.mapping.constants.items():
-            if re.search(rf"= {name}\b", notes):  # a default, evaluated when the class is made
-                runtime.add(f"from {module} import {name}")
-        if out.base_import:
-            runtime.add(out.base_import)
-        out.imports = sorted(runtime)
-        out.type_imports = sorted(typing - runtime)
 
 
 def _sdk_version() -> str | None:
@@ -582,7 +613,5 @@ def resolve(spec: Spec, mapping: Mapping, src: Path) -> Resolved:
     resolver = _Resolver(spec, mapping, src)
     resources = []
     for decl in mapping.resources:
-        out = resolver.resource(decl)
-        resolver.imports(out, decl)
-        resources.append(out)
+        resources.append(resolver.resource(decl))
     return Resolved(resources, resolver.problems, resolver.reached, resolver.answers)

@@ -385,3 +385,62 @@ def test_an_impl_method_cannot_declare_a_result_it_does_not_build(tmp_path: Path
         ),
     )
     assert any("an impl method returns" in str(p) for p in resolved.problems)
+
+
+def test_each_name_in_the_output_is_imported_where_it_is_needed(tmp_path: Path) -> None:
+    resolved = _resolve(
+        tmp_path,
+        _extended(
+            """
+            - name: when
+              impl: lakefs.lib.commits:get_commit
+              uses: [listThings]
+              params:
+                - {name: timeout, type: datetime | None, default: None}
+                - {name: extra_headers, type: int, default: DEFAULT_MAX_WORKERS}
+              returns: {type: Commit}
+            """
+        ).replace(
+            "values:",
+            "constants: {DEFAULT_MAX_WORKERS: lakefs.lib.writer}\n"
+            "types: {datetime: datetime, Commit: lakefs._values}\nvalues:",
+        ),
+    )
+    assert resolved.problems == []
+    (thing,) = resolved.resources
+    # A default is evaluated when the class is made; annotations only under TYPE_CHECKING.
+    assert "from lakefs.lib.writer import DEFAULT_MAX_WORKERS" in thing.imports
+    assert "from lakefs.lib import commits as _commits" in thing.imports
+    assert "from datetime import datetime" in thing.type_imports
+    assert "from lakefs._values import Commit" in thing.type_imports
+    # Only what the code uses: no Commit at run time, no builder of an unused value.
+    assert not any("Commit" in line or "ObjectInfo" in line for line in thing.imports)
+    source = render.render(resolved.resources, "9.9.9", TEMPLATES)["thing.py"]
+    compile(source, "thing.py", "exec")
+
+
+@pytest.mark.parametrize(
+    ("param", "expected"),
+    [
+        ("{name: at, type: Datetime | None, default: None}", "uses 'Datetime': neither"),
+        ("{name: n, type: int, default: MAX_THINGS}", "uses 'MAX_THINGS', not under constants"),
+        ("{name: n, type: 'list[int', default: None}", "annotation 'list[int' is not valid"),
+    ],
+)
+def test_a_name_with_no_known_origin_is_a_problem(
+    tmp_path: Path, param: str, expected: str
+) -> None:
+    resolved = _resolve(
+        tmp_path,
+        _extended(
+            f"""
+            - name: when
+              impl: lakefs.lib.commits:get_commit
+              uses: [listThings]
+              params: [{param}]
+              returns: {{type: str}}
+            """
+        ),
+    )
+    messages = [str(p) for p in resolved.problems]
+    assert any(expected in m for m in messages), messages
