@@ -14,7 +14,7 @@ from pathlib import Path
 
 from codegen.spec import Operation, Spec, snake
 
-__all__ = ["calls", "routes_module"]
+__all__ = ["calls", "direct_operation", "routes_module"]
 
 _PY_TYPES = {"boolean": "bool", "integer": "int", "number": "float"}
 
@@ -105,19 +105,29 @@ def calls(src: Path, spec: Spec) -> dict[str, list[str]]:
         }
         where = str(path.relative_to(src))
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Attribute):
-                continue
-            op_id = None
-            base = node.value
-            if isinstance(base, ast.Name) and base.id in aliases:
-                op_id = by_route.get(node.attr)
-            elif node.attr.endswith("_with_http_info"):
-                method = node.attr.removesuffix("_with_http_info")
-                api = _api_name(base)
-                op_id = by_sdk.get((api, method)) if api else None
-            if op_id is not None:
-                found.setdefault(op_id, []).append(f"{where}:{node.lineno}")
+            if isinstance(node, ast.Attribute):
+                op_id = direct_operation(node, aliases, by_route, by_sdk)
+                if op_id is not None:
+                    found.setdefault(op_id, []).append(f"{where}:{node.lineno}")
     return found
+
+
+def direct_operation(
+    node: ast.Attribute,
+    routes: set[str],
+    by_route: dict[str, str],
+    by_sdk: dict[tuple[str, str], str],
+) -> str | None:
+    """The operation ``node`` names: a route (``operations.<name>``, ``routes`` being the
+    names ``operations`` is imported as) or a ``lakefs_sdk`` method
+    (``<X>Api(...).<method>_with_http_info``)."""
+    base = node.value
+    if isinstance(base, ast.Name) and base.id in routes:
+        return by_route.get(node.attr)
+    if node.attr.endswith("_with_http_info"):
+        api = _api_name(base)
+        return by_sdk.get((api, node.attr.removesuffix("_with_http_info"))) if api else None
+    return None
 
 
 def _api_name(node: ast.expr) -> str | None:

@@ -350,6 +350,7 @@ def test_every_call_of_hand_written_code_is_declared_and_every_declaration_calle
     tmp_path: Path,
 ) -> None:
     from codegen.__main__ import _usage_problems, committed_spec
+    from codegen.callgraph import CallGraph
     from codegen.routes import calls
 
     spec = spec_mod.load(committed_spec("1.86.0"), "1.86.0")
@@ -364,7 +365,8 @@ def test_every_call_of_hand_written_code_is_declared_and_every_declaration_calle
     assert sorted(called) == ["getCommit", "getObject"]
     (tmp_path / "mapping.yaml").write_text("operations: [getObject, getTag]\nresources: []\n")
     mapping = mapping_mod.load(tmp_path / "mapping.yaml")
-    messages = [str(p) for p in _usage_problems(mapping, spec, called)]
+    graph = CallGraph(tmp_path, spec)
+    messages = [str(p) for p in _usage_problems(mapping, spec, called, graph)]
     assert any("lakefs/mod.py:4 calls getCommit, not listed here" in m for m in messages)
     assert any("getTag is listed, but no code calls it" in m for m in messages)
 
@@ -444,3 +446,72 @@ def test_a_name_with_no_known_origin_is_a_problem(
     )
     messages = [str(p) for p in resolved.problems]
     assert any(expected in m for m in messages), messages
+
+
+USES_MAPPING = """
+operations: [getObject, uploadObject]
+resources:
+  Thing:
+    module: thing
+    doc: A thing.
+    identity: [{name: repository_id}]
+    methods:
+      - name: stat
+        operation: statObject
+        bind: {repository: self.repository_id, ref: '"main"', path: '"a"'}
+      - name: read
+        impl: lakefs.lib.mod:read
+        uses: [getObject]
+"""
+
+
+@pytest.mark.parametrize(
+    ("uses", "expected"),
+    [
+        # Sent through a helper, a class's method and a route: all must be declared.
+        ("[getObject]", "sends uploadObject (lakefs.lib.mod:read -> lakefs.lib.mod:_Writer"),
+        # Declared but never sent by it, nor through a generated method it calls.
+        ("[getObject, uploadObject, getCommit]", "uses getCommit, which lakefs.lib.mod:read"),
+        # A generated method called on a resource (``thing.stat()``) may be declared.
+        ("[getObject, uploadObject, statObject]", None),
+    ],
+)
+def test_each_impl_methods_uses_is_what_its_function_sends(
+    tmp_path: Path, uses: str, expected: str | None
+) -> None:
+    from codegen.__main__ import _usage_problems, committed_spec
+    from codegen.callgraph import CallGraph
+    from codegen.routes import calls
+
+    spec = spec_mod.load(committed_spec("1.86.0"), "1.86.0")
+    (tmp_path / "lakefs" / "lib").mkdir(parents=True)
+    (tmp_path / "lakefs" / "lib" / "mod.py").write_text(
+        textwrap.dedent(
+            """
+            from lakefs._generated import operations as ops
+
+            def read(thing, t):
+                thing.stat()
+                _Writer(t).close()
+                return _get(t)
+
+            def _get(t):
+                return ops.get_object(t, 'r', 'main', path='a')
+
+            class _Writer:
+                def __init__(self, t): self.t = t
+                def close(self): return self._send()
+                def _send(self): return ops.upload_object(self.t, 'r', 'main', path='a')
+            """
+        )
+    )
+    (tmp_path / "mapping.yaml").write_text(
+        USES_MAPPING.replace("uses: [getObject]", f"uses: {uses}")
+    )
+    mapping = mapping_mod.load(tmp_path / "mapping.yaml")
+    graph = CallGraph(tmp_path, spec)
+    messages = [str(p) for p in _usage_problems(mapping, spec, calls(tmp_path, spec), graph)]
+    if expected is None:
+        assert messages == []
+    else:
+        assert any(expected in m for m in messages), messages
