@@ -362,6 +362,36 @@ def test_an_import_start_keeps_errors_that_are_not_refusals(status: int, expecte
     assert type(info.value).__name__ == expected
 
 
+def test_each_import_request_carries_its_own_and_the_managers_headers() -> None:
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        seen.append((request.path.rsplit("/", 1)[-1], request.headers))
+        if request.path.endswith("/config"):
+            return MockResponse.json({"storage_config": {"import_support": True}})
+        if request.method == "POST":
+            return MockResponse.json({"id": "i1"}, status=202)
+        if request.method == "DELETE":
+            return MockResponse(204)
+        return MockResponse.json({"completed": True, "ingested_objects": 2, "commit": {"id": "c"}})
+
+    branch = _branch(handler, retries=0)
+    manager = branch.import_from("s3://b/p/", "p/", "import", extra_headers={"X-Import": "m"})
+    manager.start(extra_headers={"X-Call": "start"})
+    manager.status(extra_headers={"X-Call": "status"})
+    manager.wait(0, extra_headers={"X-Call": "wait"}, progress=False)
+    manager.cancel(extra_headers={"X-Call": "cancel"})
+    calls = [(name, h.get("X-Import"), h.get("X-Call")) for name, h in seen if name != "config"]
+    assert calls == [
+        ("import", "m", "start"),
+        ("import", "m", "status"),
+        ("import", "m", "wait"),
+        ("import", "m", "cancel"),
+    ]
+    with pytest.raises(ValidationError):
+        manager.status(extra_headers={"X-Bad": "a\r\nb"})
+
+
 def test_a_compressed_answer_is_capped_after_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
     import gzip
     import resource

@@ -177,8 +177,27 @@ class ImportManager:
         """Add one object ``uri`` to import, as the path ``destination``."""
         return self._add("object", uri, destination)
 
-    def start(self) -> str:
+    def _request_options(
+        self, timeout: RequestTimeout | None, extra_headers: Mapping[str, str] | None
+    ) -> dict[str, Any]:
+        """This call's ``timeout`` and headers, over the ones given to ``import_from``."""
+        validate.headers(None if extra_headers is None else dict(extra_headers), "extra_headers")
+        return {
+            "timeout": self._options["timeout"] if timeout is None else timeout,
+            "headers": {**self._options["headers"], **(extra_headers or {})},
+        }
+
+    def start(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> str:
         """Start the import (without waiting) and return its id.
+
+        Args:
+            timeout: this request's timeout (default: the one given to ``import_from``).
+            extra_headers: headers added to this request (over ``import_from``'s).
 
         Raises:
             ImportNotSupportedError: the server cannot import.
@@ -188,6 +207,7 @@ class ImportManager:
             raise ValidationError(f"import {self.import_id} was started already")
         if not self.sources:
             raise ValidationError("nothing to import: add a source with prefix() or object()")
+        options = self._request_options(timeout, extra_headers)
         client = self.branch.client
         if not ServerConfiguration(client).import_support():
             raise ImportNotSupportedError("this server's blockstore does not support imports")
@@ -202,8 +222,8 @@ class ImportManager:
                 route.method,
                 route.url,
                 body=json.dumps(body).encode(),
-                headers={**self._options["headers"], "Content-Type": "application/json"},
-                timeout=self._options["timeout"],
+                headers={**options["headers"], "Content-Type": "application/json"},
+                timeout=options["timeout"],
             )
         except BadRequestError as exc:  # lakeFS refuses a malformed or disallowed source
             raise ImportRefusedError(exc.message) from exc
@@ -216,13 +236,20 @@ class ImportManager:
         self.import_id = data["id"]
         return self.import_id
 
-    def status(self) -> ImportStatus:
-        """The import's progress (one request)."""
+    def status(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> ImportStatus:
+        """The import's progress (one request; ``timeout`` and ``extra_headers`` as in
+        :meth:`start`)."""
         if self.import_id is None:
             raise ValidationError("the import has not started: call start() or run()")
+        options = self._request_options(timeout, extra_headers)
         b, transport = self.branch, self.branch.client.transport
         route = ops.import_status(transport, b.repository_id, b.id, id=self.import_id)
-        answer = transport.request(route.method, route.url, **self._options)
+        answer = transport.request(route.method, route.url, **options)
         data = json_object(answer, route.method, route.url)
         commit = data.get("commit") or {}
         return ImportStatus(
@@ -238,6 +265,8 @@ class ImportManager:
         timeout: Seconds | None = None,
         on_progress: Callable[[int], None] | None = None,
         progress: ProgressOption = None,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> ImportResult:
         """Poll until the import completes.
 
@@ -249,17 +278,21 @@ class ImportManager:
             progress: a bar counting the objects ingested: None shows one on a terminal, True
                 always, False never (nor with ``LAKEFS_NO_PROGRESS=1``); a callable receives
                 :class:`~lakefs.lib.progress.ProgressEvent` s (``units_done`` = objects).
+            extra_headers: headers added to each poll (over ``import_from``'s). Each poll's
+                own timeout is the one given to ``import_from``: ``timeout`` here bounds the
+                whole wait.
 
         Raises:
             ImportFailedError, ImportCancelledError, ImportTimeoutError.
         """
+        validate.headers(None if extra_headers is None else dict(extra_headers), "extra_headers")
         interval = _seconds(poll_interval, "poll_interval") or 0.0
         limit = _seconds(timeout, "timeout")
         check_option(progress)
         if on_progress is not None and progress is None:
             progress = False  # the caller follows progress itself
         with tracker(progress, "import", description="import", unit="objects") as bar:
-            return self._poll(interval, limit, on_progress, bar)
+            return self._poll(interval, limit, on_progress, bar, dict(extra_headers or {}))
 
     def _poll(
         self,
@@ -267,12 +300,13 @@ class ImportManager:
         limit: float | None,
         on_progress: Callable[[int], None] | None,
         bar: Tracker,
+        extra_headers: dict[str, str],
     ) -> ImportResult:
         from lakefs._generated.reference import Reference  # (a cycle at import time)
 
         started = self._clock()
         while True:
-            status = self.status()
+            status = self.status(extra_headers=extra_headers)
             if on_progress is not None:
                 on_progress(status.ingested_objects)
             bar.set_done(status.ingested_objects)
@@ -297,20 +331,29 @@ class ImportManager:
         timeout: Seconds | None = None,
         on_progress: Callable[[int], None] | None = None,
         progress: ProgressOption = None,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> ImportResult:
-        """:meth:`start`, then :meth:`wait` (``progress`` as there)."""
+        """:meth:`start`, then :meth:`wait` (arguments as there; ``extra_headers`` go on every
+        request)."""
         check_option(progress)
-        self.start()
+        self.start(extra_headers=extra_headers)
         interval = timedelta(seconds=2) if poll_interval is None else poll_interval
-        return self.wait(interval, timeout, on_progress, progress)
+        return self.wait(interval, timeout, on_progress, progress, extra_headers=extra_headers)
 
-    def cancel(self) -> None:
-        """Cancel the running import."""
+    def cancel(
+        self,
+        *,
+        timeout: RequestTimeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Cancel the running import (``timeout`` and ``extra_headers`` as in :meth:`start`)."""
         if self.import_id is None:
             raise ValidationError("the import has not started")
+        options = self._request_options(timeout, extra_headers)
         b, transport = self.branch, self.branch.client.transport
         route = ops.import_cancel(transport, b.repository_id, b.id, id=self.import_id)
-        transport.request(route.method, route.url, **self._options)
+        transport.request(route.method, route.url, **options)
 
     def __repr__(self) -> str:
         return f"ImportManager(branch={self.branch.id!r}, import_id={self.import_id!r})"
