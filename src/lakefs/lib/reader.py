@@ -58,6 +58,7 @@ DEFAULT_BLOCK_SIZE = 8 * 1024 * 1024
 _FIRST_WINDOW = 64 * 1024
 _STREAM_ATTEMPTS = 5
 _STREAM_AFTER = 1024 * 1024  # a sequential read this far along streams the rest
+_MAX_STREAM_READ = 256 * 1024 * 1024  # the most one read from the stream buffers
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
@@ -134,22 +135,26 @@ class ObjectReader(io.BufferedIOBase):
         sequential = self._pos == end
         long_read = self._window >= min(_STREAM_AFTER, self._block_size) or want >= _STREAM_AFTER
         if sequential and long_read:
-            self._read_stream()  # a long sequential read: one streamed request from here on
+            # A long sequential read: one streamed request from here on. A large read is
+            # handed exactly what it asked for (no copy to cut a block to its size).
+            self._read_stream(want if want >= _STREAM_AFTER else self._block_size)
             return
         self._close_stream()
         self._window = min(self._window * 2, self._block_size) if sequential else _FIRST_WINDOW
         length = max(min(want, self._block_size * 4), self._window)
         self._fill(self._pos, min(length, self.size - self._pos))
 
-    def _read_stream(self) -> None:
-        """Buffer the next block from an open-ended GET, reopened where it broke if cut short."""
+    def _read_stream(self, length: int) -> None:
+        """Buffer the next ``length`` bytes (fewer at the end) from an open-ended GET, reopened
+        where it broke if cut short."""
+        length = min(length, _MAX_STREAM_READ, self.size - self._pos)
         for _ in range(_STREAM_ATTEMPTS):
             if self._stream is None or self._stream_pos != self._pos:
                 self._close_stream()
                 self._stream = self._get(self._pos, None, stream=True)
                 self._stream_pos = self._pos
             try:
-                data = self._stream.read(self._block_size)
+                data = self._stream.read(length)
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 log.info("read of %s cut short at %d (%s): resuming", self.name, self._pos, exc)
                 self._close_stream()
