@@ -248,6 +248,8 @@ def _calls(branch: lakefs.Branch) -> Iterator[Callable[[], object]]:
     yield lambda: branch.upload(b"x", "lone\ud800surrogate")
     yield lambda: branch.upload(b"x", "a", metadata={"k": "lone\ud800"})
     yield lambda: branch.transaction("m", metadata={"a": 1})  # type: ignore[dict-item]
+    for threshold in (0, True, 5 * 1024**3 + 1):  # S3 takes at most 5 GiB in one PUT
+        yield lambda t=threshold: branch.upload_file(__file__, "a", multipart_threshold=t)
 
 
 def test_hostile_inputs_fail_before_any_request() -> None:

@@ -217,20 +217,18 @@ def test_a_large_file_goes_as_multipart_with_every_url_at_once(
     repo: Repo,
     client: Client,
     tmp_path: pathlib.Path,
-    monkeypatch: pytest.MonkeyPatch,
     sent: object,
     workers: int,
 ) -> None:
-    from lakefs.lib import writer
-
-    monkeypatch.setattr(writer, "SINGLE_REQUEST_MAX", PART_SIZE)  # "large" from 64 KiB on
     main = lakefs.repository(repo.id, client=client).branch("main")
     data = _data(PART_SIZE * 3 + 5)
     source = tmp_path / "large.bin"
     source.write_bytes(data)
     lakefs.ServerConfiguration(client).pre_sign_support()  # fetched once per client: not counted
     before = sent()  # type: ignore[operator]
-    info = main.upload_file(source, "large.bin", part_size=PART_SIZE, max_workers=workers)
+    info = main.upload_file(  # "large" from 64 KiB on
+        source, "large.bin", part_size=PART_SIZE, max_workers=workers, multipart_threshold=PART_SIZE
+    )
     assert info.checksum().endswith("-4")
     if before is not None:  # create (with 4 part URLs), 4 part PUTs, complete: no URL requests
         assert sent() == before + 6  # type: ignore[operator]

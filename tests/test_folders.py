@@ -155,7 +155,7 @@ def test_skip_unchanged_sends_listing_pages_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Pre-signed files from PART_SIZE on go in parts: their checksum is a multipart ETag.
-    monkeypatch.setattr(writer, "SINGLE_REQUEST_MAX", PART_SIZE)
+    monkeypatch.setattr(writer, "DEFAULT_MULTIPART_THRESHOLD", PART_SIZE)
     monkeypatch.setattr(folders, "DEFAULT_PART_SIZE", PART_SIZE)
     files = {**TREE, "large.bin": bytes(range(256)) * (PART_SIZE * 3 // 256 + 1)}
     source = _write(tmp_path / "src", files)
@@ -356,12 +356,15 @@ def test_s3_store_imports_copies_and_deletes(
     main = lakefs.repository(repo.id, client=client).branch("main")
     # A pre-signed multipart object, and a plain one. Its multipart checksum is compared for the
     # part size folder transfers use (8 MiB; here PART_SIZE).
-    monkeypatch.setattr(writer, "SINGLE_REQUEST_MAX", PART_SIZE)
     monkeypatch.setattr(folders, "DEFAULT_PART_SIZE", PART_SIZE)
     large = bytes(range(256)) * (PART_SIZE * 2 // 256 + 3)
     (tmp_path / "large.bin").write_bytes(large)
     info = main.upload_file(
-        tmp_path / "large.bin", "mp/large.bin", part_size=PART_SIZE, max_workers=workers
+        tmp_path / "large.bin",
+        "mp/large.bin",
+        part_size=PART_SIZE,
+        max_workers=workers,
+        multipart_threshold=PART_SIZE,
     )
     assert info.checksum().endswith("-3")
     main.upload(b"plain", "mp/plain.txt")

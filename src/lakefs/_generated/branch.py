@@ -28,7 +28,7 @@ from lakefs.lib import objects as _objects
 from lakefs.lib import transactions as _transactions
 from lakefs.lib import writer as _writer
 from lakefs.lib.reader import DEFAULT_BLOCK_SIZE
-from lakefs.lib.writer import DEFAULT_MAX_WORKERS, DEFAULT_PART_SIZE
+from lakefs.lib.writer import DEFAULT_MAX_WORKERS, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -486,6 +486,7 @@ class Branch(Reference):
         part_size: int = DEFAULT_PART_SIZE,
         max_workers: int = DEFAULT_MAX_WORKERS,
         progress: bool | Callable[[ProgressEvent], None] | None = None,
+        multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
@@ -501,6 +502,8 @@ class Branch(Reference):
             max_workers: Parts uploaded at once.
             progress: A progress bar: None shows one on a terminal, True always, False never (nor
                 with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
+            multipart_threshold: A pre-signed file up to this size goes in one request, a larger one
+                in parts.
             timeout: Each request's timeout (None: the client's).
             extra_headers: Headers added to each request sent to lakeFS.
         """
@@ -514,6 +517,7 @@ class Branch(Reference):
             part_size=part_size,
             max_workers=max_workers,
             progress=progress,
+            multipart_threshold=multipart_threshold,
             timeout=timeout,
             extra_headers=extra_headers,
         )

@@ -20,7 +20,7 @@ from lakefs._exceptions import (
 from lakefs._objects import ObjectInfo
 from lakefs._server_configuration import ServerConfiguration
 from lakefs._validation import object_path
-from lakefs.lib.writer import SINGLE_REQUEST_MAX, ObjectWriter, upload_file, upload_once
+from lakefs.lib.writer import ObjectWriter, upload_file, upload_once
 
 if TYPE_CHECKING:
     from lakefs._client import RequestTimeout
@@ -97,14 +97,14 @@ def upload(
     target = writer._target
     if isinstance(data, (bytes, bytearray, memoryview)):
         size = memoryview(data).nbytes
-        if not target.pre_signed or size <= SINGLE_REQUEST_MAX:
+        if not target.pre_signed or size <= target.multipart_threshold:
             writer.discard()  # nothing was written to it: closing sends nothing
             return upload_once(target, bytes(data), size)
     elif _is_seekable_binary(data):
         start = data.tell()
         size = data.seek(0, io.SEEK_END) - start
         data.seek(start)
-        if not target.pre_signed or size <= SINGLE_REQUEST_MAX:
+        if not target.pre_signed or size <= target.multipart_threshold:
             writer.discard()
             return upload_once(target, data, size)  # type: ignore[arg-type]
     with writer:

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
+    "DEFAULT_MULTIPART_THRESHOLD",
     "DEFAULT_PART_SIZE",
     "ObjectWriter",
     "open_branch_file",
@@ -72,7 +73,13 @@ DEFAULT_PART_SIZE = 8 * 1024 * 1024  # S3 wants >= 5 MiB for every part but the 
 DEFAULT_MAX_WORKERS = 4
 _STREAM_CHUNK = 1024 * 1024  # what write() hands a streaming upload at a time
 _QUEUE_CHUNKS = 8  # chunks waiting for the streaming thread: memory stays near 8 MiB
-SINGLE_REQUEST_MAX = 128 * 1024 * 1024  # upload_file sends files up to this in one request
+# Pre-signed uploads of a known size up to this go in one streamed request, larger ones in
+# parallel parts. Measured on a local Go S3 store (bench/, `presigned_upload_crossover`), one
+# stream beat 4 and 8 parallel 8-32 MiB parts at 256 MiB and at 1 GiB (parts: 0.5-0.65x its
+# speed); on a store across a slower network, a lower threshold lets parts run in parallel.
+# At most 5 GiB: S3's limit for one PUT.
+DEFAULT_MULTIPART_THRESHOLD = 1024 * 1024 * 1024
+MAX_SINGLE_REQUEST = 5 * 1024 * 1024 * 1024
 _END = object()
 
 
@@ -93,6 +100,7 @@ class _Target:
     part_size: int
     max_workers: int
     timeout: RequestTimeout | None = None  # of each request (None: the client's)
+    multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD  # known sizes above: parts
     extra_headers: Mapping[str, str] | None = None  # added to requests sent to lakeFS
 
     @property
@@ -183,12 +191,24 @@ def _make_target(
     max_workers: int,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    multipart_threshold: int | None = None,
 ) -> _Target:
     """Check every argument (no request is sent for a bad one) and resolve the defaults."""
     validate.object_path(path, "path")
-    for name, value in (("part_size", part_size), ("max_workers", max_workers)):
+    if multipart_threshold is None:
+        multipart_threshold = DEFAULT_MULTIPART_THRESHOLD
+    for name, value in (
+        ("part_size", part_size),
+        ("max_workers", max_workers),
+        ("multipart_threshold", multipart_threshold),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValidationError(f"{name} must be a positive int, not {value!r}")
+    if multipart_threshold > MAX_SINGLE_REQUEST:
+        raise ValidationError(
+            f"multipart_threshold must be at most {MAX_SINGLE_REQUEST} (5 GiB, the largest "
+            f"single upload S3 accepts), not {multipart_threshold}"
+        )
     validate.content_type(content_type, "content_type")
     validate.object_metadata(metadata, "metadata")
     validate.headers(None if extra_headers is None else dict(extra_headers), "extra_headers")
@@ -203,6 +223,7 @@ def _make_target(
         max_workers=max_workers,
         timeout=timeout,
         extra_headers=extra_headers,
+        multipart_threshold=multipart_threshold,
     )
 
 
@@ -696,14 +717,15 @@ def upload_file(
     part_size: int = DEFAULT_PART_SIZE,
     max_workers: int = DEFAULT_MAX_WORKERS,
     progress: ProgressOption = None,
+    multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> ObjectInfo:
     """Upload a local file, streamed; its content type is guessed from its name when not given.
 
     Its size is known, so it goes in one streamed request (the file is reopened for a retry):
-    through lakeFS, or pre-signed up to 128 MiB. Larger pre-signed files go as parallel
-    multipart parts. ``progress`` as :mod:`lakefs.lib.progress` describes.
+    through lakeFS, or pre-signed up to ``multipart_threshold``. Larger pre-signed files go as
+    parallel multipart parts. ``progress`` as :mod:`lakefs.lib.progress` describes.
     """
     source = Path(local_path)
     if not source.is_file():
@@ -720,6 +742,7 @@ def upload_file(
         max_workers=max_workers,
         timeout=timeout,
         extra_headers=extra_headers,
+        multipart_threshold=multipart_threshold,
     )
     size = source.stat().st_size
     with tracker(progress, "upload_file", description=path, units_total=size) as bar:
@@ -732,7 +755,7 @@ def send_file(target: _Target, source: Path, size: int, counter: Tracker | None)
     """Send a local file of ``size`` bytes to ``target``: one streamed request (reopened for a
     retry), or parallel multipart parts for a large pre-signed one. ``counter`` (if any) is
     advanced by the bytes sent."""
-    if not target.pre_signed or size <= SINGLE_REQUEST_MAX:
+    if not target.pre_signed or size <= target.multipart_threshold:
         if counter is None:
             return upload_once(target, source, size)
         with source.open("rb") as raw, _CountingReader(raw, counter) as body:
