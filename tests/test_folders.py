@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pathlib
+import signal
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 import urllib3
@@ -322,6 +325,154 @@ def test_bad_arguments_fail_before_any_request(tmp_path: pathlib.Path) -> None:
     with pytest.raises(ValidationError):
         main.upload_file(tmp_path / "f", "a", progress=1)  # type: ignore[arg-type]
     assert requests == []
+
+
+# -- Ctrl-C and what is in the way ---------------------------------------------------------------
+
+_MiB = 1024 * 1024
+_STATS = {"physical_address": "local://x", "mtime": 1, "path_type": "object"}
+
+
+def _listing(*entries: dict[str, object]) -> dict[str, object]:
+    results = [{**_STATS, **e} for e in entries]
+    pagination = {"has_more": False, "next_offset": "", "results": len(results)}
+    return {"results": results, "pagination": {**pagination, "max_per_page": 1000}}
+
+
+class _Runners(list["folders._Runner"]):
+    """Every run a test starts (to see its cancellation)."""
+
+
+@pytest.fixture
+def runners(monkeypatch: pytest.MonkeyPatch) -> _Runners:
+    seen = _Runners()
+
+    class Spy(folders._Runner):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            seen.append(self)
+
+    monkeypatch.setattr(folders, "_Runner", Spy)
+    return seen
+
+
+@pytest.fixture
+def ctrl_c(runners: _Runners) -> Iterator[Callable[[], None]]:
+    """Press Ctrl-C (SIGINT to the main thread, where the transfer waits) from a transfer's
+    thread, and wait there until the run is cancelled, as a user's Ctrl-C would find it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def press() -> None:
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        assert runners[-1].stop.wait(10), "Ctrl-C did not cancel the run"
+
+    yield press
+    signal.signal(signal.SIGINT, previous)
+
+
+def _press_on_first_chunk(press: Callable[[], None], advanced: list[int]) -> Callable[..., None]:
+    def progress(event: ProgressEvent) -> None:
+        if event.kind == "advance":
+            advanced.append(event.units_done)
+            if len(advanced) == 1:
+                press()
+
+    return progress
+
+
+def test_ctrl_c_stops_a_download_in_flight(
+    tmp_path: pathlib.Path, ctrl_c: Callable[[], None]
+) -> None:
+    data = bytes(range(256)) * (4 * _MiB // 256)  # read in 1 MiB chunks
+
+    def handler(request: MockRequest) -> MockResponse:
+        if request.path.endswith("/objects/ls"):
+            entry = {"path": "p/big.bin", "size_bytes": len(data), "checksum": "0" * 32}
+            return MockResponse.json(_listing(entry))
+        return MockResponse(200, data, {"Content-Length": str(len(data))})
+
+    main = lakefs.repository("repo", client=mock_client(handler)).branch("main")
+    out = tmp_path / "out"
+    advanced: list[int] = []
+    with pytest.raises(KeyboardInterrupt):
+        main.download_folder(
+            "p/",
+            out,
+            pre_signed=False,
+            max_workers=2,  # the transfer in a worker, the main thread waiting for it
+            progress=_press_on_first_chunk(ctrl_c, advanced),
+        )
+    assert advanced == [_MiB]  # it stopped at its next chunk, not at the end
+    assert list(out.iterdir()) == []  # no file, no temporary file
+
+
+@pytest.mark.loopback
+@pytest.mark.server("local")
+def test_ctrl_c_stops_transfers_in_flight_and_publishes_nothing(
+    local_main: Branch, tmp_path: pathlib.Path, ctrl_c: Callable[[], None]
+) -> None:
+    source = _write(tmp_path / "src", {"big.bin": os.urandom(64 * _MiB)})
+    up: list[int] = []
+    with pytest.raises(KeyboardInterrupt):
+        local_main.upload_folder(
+            source, "up", max_workers=2, progress=_press_on_first_chunk(ctrl_c, up)
+        )
+    assert len(up) == 1
+    assert up[0] < 64 * _MiB
+    assert _objects(local_main) == []  # the cut upload was not published
+
+    local_main.upload_folder(source, "up", max_workers=2, progress=False)
+    down: list[int] = []
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        local_main.download_folder(
+            "up", out, max_workers=2, progress=_press_on_first_chunk(ctrl_c, down)
+        )
+    assert down == [_MiB]
+    assert list(out.iterdir()) == []
+
+
+def test_a_directory_in_the_way_of_a_download(tmp_path: pathlib.Path) -> None:
+    stored = {"p/a/b": b"ab", "p/c/d": b"cd"}
+    cut = set()
+
+    def handler(request: MockRequest) -> MockResponse:
+        if request.path.endswith("/objects/ls"):
+            entries = [
+                {"path": k, "size_bytes": len(v), "checksum": hashlib.md5(v).hexdigest()}
+                for k, v in stored.items()
+            ]
+            return MockResponse.json(_listing(*entries))
+        data = stored[request.query["path"]]
+        if request.query["path"] in cut:
+            data = data[:1]  # cut short: the download fails
+        return MockResponse(200, data, {"Content-Length": str(len(data))})
+
+    main = lakefs.repository("repo", client=mock_client(handler)).branch("main")
+    out = tmp_path / "out"
+    (out / "a" / "b").mkdir(parents=True)  # empty: replaced, as a file would be
+    (out / "c" / "d").mkdir(parents=True)  # not empty: that file fails, nothing is removed
+    (out / "c" / "d" / "keep.txt").write_bytes(b"k")
+    result = main.download_folder("p/", out, pre_signed=False, max_workers=1)
+    assert (result.sent, list(result.failed)) == (1, ["c/d"])
+    error = result.failed["c/d"]
+    assert isinstance(error, IsADirectoryError)
+    assert "not empty" in str(error)
+    assert "'c/d'" in str(error)
+    assert error.filename == str(out / "c" / "d")
+    assert (out / "a" / "b").read_bytes() == b"ab"
+    assert (out / "c" / "d" / "keep.txt").read_bytes() == b"k"
+    # Run again: the replaced file is unchanged, and the conflict is still reported.
+    again = main.download_folder("p/", out, pre_signed=False, max_workers=1)
+    assert (again.skipped, list(again.failed)) == (1, ["c/d"])
+    # A download that fails puts the empty directory back: a failure changes nothing.
+    (out / "a" / "b").unlink()
+    (out / "a" / "b").mkdir()
+    cut.add("p/a/b")
+    failed = main.download_folder("p/", out, pre_signed=False, max_workers=1)
+    assert sorted(failed.failed) == ["a/b", "c/d"]
+    assert (out / "a" / "b").is_dir()
+    assert list((out / "a").iterdir()) == [out / "a" / "b"]  # no temporary file either
 
 
 def test_checksums_lakefs_stores_are_compared(tmp_path: pathlib.Path) -> None:

@@ -10,13 +10,17 @@ import textwrap
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import fsspec
 import pytest
+from fsspec.callbacks import Callback
 
 import lakefs
-from lakefs import Client, TransactionError
+import lakefs.fs
+from lakefs import Client, TransactionError, TransferResult
 from lakefs.fs import LakeFSFileSystem, ReadOnlyReferenceError
+from lakefs.testing import MockRequest, MockResponse, mock_client
 from tests.conftest import Repo, Server
 
 pytestmark = pytest.mark.server("local")
@@ -328,6 +332,104 @@ def test_put_and_get(fs: LakeFSFileSystem, repo: Repo, tmp_path: Path) -> None:
         fs.put_file(str(src / "a.txt"), f"{root}/up/a.txt", mode="create")
 
 
+class _Recorder(Callback):  # type: ignore[misc]  # fsspec is untyped
+    """An fsspec callback that keeps what it is told, with a child per file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.children: dict[str, _Recorder] = {}
+        self.closed = False
+
+    def branched(self, path_1: str, path_2: str, **kwargs: Any) -> _Recorder:
+        child = _Recorder()
+        self.children[os.path.basename(path_1)] = child
+        return child
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_put_and_get_run_through_the_folder_engine_with_callbacks(
+    fs: LakeFSFileSystem,
+    repo: Repo,
+    tmp_path: Path,
+    workers: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs: list[dict[str, Any]] = []
+    engine = lakefs.fs.run_transfers
+
+    def spy(transfers: Any, **kwargs: Any) -> TransferResult:
+        transfers = list(transfers)
+        runs.append({"files": len(transfers), **kwargs})
+        return engine(transfers, **kwargs)
+
+    monkeypatch.setattr(lakefs.fs, "run_transfers", spy)
+    src = tmp_path / "src"
+    files = {"a.txt": b"a" * 10, "sub/b.bin": bytes(3000), "sub/deep/c.txt": b"ccc"}
+    for name, data in files.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_bytes(data)
+    root = f"{repo.id}/main"
+    up = _Recorder()
+    fs.put(str(src), f"{root}/up", recursive=True, callback=up)
+    # fsspec names six paths (the folder, two directories, three files): one run of them all
+    assert [(r["files"], r["max_workers"], r["fail_fast"]) for r in runs] == [
+        (6, min(workers, 6), True)
+    ]
+    assert (up.size, up.value) == (6, 6)  # each path counted once its transfer ended
+    for name, data in files.items():
+        child = up.children[os.path.basename(name)]
+        assert (child.size, child.value, child.closed) == (len(data), len(data), True)
+    assert all(child.closed for child in up.children.values())
+    assert fs.cat_file(f"{root}/up/sub/b.bin") == bytes(3000)
+
+    out = tmp_path / "out"
+    down = _Recorder()
+    fs.get(f"{root}/up", str(out), recursive=True, callback=down)
+    assert runs[-1]["files"] == 6
+    assert (down.size, down.value) == (6, 6)
+    assert {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+    } == files
+    for name, data in files.items():
+        child = down.children[os.path.basename(name)]
+        assert (child.size, child.value, child.closed) == (len(data), len(data), True)
+
+    # A failure is raised as it is (not wrapped), and leaves no partial file.
+    mixed = tmp_path / "mixed"
+    with pytest.raises(FileNotFoundError):
+        fs.get(
+            [f"{root}/up/a.txt", f"{root}/up/missing.txt"],
+            [str(mixed / "a.txt"), str(mixed / "missing.txt")],
+        )
+    assert not (mixed / "missing.txt").exists()
+    assert not list(mixed.rglob("*.lakefs-part"))
+    with pytest.raises(FileNotFoundError):
+        fs.put([str(src / "nope.txt")], [f"{root}/nope.txt"])
+    assert not fs.exists(f"{root}/nope.txt")
+
+
+def test_the_first_failure_stops_the_other_transfers(tmp_path: Path) -> None:
+    gets: list[str] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        if request.method == "GET" and request.path.endswith("/objects"):
+            gets.append(request.query["path"])
+            if request.query["path"] == "d/a":
+                return MockResponse.json({"message": "insufficient permissions"}, status=403)
+            return MockResponse(200, b"data", {"Content-Length": "4"})
+        return MockResponse.json({"message": "not found"}, status=404)
+
+    fs = LakeFSFileSystem(
+        client=mock_client(handler), pre_signed=False, max_workers=1, skip_instance_cache=True
+    )
+    with pytest.raises(PermissionError):
+        fs.get([f"repo/main/d/{n}" for n in "abc"], [str(tmp_path / n) for n in "abc"])
+    assert gets == ["d/a"]  # b and c never started
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_copy_and_move_across_branches(fs: LakeFSFileSystem, repo: Repo, client: Client) -> None:
     main = lakefs.repository(repo.id, client=client).branch("main")
     main.upload(b"1", "src/one")
@@ -353,6 +455,33 @@ def test_copy_and_move_across_branches(fs: LakeFSFileSystem, repo: Repo, client:
     assert fs.cat_file(f"{repo.id}/main~0/src/sub/two") == b"2"
     with pytest.raises(FileNotFoundError):
         fs.cp_file(f"{repo.id}/main/src/none", f"{repo.id}/dev/none")
+
+
+def test_a_repository_lists_its_branches_and_tags(
+    fs: LakeFSFileSystem, repo: Repo, client: Client, tmp_path: Path
+) -> None:
+    r = lakefs.repository(repo.id, client=client)
+    main = r.branch("main")
+    main.upload(b"x", "data/x")
+    commit = main.commit_changes("one")
+    r.branch("dev").create(main)
+    r.tag("v1").create(commit)
+    names = fs.ls(repo.id, detail=False)
+    assert names == [f"{repo.id}/dev", f"{repo.id}/main", f"{repo.id}/v1"]
+    for name in names:  # each is a path info, ls and open accept
+        assert fs.info(name)["type"] == "directory"
+        assert fs.ls(name, detail=False) == [f"{name}/data"]
+        assert fs.cat_file(f"{name}/data/x") == b"x"
+    assert fs.find(repo.id) == [f"{repo.id}/{ref}/data/x" for ref in ("dev", "main", "v1")]
+    # Removing everything under the repository reaches the tag: refused, nothing removed.
+    with pytest.raises(ReadOnlyReferenceError, match="v1"):
+        fs.rm(repo.id, recursive=True)
+    for branch in ("main", "dev"):
+        assert [o.path for o in r.branch(branch).list_objects(delimiter="")] == ["data/x"]
+    (tmp_path / "f.txt").write_bytes(b"f")
+    with pytest.raises(ReadOnlyReferenceError):
+        fs.put(str(tmp_path / "f.txt"), f"{repo.id}/v1/f.txt")
+    assert [b.id for b in r.list_branches()] == ["dev", "main"]  # nothing created
 
 
 def test_only_branches_are_writable(fs: LakeFSFileSystem, repo: Repo, client: Client) -> None:

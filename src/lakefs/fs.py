@@ -21,10 +21,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import mimetypes
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +35,7 @@ from fsspec.spec import AbstractFileSystem, _Cached
 from fsspec.transaction import Transaction
 from fsspec.utils import isfilelike
 
+from lakefs import _validation as validate
 from lakefs._client import Client, default_client
 from lakefs._exceptions import (
     ForbiddenError,
@@ -51,10 +52,12 @@ from lakefs._generated.reference import Reference
 from lakefs._generated.repository import Repository
 from lakefs._objects import CommonPrefix, ObjectInfo
 from lakefs._server_configuration import resolve_pre_signed
-from lakefs.lib.reader import DEFAULT_BLOCK_SIZE, ObjectReader
+from lakefs.lib.folders import Transfer, run_transfers
+from lakefs.lib.progress import ProgressEvent, Tracker
+from lakefs.lib.reader import DEFAULT_BLOCK_SIZE, ObjectReader, fetch_to_file
 from lakefs.lib.repositories import list_repositories
 from lakefs.lib.transactions import BranchTransaction
-from lakefs.lib.writer import DEFAULT_PART_SIZE, ObjectWriter
+from lakefs.lib.writer import DEFAULT_PART_SIZE, ObjectWriter, _make_target, send_file
 
 __all__ = ["LakeFSFileSystem", "LakeFSTransaction", "ReadOnlyReferenceError"]
 
@@ -93,11 +96,64 @@ class _Path(NamedTuple):
 
 
 class _Pending(NamedTuple):
-    """A transfer ``put``/``get`` collected to run in the pool."""
+    """A transfer ``put``/``get`` collected to run through the folder transfer engine."""
 
-    source: str
-    target: str
+    source: Any
+    target: Any
+    callback: Callback
     kwargs: dict[str, Any]
+
+
+class _Held(Callback):  # type: ignore[misc]  # fsspec is untyped
+    """A file's child callback, kept open until the file's transfer ends (fsspec's ``put``
+    and ``get`` close it as soon as ``put_file``/``get_file`` return, which only queue it)."""
+
+    def __init__(self, child: Callback) -> None:
+        super().__init__()
+        self.child = child
+        self.released = False
+
+    def __exit__(self, *exc: object) -> None:
+        """Nothing: closed when the transfer ends."""
+
+    def release(self) -> None:
+        """The transfer ended: close the child (once)."""
+        if not self.released:
+            self.released = True
+            self.child.close()
+
+
+def _child(callback: Callback) -> Callback:
+    """The callback a file's bytes are counted on."""
+    return callback.child if isinstance(callback, _Held) else callback
+
+
+def _release(callback: Callback) -> None:
+    """Close a held child callback (a caller's own callback is the caller's to close)."""
+    if isinstance(callback, _Held):
+        callback.release()
+
+
+class _Deferred(Callback):  # type: ignore[misc]  # fsspec is untyped
+    """The callback ``put``/``get`` hand fsspec's expansion in place of the caller's: the
+    caller's callback learns the file count at once, then one update per file as each
+    transfer ends (not as it is queued); each file's child callback stays open until then."""
+
+    def __init__(self, outer: Callback) -> None:
+        super().__init__()
+        self.outer = outer
+
+    def set_size(self, size: int) -> None:
+        """The number of files."""
+        self.outer.set_size(size)
+
+    def wrap(self, iterable: Any) -> Any:
+        """The files, counted when their transfers end instead."""
+        yield from iterable
+
+    def branched(self, path_1: str, path_2: str, **kwargs: Any) -> Callback:
+        """The caller's child callback for one file, held open."""
+        return _Held(self.outer.branched(path_1, path_2, **kwargs))
 
 
 class _FSWriter(ObjectWriter):
@@ -260,9 +316,12 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
 
     Names are returned without the protocol and without trailing slashes. Directories are the
     prefixes of object paths (there are no empty directories): ``mkdir`` and ``makedirs`` do
-    nothing, a ref's and a repository's root always exist. Listings are cached per path
-    (repository, ref and prefix) and every write through this filesystem invalidates them;
-    ``refresh=True`` and :meth:`invalidate_cache` drop them.
+    nothing, a ref's and a repository's root always exist; a repository lists its branches and
+    tags (commits and expressions are not listed, but are paths all the same). Recursive
+    ``put``/``get`` run through the folder transfer engine of ``upload_folder`` and
+    ``download_folder``. Listings are cached per path (repository, ref and prefix) and every
+    write through this filesystem invalidates them; ``refresh=True`` and
+    :meth:`invalidate_cache` drop them.
 
     Errors: a missing object, prefix, ref or repository raises ``FileNotFoundError``; a refused
     key (401, 403) ``PermissionError``; ``"xb"`` on an existing object ``FileExistsError``; a
@@ -430,7 +489,13 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         return {"name": name, "size": 0, "type": "directory"}
 
     def ls(self, path: str, detail: bool = True, refresh: bool = False, **kwargs: Any) -> Any:
-        """The entries directly under ``path`` (dicts with ``detail``, else names)."""
+        """The entries directly under ``path`` (dicts with ``detail``, else names).
+
+        The root lists the repositories; a repository lists its branches and its tags (each a
+        path ``info``, ``ls`` and ``open`` accept, from two paged listings; a tag named like a
+        branch once), not its commits; a ref or prefix lists its objects and prefixes. Walking
+        or finding from a repository therefore goes through every branch and tag.
+        """
         path = self._strip_protocol(path)
         entries = None if refresh else self._ls_from_cache(path)
         if entries is None:
@@ -444,7 +509,9 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
                 entries = [self._dir_entry(r.id) for r in list_repositories(client=self.client)]
             elif not p.ref:
                 repo = Repository(p.repo, client=self.client)
-                entries = [self._dir_entry(f"{p.repo}/{b.id}") for b in repo.list_branches()]
+                refs = {b.id for b in repo.list_branches()}
+                refs.update(t.id for t in repo.list_tags())
+                entries = [self._dir_entry(f"{p.repo}/{ref}") for ref in sorted(refs)]
             else:
                 ref = self._reference(p)
                 base = f"{p.repo}/{p.ref}"
@@ -461,6 +528,24 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
                     return [self.info(path)]  # a file (a missing path raises here)
         self.dircache[path] = entries
         return entries
+
+    def _ls_from_cache(self, path: str) -> list[dict[str, Any]] | None:
+        """``path``'s cached listing; for an object, its entry in its parent's listing; None
+        when it must be listed (fsspec's own version answers a directory known from its
+        parent's listing with that one entry, not with its content). Refs are not denied from
+        a repository's listing: commits and expressions are refs it does not hold."""
+        path = path.rstrip("/")
+        if path in self.dircache:
+            listing: list[dict[str, Any]] = self.dircache[path]
+            return listing
+        parent = self._parent(path)
+        siblings = self.dircache.get(parent) if parent.count("/") >= 1 else None
+        if siblings is None:
+            return None
+        for entry in siblings:
+            if entry["name"] == path:
+                return [entry] if entry["type"] == "file" else None
+        raise FileNotFoundError(errno.ENOENT, "no such object or prefix (cached listing)", path)
 
     def info(self, path: str, refresh: bool = False, **kwargs: Any) -> dict[str, Any]:
         """An object's (or a directory's) details: ``name``, ``size``, ``type``, ``mtime``,
@@ -768,38 +853,83 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         outfile: IO[bytes] | None = None,
         **kwargs: Any,
     ) -> None:
-        """Stream an object to a local file (directories become local directories)."""
-        if self._collect("get", rpath, lpath, outfile=outfile, **kwargs):
-            return
-        rpath = self._strip_protocol(rpath)
-        p = self._parse(rpath)
+        """Stream an object to a local file, written under a temporary name and renamed when
+        complete (a directory becomes a local directory); ``lpath`` (or ``outfile``) may be a
+        binary file object. ``callback`` learns the size and then each chunk's bytes."""
         if outfile is None and isfilelike(lpath):
             outfile = lpath
-        if rpath in self.dircache or not p.key:
-            if outfile is None:
-                os.makedirs(lpath, exist_ok=True)
+        if outfile is not None:
+            self._get_into(rpath, outfile, callback)
             return
-        try:
-            with self._errors(rpath):
-                ref = self._reference(p)
-                if outfile is not None:
-                    with ref.open(p.key, "rb", self.pre_signed, block_size=self.block_size) as f:
-                        callback.set_size(f.size)
-                        while chunk := f.read1(self.block_size):
-                            outfile.write(chunk)
-                            callback.relative_update(len(chunk))
-                    return
+        if self._collect("get", rpath, lpath, callback, kwargs):
+            return
+        self._run_transfers("get", [_Pending(rpath, lpath, callback, kwargs)])
+
+    def _get_into(self, rpath: str, outfile: IO[bytes], callback: Callback) -> None:
+        """Stream an object into a file object (a directory writes nothing)."""
+        rpath = self._strip_protocol(rpath)
+        p = self._parse(rpath)
+        if rpath in self.dircache or not p.key:
+            return
+        with self._errors(rpath):
+            ref = self._reference(p)
+            with ref.open(p.key, "rb", self.pre_signed, block_size=self.block_size) as f:
+                callback.set_size(f.size)
+                while chunk := f.read1(self.block_size):
+                    outfile.write(chunk)
+                    callback.relative_update(len(chunk))
+
+    def _get_transfer(self, item: _Pending) -> Transfer:
+        """One ``get`` transfer: resolved here (in the calling thread), run by the engine."""
+        rpath = self._strip_protocol(item.source)
+        p = self._parse(rpath)
+        lpath = item.target
+        child = _child(item.callback)
+        reference = self._reference(p) if p.key else None
+        size = self._cached_size(rpath)
+
+        def run(counter: Tracker) -> int:
+            try:
+                if rpath in self.dircache or reference is None:
+                    os.makedirs(lpath, exist_ok=True)
+                    return 0
+                if size is not None:
+                    child.set_size(size)
                 target = Path(os.fspath(lpath))
-                target.parent.mkdir(parents=True, exist_ok=True)
-                ref.download_file(p.key, target, self.pre_signed, block_size=self.block_size)
+                try:
+                    with self._errors(rpath):
+                        validate.object_path(p.key, "path")
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        got = fetch_to_file(
+                            reference,
+                            p.key,
+                            target,
+                            pre_signed=resolve_pre_signed(self.client, self.pre_signed),
+                            block_size=self.block_size,
+                            counter=counter,
+                        )
+                except FileNotFoundError:
+                    if self.isdir(rpath):
+                        os.makedirs(lpath, exist_ok=True)
+                        return 0
+                    raise
+                if size is None:
+                    child.set_size(got)
+                return got
+            finally:
+                _release(item.callback)
+
+        return Transfer(rpath, run, size or 0, child.relative_update)
+
+    def _cached_size(self, path: str) -> int | None:
+        """An object's size if a cached listing knows it (no request)."""
+        try:
+            entry = self._info_from_cache(path)
         except FileNotFoundError:
-            if outfile is None and self.isdir(rpath):
-                os.makedirs(lpath, exist_ok=True)
-                return
-            raise
-        size = os.path.getsize(target)
-        callback.set_size(size)
-        callback.relative_update(size)
+            return None
+        if entry is None or entry.get("type") != "file":
+            return None
+        return int(entry["size"])
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -826,61 +956,131 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         mode: str = "overwrite",
         **kwargs: Any,
     ) -> None:
-        """Upload a local file, streamed (a local directory uploads nothing)."""
+        """Upload a local file, streamed (a local directory uploads nothing); ``mode="create"``
+        refuses an existing object. ``callback`` learns the size and then each chunk's bytes."""
+        if self._collect("put", lpath, rpath, callback, {"mode": mode, **kwargs}):
+            return  # a directory too: put's callback counts it when its turn comes
         if os.path.isdir(lpath):
             return
-        if self._collect("put", lpath, rpath, mode=mode, **kwargs):
-            return
-        rpath = self._strip_protocol(rpath)
+        self._run_transfers("put", [_Pending(lpath, rpath, callback, {"mode": mode, **kwargs})])
+
+    def _put_transfer(self, item: _Pending) -> Transfer:
+        """One ``put`` transfer: its branch is resolved here, in the calling thread (a
+        read-only ref fails before anything is sent; a transaction starts once), and the
+        engine runs it."""
+        lpath = os.fspath(item.source)
+        rpath = self._strip_protocol(item.target)
+        if os.path.isdir(lpath):  # nothing to upload (there are no empty directories)
+
+            def nothing(counter: Tracker) -> int:
+                _release(item.callback)
+                return 0
+
+            return Transfer(rpath, nothing)
         p = self._parse(rpath)
         branch = self._branch(p)
-        size = os.path.getsize(lpath)
-        callback.set_size(size)
-        try:
-            with self._errors(rpath):
-                if mode == "create":
-                    with open(lpath, "rb") as src, branch.open(p.key, "xb", self.pre_signed) as f:
-                        while chunk := src.read(self.part_size):
-                            f.write(chunk)
-                else:
-                    branch.upload_file(
-                        lpath,
-                        p.key,
-                        pre_signed=self.pre_signed,
-                        part_size=self.part_size,
-                        max_workers=self.max_workers,
-                    )
-        finally:
-            self._written(rpath)
-        callback.relative_update(size)
+        mode = item.kwargs.get("mode", "overwrite")
+        content_type = item.kwargs.get("content_type") or mimetypes.guess_type(Path(lpath).name)[0]
+        child = _child(item.callback)
 
-    def _collect(self, kind: str, source: Any, target: Any, **kwargs: Any) -> bool:
-        """Inside ``put``/``get``: queue the transfer for the pool instead of running it."""
+        def run(counter: Tracker) -> int:
+            try:
+                size = os.path.getsize(lpath)
+                child.set_size(size)
+                with self._errors(rpath):
+                    if mode == "create":
+                        with (
+                            open(lpath, "rb") as src,
+                            branch.open(p.key, "xb", self.pre_signed) as f,
+                        ):
+                            while chunk := src.read(self.part_size):
+                                f.write(chunk)
+                                counter.advance(len(chunk))
+                    else:
+                        target = _make_target(
+                            branch,
+                            p.key,
+                            exclusive=False,
+                            pre_signed=self.pre_signed,
+                            content_type=content_type,
+                            metadata=None,
+                            part_size=self.part_size,
+                            max_workers=self.max_workers,
+                        )
+                        send_file(target, Path(lpath), size, counter)
+                return size
+            finally:
+                _release(item.callback)
+
+        return Transfer(rpath, run, 0, child.relative_update)
+
+    def _collect(
+        self, kind: str, source: Any, target: Any, callback: Callback, kwargs: dict[str, Any]
+    ) -> bool:
+        """Inside ``put``/``get``: queue the transfer for the engine instead of running it."""
         pending: list[_Pending] | None = getattr(self._local, kind, None)
-        if pending is None or (kind == "get" and kwargs.get("outfile") is not None):
+        if pending is None:
             return False
-        pending.append(_Pending(source, target, kwargs))
+        pending.append(_Pending(source, target, callback, kwargs))
         return True
 
-    def _transfers(self, kind: str, run: Callable[[], None]) -> None:
-        """Run ``put``/``get``'s expansion, then its transfers on ``max_workers`` threads."""
+    def _transfers(self, kind: str, expand: Callable[[Callback], None], callback: Callback) -> None:
+        """Run fsspec's expansion of ``put``/``get`` (its path semantics, unchanged), which
+        queues each file, then the files through the engine."""
         pending: list[_Pending] = []
         setattr(self._local, kind, pending)
         try:
-            run()
+            expand(_Deferred(callback))
+        except BaseException:
+            for item in pending:
+                _release(item.callback)
+            raise
         finally:
             setattr(self._local, kind, None)
-        method: Callable[..., None] = self.put_file if kind == "put" else self.get_file
-        if len(pending) <= 1 or self.max_workers == 1:
-            for item in pending:
-                method(item.source, item.target, **item.kwargs)
+        self._run_transfers(kind, pending, callback)
+
+    def _run_transfers(
+        self, kind: str, items: list[_Pending], outer: Callback | None = None
+    ) -> None:
+        """Run ``put``/``get`` transfers through the folder transfer engine
+        (:func:`lakefs.lib.folders.run_transfers`): ``max_workers`` at a time through the
+        client's pool, each file's callback told of its chunks, ``outer`` of each file done.
+
+        The first failure stops the others (those in flight at their next chunk: nothing
+        half-written remains) and is raised as it is, a ``FileNotFoundError``, a
+        ``PermissionError``..., as a loop over ``put_file``/``get_file`` would raise it (a
+        :class:`~lakefs.TransferError` would hide those types from ``except`` clauses).
+        """
+        if not items:
             return
-        with ThreadPoolExecutor(min(self.max_workers, len(pending))) as pool:
-            futures = [
-                pool.submit(method, item.source, item.target, **item.kwargs) for item in pending
-            ]
-            for future in futures:
-                future.result()
+        written: list[str] = []
+        try:
+            transfers = []
+            for item in items:
+                if kind == "put":
+                    written.append(self._strip_protocol(item.target))
+                    transfers.append(self._put_transfer(item))
+                else:
+                    transfers.append(self._get_transfer(item))
+
+            def progress(event: ProgressEvent) -> None:
+                if outer is not None and event.kind == "file" and event.outcome == "sent":
+                    outer.relative_update(1)
+
+            result = run_transfers(
+                transfers,
+                operation=kind,
+                max_workers=min(self.max_workers, len(transfers)),
+                progress=progress if outer is not None else False,
+                fail_fast=True,
+            )
+        finally:
+            for item in items:
+                _release(item.callback)
+            for path in written:
+                self._written(path)
+        if result.failed:
+            raise next(iter(result.failed.values()))
 
     def put(
         self,
@@ -891,12 +1091,18 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         maxdepth: int | None = None,
         **kwargs: Any,
     ) -> None:
-        """Upload files (``recursive``: directories), ``max_workers`` at a time."""
+        """Upload files (``recursive``: directories) as fsspec names them, through the folder
+        transfer engine: ``max_workers`` at a time, each object published only when sent
+        whole. ``callback`` counts files as they are done; each file's child callback (from
+        ``callback.branched``) its bytes. The first failure stops the rest and is raised as it
+        is (``FileNotFoundError``, ``PermissionError``, ...); Ctrl-C stops the transfers in
+        flight at their next chunk."""
         self._transfers(
             "put",
-            lambda: super(LakeFSFileSystem, self).put(
-                lpath, rpath, recursive=recursive, callback=callback, maxdepth=maxdepth, **kwargs
+            lambda cb: super(LakeFSFileSystem, self).put(
+                lpath, rpath, recursive=recursive, callback=cb, maxdepth=maxdepth, **kwargs
             ),
+            callback,
         )
 
     def get(
@@ -908,12 +1114,18 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         maxdepth: int | None = None,
         **kwargs: Any,
     ) -> None:
-        """Download objects (``recursive``: prefixes), ``max_workers`` at a time."""
+        """Download objects (``recursive``: prefixes) as fsspec names them, through the
+        folder transfer engine: ``max_workers`` at a time, each file written under a temporary
+        name and renamed when complete. ``callback`` counts files as they are done; each
+        file's child callback its bytes. The first failure stops the rest and is raised as it
+        is (``FileNotFoundError``, ``PermissionError``, ...); Ctrl-C stops the transfers in
+        flight at their next chunk."""
         self._transfers(
             "get",
-            lambda: super(LakeFSFileSystem, self).get(
-                rpath, lpath, recursive=recursive, callback=callback, maxdepth=maxdepth, **kwargs
+            lambda cb: super(LakeFSFileSystem, self).get(
+                rpath, lpath, recursive=recursive, callback=cb, maxdepth=maxdepth, **kwargs
             ),
+            callback,
         )
 
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
@@ -956,7 +1168,12 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
 
     def rm(self, path: Any, recursive: bool = False, maxdepth: int | None = None) -> None:
         """Delete objects: a path, a glob or a list; ``recursive`` removes everything under a
-        prefix (compared as ``PREFIX/``), in requests of 1,000 paths."""
+        prefix (compared as ``PREFIX/``), in requests of 1,000 paths.
+
+        Every ref written to is checked to be a branch before anything is removed: a path
+        on a tag, a commit or an expression (a repository's root reaches its tags too) raises
+        :class:`ReadOnlyReferenceError` and removes nothing.
+        """
         paths = path if isinstance(path, list) else [path]
         by_branch: dict[tuple[str, str], list[str]] = {}
         for name in self.expand_path(paths, recursive=recursive, maxdepth=maxdepth):
@@ -968,11 +1185,15 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             if name in self.dircache:
                 continue  # a directory: its objects are listed
             by_branch.setdefault((p.repo, p.ref), []).append(p.key)
+        branches = {
+            (repo, ref): self._branch(_Path(repo, ref, keys[0]))
+            for (repo, ref), keys in by_branch.items()
+        }  # all of them before the first removal
         for (repo, ref), keys in by_branch.items():
             if not recursive and len(keys) == 1:
                 self.rm_file(f"{repo}/{ref}/{keys[0]}")
                 continue
-            branch = self._branch(_Path(repo, ref, keys[0]))
+            branch = branches[(repo, ref)]
             try:
                 with self._errors(f"{repo}/{ref}"):
                     branch.delete_objects(sorted(set(keys)))

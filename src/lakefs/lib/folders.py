@@ -6,7 +6,15 @@ directory's names at a time, one listing page, and the files in flight. Files mo
 (``max_workers`` threads, all through the client's one connection pool), each request retried
 by the transport; a file that fails is recorded in :attr:`TransferResult.failed` and the others
 go on. Uploads publish each object only when it was sent whole; downloads land under a temporary
-name and are renamed into place.
+name and are renamed into place. An empty local directory where an object's file must go is
+removed to make room (as an old file is replaced); a directory holding anything is that file's
+failure, and nothing in it is touched.
+
+Ctrl-C (or any exception while the transfer runs) cancels it: files not started never start,
+and files in flight stop at their next chunk: downloads' temporary files are removed, uploads
+are cut short and never published (a pre-signed multipart upload lets its parts under way end,
+then is aborted), so nothing half-written remains. A chunk being sent or received when the
+cancellation comes still ends (bounded by the client's timeouts).
 
 Unchanged files are skipped by comparing what lakeFS stores with the local file: the size, and
 the checksum when it can be computed locally. What lakeFS's checksum is (verified on lakeFS
@@ -26,6 +34,8 @@ file changed with the same size has another MD5 and is transferred.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fnmatch
 import hashlib
 import mimetypes
@@ -34,7 +44,7 @@ import re
 import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +57,7 @@ from lakefs._config import Timeout
 from lakefs._exceptions import LakeFSError, ValidationError
 from lakefs._logs import get_logger
 from lakefs._server_configuration import resolve_pre_signed
-from lakefs.lib.progress import ProgressEvent, Tracker, check_option, tracker
+from lakefs.lib.progress import ProgressEvent, ProgressOption, Tracker, check_option, tracker
 from lakefs.lib.reader import TEMP_SUFFIX, fetch_to_file
 from lakefs.lib.writer import DEFAULT_MAX_WORKERS, DEFAULT_PART_SIZE, _make_target, send_file
 
@@ -373,23 +383,111 @@ def _multipart_md5(path: Path, part_size: int) -> str:
 # -- the parallel part -----------------------------------------------------------------------
 
 
+class _Cancelled(Exception):  # noqa: N818 - a signal inside a run, not an error users see
+    """Raised into a transfer between two chunks once its run was cancelled."""
+
+
+class _Counter(Tracker):
+    """What a transfer's reader or writer advances after each chunk it moved.
+
+    It forwards the bytes to the run's tracker (and to ``on_bytes``), and raises
+    :class:`_Cancelled` once the run is cancelled: a transfer in flight stops at its next chunk
+    (a download's temporary file is then removed, an upload is never published).
+    """
+
+    def __init__(
+        self, run: Tracker, stop: threading.Event, on_bytes: Callable[[int], None] | None = None
+    ) -> None:
+        super().__init__(run.operation)
+        self._run = run
+        self._stop = stop
+        self._on_bytes = on_bytes
+
+    @property
+    def active(self) -> bool:
+        """Always: the chunks are counted to see a cancellation."""
+        return True
+
+    def advance(self, units: int) -> None:
+        """``units`` more bytes were moved (raises :class:`_Cancelled` once cancelled)."""
+        if self._stop.is_set():
+            raise _Cancelled("the transfer was cancelled")
+        if units <= 0:
+            return
+        if self._run.active:
+            self._run.advance(units)
+        if self._on_bytes is not None:
+            self._on_bytes(units)
+
+
 class _Runner:
     """Runs one task per file on ``workers`` threads, with at most twice that many waiting
     (bounded memory), and keeps the result; a failing task is recorded, not raised. With one
     worker, tasks run in the calling thread, one after the other (and requests in a fixed
-    order, which recorded cassettes need)."""
+    order, which recorded cassettes need).
 
-    def __init__(self, workers: int, bar: Tracker) -> None:
+    A context manager: leaving the block waits for every task; leaving it by an exception
+    (Ctrl-C included, also while waiting) cancels the run: queued tasks never start, and tasks
+    in flight stop at their next chunk (tasks move their bytes through :attr:`counter`). With
+    ``fail_fast`` the first failure cancels the run the same way. The progress tracker
+    (:attr:`bar`) ends when the run does.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        progress: ProgressOption,
+        operation: str,
+        description: str = "",
+        fail_fast: bool = False,
+    ) -> None:
         self.result = TransferResult()
-        self.bar = bar
+        self.bar = tracker(progress, operation, description=description)
+        self.stop = threading.Event()
+        self.counter: Tracker = _Counter(self.bar, self.stop)
+        self._fail_fast = fail_fast
         self._lock = threading.Lock()
         self._inline = workers == 1
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="lakefs-folder")
         self._slots = threading.BoundedSemaphore(workers * 2)
         self._futures: set[Future[None]] = set()
 
+    def __enter__(self) -> _Runner:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        try:
+            if exc_type is None:
+                self._wait()  # Ctrl-C may come while waiting here
+            else:
+                self.cancel()
+        except BaseException:
+            self.cancel()
+            raise
+        finally:
+            self._pool.shutdown(wait=False)  # its threads end once idle
+            self.bar.close()
+
+    def _wait(self) -> None:
+        """Until every task submitted has ended. On the tasks, not by joining threads: up to
+        Python 3.12, a join that Ctrl-C interrupts marks the thread as ended while it still
+        runs, and a second join returns at once."""
+        while True:
+            with self._lock:
+                pending = list(self._futures)
+            if not pending:
+                return
+            wait(pending)
+
+    def counter_for(self, on_bytes: Callable[[int], None] | None) -> Tracker:
+        """The counter of a task whose chunks ``on_bytes`` is told of too."""
+        return self.counter if on_bytes is None else _Counter(self.bar, self.stop, on_bytes)
+
     def submit(self, rel: str, task: Callable[..., None], *args: Any) -> None:
-        """Run ``task(rel, *args)`` on a worker (waits while too many are queued)."""
+        """Run ``task(rel, *args)`` on a worker (waits while too many are queued); nothing
+        once the run is cancelled."""
+        if self.stop.is_set():
+            return
         if self._inline:
             self._run(rel, task, args)
             return
@@ -405,19 +503,27 @@ class _Runner:
         self._slots.release()
 
     def _run(self, rel: str, task: Callable[..., None], args: tuple[Any, ...]) -> None:
+        if self.stop.is_set():
+            return  # cancelled while it waited
         try:
             task(rel, *args)
         except Exception as exc:  # recorded: one file's failure does not stop the others
+            if self.stop.is_set():
+                return  # stopped by the cancellation: not a failure of its own
             self.fail(rel, exc)
 
     def fail(self, rel: str, exc: BaseException) -> None:
+        """Record ``rel``'s failure (with ``fail_fast``, cancel the run)."""
         shown = _shown(rel)
         log.warning("%s failed: %s", shown, exc)
         with self._lock:
             self.result.failed[shown] = exc
         self.bar.file_done(shown, "failed", exc)
+        if self._fail_fast:
+            self.stop.set()
 
     def count(self, rel: str, outcome: str, size: int = 0) -> None:
+        """Record ``rel``'s outcome: sent (``size`` bytes), skipped or deleted."""
         with self._lock:
             if outcome == "sent":
                 self.result.sent += 1
@@ -428,12 +534,65 @@ class _Runner:
                 self.result.deleted += 1
         self.bar.file_done(rel, outcome)  # type: ignore[arg-type]
 
-    def finish(self) -> TransferResult:
-        self._pool.shutdown(wait=True)
-        return self.result
-
     def cancel(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop: queued tasks never start, tasks in flight stop at their next chunk; waits
+        for them (a second Ctrl-C stops the wait, not the cancellation)."""
+        self.stop.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._wait()
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One file for :func:`run_transfers` (internal to the SDK: ``lakefs.fs`` uses it).
+
+    Attributes:
+        name: the file's name in progress events and in :attr:`TransferResult.failed`.
+        run: moves the file and returns the bytes moved. It is given a tracker to advance by
+            each chunk's bytes (pass it to the reader or writer as their ``counter``): that is
+            where a cancelled run stops it, by raising.
+        size: the bytes it should move, for the progress total (0 when unknown).
+        on_bytes: told each chunk's bytes as well (an fsspec callback, say).
+    """
+
+    name: str
+    run: Callable[[Tracker], int]
+    size: int = 0
+    on_bytes: Callable[[int], None] | None = None
+
+
+def run_transfers(
+    transfers: Iterable[Transfer],
+    *,
+    operation: str,
+    max_workers: int = 8,
+    progress: ProgressOption = False,
+    description: str = "",
+    fail_fast: bool = False,
+) -> TransferResult:
+    """Run ``transfers`` as folder transfers run their files (internal to the SDK).
+
+    ``max_workers`` at a time through the client's pool (one: in the calling thread, in
+    order), with progress (``progress`` as for folders; ``operation`` names the events), each
+    failure recorded in the result, and cancellation: an exception here (Ctrl-C) stops the
+    transfers in flight at their next chunk and starts no other; with ``fail_fast`` the first
+    failure does the same (the result then holds that failure only).
+
+    Raises:
+        ValidationError: a bad ``max_workers`` or ``progress``.
+    """
+    workers = _workers(max_workers)
+    check_option(progress)
+
+    def move(rel: str, transfer: Transfer) -> None:
+        moved = transfer.run(runner.counter_for(transfer.on_bytes))
+        runner.count(rel, "sent", moved)
+
+    with _Runner(workers, progress, operation, description, fail_fast) as runner:
+        for transfer in transfers:
+            runner.bar.add_total(transfer.size, 1)
+            runner.submit(transfer.name, move, transfer)
+    return runner.result
 
 
 # -- upload ----------------------------------------------------------------------------------
@@ -491,7 +650,7 @@ def upload_folder(
             max_workers=part_workers,
         )
         target = _with_options(target, opts)
-        send_file(target, local.path, local.size, bar if bar.active else None)
+        send_file(target, local.path, local.size, runner.counter)
         runner.count(rel, "sent", local.size)
 
     doomed: list[tuple[str, str]] = []  # (relative path, object path) to delete
@@ -501,40 +660,37 @@ def upload_folder(
             _delete_objects(branch, doomed, opts, runner)
             doomed.clear()
 
-    with tracker(progress, "upload_folder", description=f"upload {root.name or root}") as bar:
-        runner = _Runner(workers, bar)
+    description = f"upload {root.name or root}"
+    with _Runner(workers, progress, "upload_folder", description) as runner:
+        bar = runner.bar
         need_listing = skip_unchanged or delete
         remote = _listing(branch, base, opts) if need_listing else iter(())
         blocked: list[str] = []  # unreadable local directories: nothing below is deleted
-        try:
-            for rel, local, stored in _merge(_walk(root), remote):
-                if isinstance(local, Exception) and rel.endswith("/"):
-                    blocked.append(rel)
-                if not keep(rel) and not isinstance(local, Exception):
+        for rel, local, stored in _merge(_walk(root), remote):
+            if isinstance(local, Exception) and rel.endswith("/"):
+                blocked.append(rel)
+            if not keep(rel) and not isinstance(local, Exception):
+                continue
+            if isinstance(local, Exception):
+                bar.add_total(files=1)
+                runner.fail(rel, local)
+            elif local is not None:
+                key = base + rel
+                try:
+                    validate.object_path(key, "path")
+                except ValidationError as exc:
+                    bar.add_total(files=1)
+                    runner.fail(rel, exc)
                     continue
-                if isinstance(local, Exception):
-                    bar.add_total(files=1)
-                    runner.fail(rel, local)
-                elif local is not None:
-                    key = base + rel
-                    try:
-                        validate.object_path(key, "path")
-                    except ValidationError as exc:
-                        bar.add_total(files=1)
-                        runner.fail(rel, exc)
-                        continue
-                    bar.add_total(local.size, 1)
-                    runner.submit(rel, upload, key, local, stored)
-                elif delete and not any(rel.startswith(b) for b in blocked):
-                    bar.add_total(files=1)
-                    doomed.append((rel, base + rel))
-                    if len(doomed) >= _DELETE_BATCH:
-                        flush_deletes()
-            flush_deletes()
-            return runner.finish()
-        except BaseException:
-            runner.cancel()
-            raise
+                bar.add_total(local.size, 1)
+                runner.submit(rel, upload, key, local, stored)
+            elif delete and not any(rel.startswith(b) for b in blocked):
+                bar.add_total(files=1)
+                doomed.append((rel, base + rel))
+                if len(doomed) >= _DELETE_BATCH:
+                    flush_deletes()
+        flush_deletes()
+    return runner.result
 
 
 def _with_options(target: Any, opts: _Options) -> Any:
@@ -641,39 +797,62 @@ def download_folder(
         _inside(root, dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         _inside(root, dest)  # no directory on the way was a link out of the folder
-        got = fetch_to_file(
-            reference,
-            stored.path,
-            dest,
-            pre_signed=use_presign,
-            counter=bar if bar.active else None,
-            timeout=opts.timeout,
-            extra_headers=opts.extra_headers,
-            expected_size=size,
-        )
+        emptied = _clear_the_way(dest, rel)
+        try:
+            got = fetch_to_file(
+                reference,
+                stored.path,
+                dest,
+                pre_signed=use_presign,
+                counter=runner.counter,
+                timeout=opts.timeout,
+                extra_headers=opts.extra_headers,
+                expected_size=size,
+            )
+        except BaseException:
+            if emptied:  # put the empty directory back: a failure changes nothing
+                with contextlib.suppress(OSError):
+                    dest.mkdir()
+            raise
         runner.count(rel, "sent", got)
 
     def remove(rel: str, path: Path) -> None:
         path.unlink()
         runner.count(rel, "deleted")
 
-    with tracker(progress, "download_folder", description=f"download {base or '/'}") as bar:
-        runner = _Runner(workers, bar)
+    with _Runner(workers, progress, "download_folder", f"download {base or '/'}") as runner:
+        bar = runner.bar
         root.mkdir(parents=True, exist_ok=True)
         local = _walk(root) if delete else iter(())
-        try:
-            for rel, here, stored in _merge(local, _listing(reference, base, opts)):
-                if not keep(rel):
-                    continue
-                if stored is not None:
-                    if rel.endswith("/") and stored.size_bytes() == 0:
-                        continue  # a "directory marker" object
-                    bar.add_total(stored.size_bytes(), 1)
-                    runner.submit(rel, download, stored)
-                elif isinstance(here, _Local):
-                    bar.add_total(files=1)
-                    runner.submit(rel, remove, here.path)
-            return runner.finish()
-        except BaseException:
-            runner.cancel()
-            raise
+        for rel, here, stored in _merge(local, _listing(reference, base, opts)):
+            if not keep(rel):
+                continue
+            if stored is not None:
+                if rel.endswith("/") and stored.size_bytes() == 0:
+                    continue  # a "directory marker" object
+                bar.add_total(stored.size_bytes(), 1)
+                runner.submit(rel, download, stored)
+            elif isinstance(here, _Local):
+                bar.add_total(files=1)
+                runner.submit(rel, remove, here.path)
+    return runner.result
+
+
+def _clear_the_way(dest: Path, rel: str) -> bool:
+    """Make room for the file ``dest``: an empty directory there is removed (as an old file
+    would be replaced; returns True), a directory holding anything is an error naming the
+    conflict (its files are never removed to make room)."""
+    if dest.is_symlink() or not dest.is_dir():
+        return False
+    try:
+        dest.rmdir()
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise IsADirectoryError(
+                errno.EISDIR,
+                f"object {_shown(rel)!r} cannot be downloaded: a directory that is not empty "
+                "is in its place",
+                str(dest),
+            ) from None
+        raise
+    return True
