@@ -568,6 +568,9 @@ class _Fetch:
                 os.pwrite(fd, chunk, pos)
                 pos += len(chunk)
                 self._count(len(chunk))
+        except BaseException:  # a cancellation, a full disk: the rest of the body is unread
+            resp.close()  # so the connection is not handed back to the pool half-read
+            raise
         finally:
             resp.release_conn()
 
