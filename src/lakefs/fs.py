@@ -52,7 +52,7 @@ from lakefs._generated.reference import Reference
 from lakefs._generated.repository import Repository
 from lakefs._objects import CommonPrefix, ObjectInfo
 from lakefs._server_configuration import resolve_pre_signed
-from lakefs.lib.folders import Transfer, run_transfers
+from lakefs.lib.folders import DEFAULT_FOLDER_WORKERS, Transfer, run_transfers
 from lakefs.lib.progress import ProgressEvent, Tracker
 from lakefs.lib.reader import DEFAULT_BLOCK_SIZE, ObjectReader, fetch_to_file
 from lakefs.lib.repositories import list_repositories
@@ -60,8 +60,6 @@ from lakefs.lib.transactions import BranchTransaction
 from lakefs.lib.writer import DEFAULT_PART_SIZE, ObjectWriter, _make_target, send_file
 
 __all__ = ["LakeFSFileSystem", "LakeFSTransaction", "ReadOnlyReferenceError"]
-
-_DEFAULT_WORKERS = 8
 
 
 class ReadOnlyReferenceError(LakeFSError, PermissionError):
@@ -339,7 +337,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         *,
         client: Client | None = None,
         pre_signed: bool | None = None,
-        max_workers: int = _DEFAULT_WORKERS,
+        max_workers: int = DEFAULT_FOLDER_WORKERS,
         block_size: int = DEFAULT_BLOCK_SIZE,
         part_size: int = DEFAULT_PART_SIZE,
         client_token: int | None = None,

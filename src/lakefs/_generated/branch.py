@@ -27,6 +27,7 @@ from lakefs.lib import imports as _imports
 from lakefs.lib import objects as _objects
 from lakefs.lib import transactions as _transactions
 from lakefs.lib import writer as _writer
+from lakefs.lib.folders import DEFAULT_FOLDER_WORKERS
 from lakefs.lib.reader import DEFAULT_BLOCK_SIZE
 from lakefs.lib.writer import DEFAULT_MAX_WORKERS, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE
 
@@ -531,7 +532,7 @@ class Branch(Reference):
         exclude: str | Iterable[str] | None = None,
         delete: bool = False,
         skip_unchanged: bool = True,
-        max_workers: int = 8,
+        max_workers: int = DEFAULT_FOLDER_WORKERS,
         pre_signed: bool | None = None,
         progress: bool | Callable[[ProgressEvent], None] | None = None,
         timeout: RequestTimeout | None = None,

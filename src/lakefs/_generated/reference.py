@@ -20,6 +20,7 @@ from lakefs.lib import folders as _folders
 from lakefs.lib import objects as _objects
 from lakefs.lib import reader as _reader
 from lakefs.lib.commits import log_entry
+from lakefs.lib.folders import DEFAULT_FOLDER_WORKERS
 from lakefs.lib.reader import DEFAULT_BLOCK_SIZE
 
 if TYPE_CHECKING:
@@ -265,7 +266,7 @@ class Reference(Resource):
         exclude: str | Iterable[str] | None = None,
         delete: bool = False,
         skip_unchanged: bool = True,
-        max_workers: int = 8,
+        max_workers: int = DEFAULT_FOLDER_WORKERS,
         pre_signed: bool | None = None,
         progress: bool | Callable[[ProgressEvent], None] | None = None,
         timeout: RequestTimeout | None = None,

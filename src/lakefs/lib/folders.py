@@ -66,10 +66,18 @@ if TYPE_CHECKING:
     from lakefs._generated.branch import Branch
     from lakefs._generated.reference import Reference
 
-__all__ = ["TransferError", "TransferResult", "download_folder", "upload_folder"]
+__all__ = [
+    "DEFAULT_FOLDER_WORKERS",
+    "TransferError",
+    "TransferResult",
+    "download_folder",
+    "upload_folder",
+]
 
 log = get_logger("folders")
 
+DEFAULT_FOLDER_WORKERS = 8
+"""Files a folder transfer (and ``lakefs://``'s recursive put and get) moves at once."""
 _DELETE_BATCH = 1000  # the server's limit of paths per bulk delete
 _HASH_CHUNK = 1024 * 1024
 _MULTIPART_ETAG = re.compile(r"^([0-9a-f]{32})-(\d+)$")
@@ -565,7 +573,7 @@ def run_transfers(
     transfers: Iterable[Transfer],
     *,
     operation: str,
-    max_workers: int = 8,
+    max_workers: int = DEFAULT_FOLDER_WORKERS,
     progress: ProgressOption = False,
     description: str = "",
     fail_fast: bool = False,
@@ -606,7 +614,7 @@ def upload_folder(
     exclude: str | Iterable[str] | None = None,
     delete: bool = False,
     skip_unchanged: bool = True,
-    max_workers: int = 8,
+    max_workers: int = DEFAULT_FOLDER_WORKERS,
     pre_signed: bool | None = None,
     progress: bool | Callable[[ProgressEvent], None] | None = None,
     timeout: RequestTimeout | None = None,
@@ -764,7 +772,7 @@ def download_folder(
     exclude: str | Iterable[str] | None = None,
     delete: bool = False,
     skip_unchanged: bool = True,
-    max_workers: int = 8,
+    max_workers: int = DEFAULT_FOLDER_WORKERS,
     pre_signed: bool | None = None,
     progress: bool | Callable[[ProgressEvent], None] | None = None,
     timeout: RequestTimeout | None = None,
