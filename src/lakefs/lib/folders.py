@@ -752,16 +752,50 @@ def _local_path(root: Path, rel: str) -> Path:
     return root.joinpath(*parts)
 
 
-def _inside(root: Path, dest: Path) -> None:
-    """Refuse a destination whose existing directories lead out of ``root`` (symbolic links)."""
-    top = root.resolve()
-    parent = dest.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.resolve().is_relative_to(top) or (
-        dest.is_symlink() and not dest.resolve().is_relative_to(top)
-    ):
-        raise ValidationError(f"{str(dest)!r} leads out of {str(root)!r} through a symbolic link")
+class _Directories:
+    """The local directories a download writes into: each made and checked once per run (not
+    once per file), refusing any whose path leads out of the folder (a symbolic link)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.top = root.resolve()
+        self._ready: set[Path] = set()  # made and checked (a set's add is atomic)
+
+    def ensure(self, directory: Path) -> None:
+        """Make ``directory`` (and its parents) inside the folder."""
+        if directory in self._ready:
+            return
+        self._check(directory)  # before: nothing is made through a link out of the folder
+        directory.mkdir(parents=True, exist_ok=True)
+        self._check(directory)  # after: nothing on the way became one meanwhile
+        self._ready.add(directory)
+
+    def _check(self, directory: Path) -> None:
+        existing = directory
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.resolve().is_relative_to(self.top):
+            raise ValidationError(
+                f"{str(directory)!r} leads out of {str(self.root)!r} through a symbolic link"
+            )
+
+    def check_file(self, dest: Path, st: os.stat_result | None) -> None:
+        """``dest`` (as ``os.lstat`` found it) is not a link out of the folder."""
+        if (
+            st is not None
+            and stat.S_ISLNK(st.st_mode)
+            and not dest.resolve().is_relative_to(self.top)
+        ):
+            raise ValidationError(
+                f"{str(dest)!r} leads out of {str(self.root)!r} through a symbolic link"
+            )
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
 
 
 def download_folder(
@@ -796,16 +830,20 @@ def download_folder(
     def download(rel: str, stored: Any) -> None:
         size = stored.size_bytes()
         dest = _local_path(root, rel)
-        if skip_unchanged and dest.is_file():
-            local_size = dest.stat().st_size
-            if same_content(dest, local_size, stored.checksum(), size, DEFAULT_PART_SIZE):
-                bar.add_total(-size)
-                runner.count(rel, "skipped")
-                return
-        _inside(root, dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        _inside(root, dest)  # no directory on the way was a link out of the folder
-        emptied = _clear_the_way(dest, rel)
+        directories.ensure(dest.parent)
+        st = _lstat(dest)  # one look at what is there now
+        directories.check_file(dest, st)
+        unchanged = (
+            skip_unchanged
+            and st is not None
+            and stat.S_ISREG(st.st_mode)
+            and same_content(dest, st.st_size, stored.checksum(), size, DEFAULT_PART_SIZE)
+        )
+        if unchanged:
+            bar.add_total(-size)
+            runner.count(rel, "skipped")
+            return
+        emptied = _clear_the_way(dest, rel, st)
         try:
             got = fetch_to_file(
                 reference,
@@ -831,6 +869,7 @@ def download_folder(
     with _Runner(workers, progress, "download_folder", f"download {base or '/'}") as runner:
         bar = runner.bar
         root.mkdir(parents=True, exist_ok=True)
+        directories = _Directories(root)
         local = _walk(root) if delete else iter(())
         for rel, here, stored in _merge(local, _listing(reference, base, opts)):
             if not keep(rel):
@@ -846,11 +885,11 @@ def download_folder(
     return runner.result
 
 
-def _clear_the_way(dest: Path, rel: str) -> bool:
-    """Make room for the file ``dest``: an empty directory there is removed (as an old file
-    would be replaced; returns True), a directory holding anything is an error naming the
-    conflict (its files are never removed to make room)."""
-    if dest.is_symlink() or not dest.is_dir():
+def _clear_the_way(dest: Path, rel: str, st: os.stat_result | None) -> bool:
+    """Make room for the file ``dest`` (``st``: its ``os.lstat``): an empty directory there is
+    removed (as an old file would be replaced; returns True), a directory holding anything is
+    an error naming the conflict (its files are never removed to make room)."""
+    if st is None or not stat.S_ISDIR(st.st_mode):
         return False
     try:
         dest.rmdir()
