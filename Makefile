@@ -111,7 +111,18 @@ $(OFFICIAL)/.installed:
 	$(OFFICIAL)/bin/python -m pip install -q 'lakefs==0.16.0' 'lakefs-sdk==1.86.0'
 	touch $@
 
-bench: setup $(OFFICIAL)/.installed ## Benchmark against the official lakefs package and raw HTTP (ARGS=--help)
+# lakefs-spec pulls the official lakefs package (our import name): a venv of its own, pinned to
+# what works with the lakeFS server we run, and pandas/pyarrow as in .venv for read_parquet.
+LAKEFS_SPEC := .cache/bench-lakefs-spec
+$(LAKEFS_SPEC)/.installed:
+	$(PYTHON) -m venv $(LAKEFS_SPEC)
+	$(LAKEFS_SPEC)/bin/python -m pip install -q 'lakefs-spec==0.15.1' 'lakefs==0.16.0' \
+	  'lakefs-sdk==1.86.0' 'fsspec==2026.9.0' \
+	  'pandas==3.1.1; python_version >= "3.11"' 'pandas==2.3.3; python_version < "3.11"' \
+	  'pyarrow==26.0.1; python_version >= "3.11"' 'pyarrow==25.0.1; python_version < "3.11"'
+	touch $@
+
+bench: setup $(OFFICIAL)/.installed $(LAKEFS_SPEC)/.installed ## Benchmark against the official lakefs package, lakefs-spec and raw HTTP (ARGS=--help)
 	$(BIN)/python bench/run.py $(ARGS)
 
 clean: ## Remove the virtual environments (.venv, .venv-3.*) and the server cache

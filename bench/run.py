@@ -1,9 +1,12 @@
-"""``make bench``: this SDK, the official ``lakefs`` package and raw HTTP, side by side.
+"""``make bench``: this SDK, the official ``lakefs`` package and raw HTTP, side by side; and
+this SDK's fsspec filesystem (``lakefs.fs``), lakefs-spec's and raw HTTP, side by side.
 
 One run starts a fresh local lakeFS (and one on gofakes3, a Go S3 store, for the pre-signed
 rows), seeds the data once, then runs every workload for every contender, each in a fresh subprocess
-(``bench/worker.py``), ``--repeat`` times. It prints wall time, requests sent and peak RSS growth,
-with ratios raw time / contender time (1.0 = as fast as raw HTTP). A benchmark, not a test:
+(``bench/worker.py``), ``--repeat`` times. The official package and lakefs-spec run from virtual
+environments of their own (``make bench`` creates them): both import the other ``lakefs``
+package. It prints wall time, requests sent and peak RSS growth, with ratios raw time / contender
+time (1.0 = as fast as raw HTTP), one table per pair of contenders. A benchmark, not a test:
 nothing here asserts on time.
 """
 
@@ -19,21 +22,54 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import lakefs
 from lakefs.testing import LocalLakeFS
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = ROOT / "bench" / "worker.py"
-OFFICIAL_PYTHON = Path(
-    os.environ.get(
-        "LAKEFS_BENCH_OFFICIAL_PYTHON", ROOT / ".cache" / "bench-official" / "bin" / "python"
+# The contenders that run from a virtual environment of their own (the others run from this
+# project's, sys.executable); LAKEFS_BENCH_<NAME>_PYTHON names another interpreter.
+PYTHONS = {
+    name: Path(
+        os.environ.get(
+            f"LAKEFS_BENCH_{name.upper()}_PYTHON", ROOT / ".cache" / venv / "bin" / "python"
+        )
     )
+    for name, venv in (("official", "bench-official"), ("lakefs_spec", "bench-lakefs-spec"))
+}
+SDK_CONTENDERS = ("raw", "ours", "official")
+FS_CONTENDERS = ("raw", "ours", "lakefs_spec")  # the official package has no fsspec filesystem
+SDK_WORKLOADS = (
+    "upload_file",
+    "download",
+    "csv_lines",
+    "random_reads",
+    "small_uploads",
+    "listing",
+    "stats",
+    "presigned_upload",
+    "presigned_download",
+    "presigned_download_file",
+    "presigned_download_file_4",
+    "folder_upload",
+    "folder_reupload",
+    "folder_download",
 )
-CONTENDERS = ("raw", "ours", "official")
+FS_WORKLOADS = ("fs_find", "fs_info", "fs_read", "fs_put", "fs_read_parquet")
 MiB = 1 << 20
+
+
+class Workload(NamedTuple):
+    """One row: its title, the contenders' function name, their context, who runs it."""
+
+    title: str
+    name: str
+    ctx: dict[str, Any]
+    contenders: tuple[str, ...]
 
 
 def _client(server: LocalLakeFS) -> lakefs.Client:
@@ -85,6 +121,45 @@ def _seed_listing(server: LocalLakeFS, branch: lakefs.Branch, count: int) -> lis
     return [f"listing/d{i % 20:02d}/object-{i:06d}.txt" for i in range(count)]
 
 
+def _write_fs_put_dir(root: Path, count: int) -> int:
+    """``count`` 4 KiB files in 10 folders: what ``fs.put(recursive=True)`` uploads."""
+    for i in range(count):
+        path = root / f"d{i % 10}" / f"f{i:05d}.bin"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(os.urandom(4096))
+    return count
+
+
+def _write_parquet(path: Path, size: int) -> int:
+    """A Parquet file of about ``size`` bytes (random numbers do not compress); its rows."""
+    import numpy as np
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    rows = size // 32  # four 8-byte columns
+    rng = np.random.default_rng(7)
+    table = pa.table(
+        {
+            "k": rng.integers(-(1 << 63), (1 << 63) - 1, rows),
+            "n": rng.integers(-(1 << 63), (1 << 63) - 1, rows),
+            "x": rng.random(rows),
+            "y": rng.standard_normal(rows),
+        }
+    )
+    pq.write_table(table, path, use_dictionary=False)
+    return rows
+
+
+def _count_objects(branch: lakefs.Branch, prefix: str) -> tuple[int, int]:
+    """How many objects are under ``prefix`` and their bytes."""
+    count = size = 0
+    for obj in branch.list_objects(prefix=prefix, delimiter=""):
+        if isinstance(obj, lakefs.ObjectInfo):
+            count += 1
+            size += obj.size_bytes()
+    return count, size
+
+
 def _repository(server: LocalLakeFS, name: str) -> lakefs.Branch:
     repo = lakefs.repository(name, client=_client(server))
     namespace = server.storage_namespace(f"bench-{secrets.token_hex(4)}/{name}")
@@ -92,7 +167,7 @@ def _repository(server: LocalLakeFS, name: str) -> lakefs.Branch:
 
 
 def _run(contender: str, workload: str, ctx: dict[str, Any]) -> dict[str, Any]:
-    python = str(OFFICIAL_PYTHON) if contender == "official" else sys.executable
+    python = str(PYTHONS.get(contender, sys.executable))
     os.sync()  # the previous upload's dirty pages would slow down whoever runs next
     time.sleep(0.5)
     env = {**os.environ, "PYTHONPATH": ""}
@@ -119,16 +194,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder-small", type=int, default=1000, help="4 KiB files of the folder")
     parser.add_argument("--folder-big", type=int, default=4, help="large files of the folder")
     parser.add_argument("--folder-big-mib", type=int, default=64, help="their size")
-    parser.add_argument("--only", nargs="*", help="run only these workloads")
+    parser.add_argument("--parquet-mib", type=int, default=200, help="the Parquet object's size")
+    parser.add_argument("--fs-put-files", type=int, default=1000, help="4 KiB files fs.put sends")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        choices=SDK_WORKLOADS + FS_WORKLOADS,
+        metavar="WORKLOAD",
+        help="run only these workloads: " + ", ".join(SDK_WORKLOADS + FS_WORKLOADS),
+    )
     args = parser.parse_args(argv)
-    if not OFFICIAL_PYTHON.exists():
-        print(f"no official package environment at {OFFICIAL_PYTHON} (make bench creates it)")
-        return 2
+    workloads_wanted = set(args.only or SDK_WORKLOADS + FS_WORKLOADS)
+    needed = set(SDK_CONTENDERS if workloads_wanted & set(SDK_WORKLOADS) else ())
+    needed |= set(FS_CONTENDERS if workloads_wanted & set(FS_WORKLOADS) else ())
+    for name in sorted(needed & set(PYTHONS)):
+        if not PYTHONS[name].exists():
+            print(f"no {name} environment at {PYTHONS[name]} (make bench creates it)")
+            return 2
 
     scratch = Path(tempfile.mkdtemp(prefix="lakefs-bench-"))
     try:
         with LocalLakeFS("local") as local, LocalLakeFS("s3") as s3:
-            workloads_wanted = set(args.only or [])
             print("seeding ...", flush=True)
             t0 = time.monotonic()
             big_file, pre_file, csv_file = (
@@ -148,11 +234,21 @@ def main(argv: list[str] | None = None) -> int:
             s3_branch.upload_file(pre_file, "big.bin")
             folder = scratch / "folder"
             folder_files = 0
-            if not workloads_wanted or workloads_wanted & {"folder_upload", "folder_download"}:
+            if workloads_wanted & {"folder_upload", "folder_reupload", "folder_download"}:
                 folder_files = _write_tree(
                     folder, args.folder_small, args.folder_big, args.folder_big_mib
                 )
                 main_branch.upload_folder(folder, "tree/", progress=False).raise_for_failures()
+            fs_put_dir = scratch / "fs-put"
+            fs_put_files = 0
+            if "fs_put" in workloads_wanted:
+                fs_put_files = _write_fs_put_dir(fs_put_dir, args.fs_put_files)
+            parquet_file = scratch / "data.parquet"
+            parquet_rows = parquet_mib = 0
+            if "fs_read_parquet" in workloads_wanted:
+                parquet_rows = _write_parquet(parquet_file, args.parquet_mib * MiB)
+                parquet_mib = round(parquet_file.stat().st_size / MiB)
+                main_branch.upload_file(parquet_file, "data.parquet")
             print(f"seeded in {time.monotonic() - t0:.0f} s", flush=True)
 
             def ctx(server: LocalLakeFS, repo: str, **extra: Any) -> dict[str, Any]:
@@ -182,6 +278,10 @@ def main(argv: list[str] | None = None) -> int:
                 folder=str(folder),
                 folder_files=folder_files,
                 tree_prefix="tree/",
+                fs_put_dir=str(fs_put_dir),
+                fs_put_files=fs_put_files,
+                parquet="data.parquet",
+                parquet_rows=parquet_rows,
             )
             presigned = ctx(
                 s3,
@@ -191,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
                 file_size=args.presigned_mib * MiB,
                 pre_sign=True,
             )
-            workloads: list[tuple[str, str, dict[str, Any]]] = [
+            sdk_rows = [
                 (f"upload {args.big_mib} MiB file", "upload_file", base),
                 (f"download {args.big_mib} MiB", "download", base),
                 (f"CSV lines ({args.csv_mib} MiB)", "csv_lines", base),
@@ -215,36 +315,72 @@ def main(argv: list[str] | None = None) -> int:
                 ("  again, nothing changed", "folder_reupload", base),
                 (f"download_folder ({folder_files:,} files)", "folder_download", base),
             ]
-            if args.only:
-                workloads = [w for w in workloads if w[1] in args.only]
-            results: dict[tuple[str, str], list[dict[str, Any]]] = {}
-            for run in range(args.repeat):
-                # Alternate the order between runs, so that no contender always runs right
-                # after another one's writes.
-                order = CONTENDERS if run % 2 == 0 else tuple(reversed(CONTENDERS))
-                for title, workload, wctx in workloads:
-                    for contender in order:
-                        extra = {
-                            "target": f"uploads/{contender}-{run}.bin",
-                            "small_prefix": f"small/{contender}-{run}",
-                            "folder_prefix": f"folders/{contender}-{run}/",
-                            "out_file": str(scratch / "out.bin"),
-                            "out_dir": str(scratch / "out"),
-                        }
-                        result = _run(contender, workload, {**wctx, **extra})
-                        (scratch / "out.bin").unlink(missing_ok=True)
-                        shutil.rmtree(scratch / "out", ignore_errors=True)
-                        results.setdefault((title, contender), []).append(result)
-                        shown = result.get("error") or f"{result['seconds']:.2f} s"
-                        print(f"  run {run + 1}: {title:32} {contender:9} {shown}", flush=True)
+            fs_rows = [
+                (f"find over {args.objects:,} objects", "fs_find", base),
+                (f"info x{len(stat_paths[:1000]):,}", "fs_info", base),
+                (f"read {args.big_mib} MiB (open, rb)", "fs_read", base),
+                (f"put {fs_put_files:,} files of 4 KiB", "fs_put", base),
+                (f"pd.read_parquet {parquet_mib} MiB", "fs_read_parquet", base),
+            ]
+            workloads = [Workload(*row, SDK_CONTENDERS) for row in sdk_rows]
+            workloads += [Workload(*row, FS_CONTENDERS) for row in fs_rows]
+            workloads = [w for w in workloads if w.name in workloads_wanted]
+            checks = {"fs_put": lambda c: _check_put(main_branch, c)}
+            results = _measure(workloads, checks, args.repeat, scratch)
             _report(workloads, results, args.repeat)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 
+def _check_put(branch: lakefs.Branch, ctx: dict[str, Any]) -> str | None:
+    """What ``fs_put`` should have left: every file, 4 KiB each, under the run's prefix."""
+    want = (ctx["fs_put_files"], ctx["fs_put_files"] * 4096)
+    got = _count_objects(branch, ctx["fs_put_prefix"] + "/")
+    return None if got == want else f"fs_put: (objects, bytes) {got} under the prefix, not {want}"
+
+
+def _measure(
+    workloads: list[Workload],
+    checks: dict[str, Callable[[dict[str, Any]], str | None]],
+    repeat: int,
+    scratch: Path,
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Run every workload of every contender ``repeat`` times; check what a write left (outside
+    the timing) where ``checks`` has a check."""
+    results: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for run in range(repeat):
+        for w in workloads:
+            # Alternate the order between runs, so that no contender always runs right
+            # after another one's writes.
+            order = w.contenders if run % 2 == 0 else tuple(reversed(w.contenders))
+            for contender in order:
+                extra = {
+                    "target": f"uploads/{contender}-{run}.bin",
+                    "small_prefix": f"small/{contender}-{run}",
+                    "folder_prefix": f"folders/{contender}-{run}/",
+                    "fs_put_prefix": f"fs-put/{contender}-{run}",
+                    "out_file": str(scratch / "out.bin"),
+                    "out_dir": str(scratch / "out"),
+                }
+                ctx = {**w.ctx, **extra}
+                result = _run(contender, w.name, ctx)
+                (scratch / "out.bin").unlink(missing_ok=True)
+                shutil.rmtree(scratch / "out", ignore_errors=True)
+                if "error" not in result and w.name in checks:
+                    error = checks[w.name](ctx)
+                    result = {"error": error} if error else result
+                results.setdefault((w.title, contender), []).append(result)
+                if result.get("absent"):
+                    shown = "n/a"
+                else:
+                    shown = result.get("error") or f"{result['seconds']:.2f} s"
+                print(f"  run {run + 1}: {w.title:32} {contender:11} {shown}", flush=True)
+    return results
+
+
 def _report(
-    workloads: list[tuple[str, str, dict[str, Any]]],
+    workloads: list[Workload],
     results: dict[tuple[str, str], list[dict[str, Any]]],
     repeat: int,
 ) -> None:
@@ -253,21 +389,60 @@ def _report(
         f"Median of {repeat} runs (spread min-max); ratio = raw time / contender time; "
         "best = raw's best / the contender's best."
     )
+    captions = {
+        SDK_CONTENDERS: "The SDK: ours = this package, official = lakefs 0.16.0.",
+        FS_CONTENDERS: "The fsspec filesystem: ours = lakefs.fs.LakeFSFileSystem, lakefs_spec = "
+        "lakefs-spec 0.15.1 (the official package has none).",
+    }
+    for contenders, caption in captions.items():
+        rows = [w for w in workloads if w.contenders == contenders]
+        if rows:
+            print()
+            print(caption)
+            _table(rows, results, contenders[1:])
+    sent = [
+        (w.title, name, r["bytes"])
+        for w in workloads
+        for name in w.contenders
+        for r in results[(w.title, name)][:1]
+        if "bytes" in r
+    ]
+    if sent:
+        print()
+        print("Object bytes sent (first run):")
+        for title, name, count in sent:
+            print(f"  {title.strip():32} {name:11} {count / MiB:10.1f} MiB")
+    for (title, name), runs in results.items():
+        for r in runs:
+            if "error" in r:
+                print(f"error in {title} / {name}:\n{r['error']}")
+
+
+def _table(
+    workloads: list[Workload],
+    results: dict[tuple[str, str], list[dict[str, Any]]],
+    names: tuple[str, ...],
+) -> None:
+    """One table: raw's time, then each of ``names``' time, ratios, requests and RSS growth."""
     header = f"| {'workload':32} | {'raw s':>8} |"
-    for name in ("ours", "official"):
+    widths = {name: max(8, len(name) + 2) for name in names}
+    for name in names:
         header += (
-            f" {name + ' s':>8} | {'ratio':>17} | {'best':>5} | {'requests':>8} | {'RSS MiB':>7} |"
+            f" {name + ' s':>{widths[name]}} | {'ratio':>17} | {'best':>5} | {'requests':>8} |"
+            f" {'RSS MiB':>7} |"
         )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
-    for title, _, _ in workloads:
+    for title in (w.title for w in workloads):
         raw = [r["seconds"] for r in results[(title, "raw")] if "seconds" in r]
         raw_s = statistics.median(raw) if raw else float("nan")
         line = f"| {title:32} | {raw_s:8.2f} |"
-        for name in ("ours", "official"):
+        for name in names:
             runs = [r for r in results[(title, name)] if "seconds" in r]
             if not runs:
-                line += f" {'error':>8} | {'':>17} | {'':>5} | {'':>8} | {'':>7} |"
+                absent = all(r.get("absent") for r in results[(title, name)])
+                shown = "n/a" if absent else "error"
+                line += f" {shown:>{widths[name]}} | {'':>17} | {'':>5} | {'':>8} | {'':>7} |"
                 continue
             secs = [r["seconds"] for r in runs]
             ratios = sorted(raw_s / s for s in secs)
@@ -276,26 +451,10 @@ def _report(
             rss = max(r["rss_growth"] for r in runs) / MiB
             best = min(raw) / min(secs) if raw else float("nan")
             line += (
-                f" {statistics.median(secs):8.2f} | {spread:>17} | {best:5.2f} |"
+                f" {statistics.median(secs):{widths[name]}.2f} | {spread:>17} | {best:5.2f} |"
                 f" {runs[0]['requests']:8d} | {rss:7.0f} |"
             )
         print(line)
-    sent = [
-        (title, name, r["bytes"])
-        for title, _, _ in workloads
-        for name in CONTENDERS
-        for r in results[(title, name)][:1]
-        if "bytes" in r
-    ]
-    if sent:
-        print()
-        print("Object bytes sent (first run):")
-        for title, name, count in sent:
-            print(f"  {title.strip():32} {name:9} {count / MiB:10.1f} MiB")
-    for (title, name), runs in results.items():
-        for r in runs:
-            if "error" in r:
-                print(f"error in {title} / {name}:\n{r['error']}")
 
 
 if __name__ == "__main__":

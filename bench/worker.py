@@ -2,8 +2,8 @@
 
 Usage: python bench/worker.py CONTENDER WORKLOAD CONTEXT_JSON. It imports only the standard
 library and urllib3 itself, so that it runs in this project's environment and in the official
-package's (which shares the import name ``lakefs``). Requests are counted at urllib3's
-connection pool (every contender sends through urllib3), peak RSS growth from ``VmHWM``.
+package's and lakefs-spec's (both import the other ``lakefs`` package). Requests are counted at
+urllib3's connection pool (every contender sends through urllib3), peak RSS growth from ``VmHWM``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def _reset_peak() -> None:
 def main() -> None:
     contender, workload, raw_ctx = sys.argv[1], sys.argv[2], sys.argv[3]
     ctx: dict[str, Any] = json.loads(raw_ctx)
+    ctx["workload"] = workload  # setup may prepare for it (imports) outside the timing
     path = Path(__file__).with_name("contenders") / f"{contender}.py"
+    sys.path.append(str(path.parent))  # _fsspec_rows.py; last: lakefs_spec.py hides no package
     spec = importlib.util.spec_from_file_location(f"contender_{contender}", path)
     assert spec is not None
     assert spec.loader is not None
@@ -51,12 +53,16 @@ def main() -> None:
         return original(self, *args, **kwargs)
 
     pool._make_request = counted  # type: ignore[method-assign]
+    run = getattr(module, workload, None)
+    if run is None:  # a contender without this workload (the official package has no such API)
+        print(json.dumps({"absent": True}))
+        return
     state = module.setup(ctx)  # client creation etc.: not measured
     requests = 0
     _reset_peak()
     before = _status_kib("VmRSS") * 1024
     start = time.perf_counter()
-    extra = getattr(module, workload)(state, ctx)  # a dict of more figures (bytes sent), or None
+    extra = run(state, ctx)  # a dict of more figures (bytes sent), or None
     seconds = time.perf_counter() - start
     peak = _status_kib("VmHWM") * 1024
     result = {"seconds": seconds, "requests": requests, "rss_growth": max(peak - before, 0)}

@@ -5,7 +5,17 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from _fsspec_rows import (  # the filesystem rows: the worker finds them here
+    fs_find,  # noqa: F401
+    fs_info,  # noqa: F401
+    fs_put,  # noqa: F401
+    fs_read,  # noqa: F401
+    fs_read_parquet,  # noqa: F401
+    warm,
+)
+
 import lakefs
+from lakefs.fs import LakeFSFileSystem
 
 CHUNK = 8 << 20
 
@@ -16,7 +26,14 @@ def setup(ctx: dict[str, Any]) -> dict[str, Any]:
     )
     branch = lakefs.repository(ctx["repo"], client=client).branch("main")
     lakefs.ServerConfiguration(client).storage_config()  # fetched once per client, as in use
-    return {"branch": branch}
+    # The filesystem as pandas' storage_options make it (its own client, nothing fetched yet).
+    options = {
+        "host": ctx["endpoint"],
+        "access_key_id": ctx["key"],
+        "secret_access_key": ctx["secret"],
+    }
+    warm(ctx, LakeFSFileSystem)  # pandas must find ours
+    return {"branch": branch, "fs": LakeFSFileSystem(**options), "options": options}
 
 
 def upload_file(s: dict[str, Any], ctx: dict[str, Any]) -> None:

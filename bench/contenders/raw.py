@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import importlib
 import io
 import json
 import os
@@ -19,6 +20,7 @@ CHUNK = 8 << 20
 def setup(ctx: dict[str, Any]) -> dict[str, Any]:
     auth = base64.b64encode(f"{ctx['key']}:{ctx['secret']}".encode()).decode()
     base = f"{ctx['endpoint']}/api/v1/repositories/{ctx['repo']}"
+    _warm(ctx)
     return {
         "http": urllib3.PoolManager(maxsize=8),
         "h": {"Authorization": f"Basic {auth}"},
@@ -257,3 +259,73 @@ def folder_download(s: dict[str, Any], ctx: dict[str, Any]) -> None:
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(one, paths))
+
+
+# -- the filesystem rows: what an fsspec filesystem's calls cost at the HTTP level -------------
+
+
+def _warm(ctx: dict[str, Any]) -> None:
+    """Import pandas and pyarrow's Parquet reader before the timing starts (as in any program
+    that reads Parquet more than once)."""
+    if ctx.get("workload") == "fs_read_parquet":
+        for module in ("pandas", "pyarrow.dataset", "pyarrow.parquet"):
+            importlib.import_module(module)
+
+
+def _listing_size(path: str) -> int:
+    """The seeded listing object ``.../object-000123.txt`` holds ``"123"``."""
+    return len(str(int(path.rsplit("-", 1)[1].removesuffix(".txt"))))
+
+
+def fs_find(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    """``find``: the flat listing of the prefix, 1,000 a page."""
+    listing(s, ctx)
+
+
+def fs_info(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    """``info`` x1,000: one statObject each."""
+    for path in ctx["stat_paths"]:
+        url = f"{s['base']}/refs/main/objects/stat?path={quote(path, safe='')}"
+        stat = json.loads(_check(s["http"].request("GET", url, headers=s["h"])).data)
+        assert stat["size_bytes"] == _listing_size(path), stat
+
+
+def fs_read(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    """Reading the large object: one streamed GET, bytes counted."""
+    resp = _check(
+        s["http"].request("GET", _obj(s, ctx["big"]), headers=s["h"], preload_content=False)
+    )
+    total = sum(len(chunk) for chunk in resp.stream(CHUNK))
+    resp.release_conn()
+    assert total == ctx["big_size"], total
+
+
+def fs_put(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    """``put`` of a local folder: 8 threads, one POST per file (as the folder rows)."""
+
+    def one(item: tuple[str, str]) -> int:
+        rel, full = item
+        size = os.path.getsize(full)
+        url = _obj(s, f"{ctx['fs_put_prefix']}/{rel}", "main", "branches")
+        headers = {
+            **s["h"],
+            "Content-Type": "application/octet-stream",
+            "Content-Length": str(size),
+        }
+        with open(full, "rb") as f:
+            _check(s["http"].request("POST", url, body=f, headers=headers))
+        return size
+
+    files = _tree(ctx["fs_put_dir"])
+    assert len(files) == ctx["fs_put_files"], len(files)
+    with ThreadPoolExecutor(8) as pool:
+        return {"bytes": sum(pool.map(one, files))}
+
+
+def fs_read_parquet(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    """The Parquet object into memory with one GET, then ``pd.read_parquet`` of the bytes."""
+    import pandas as pd
+
+    data = _check(s["http"].request("GET", _obj(s, ctx["parquet"]), headers=s["h"])).data
+    frame = pd.read_parquet(io.BytesIO(data))
+    assert len(frame) == ctx["parquet_rows"], len(frame)
