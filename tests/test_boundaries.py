@@ -749,3 +749,23 @@ def test_a_download_to_a_long_file_name_works(tmp_path: Path) -> None:
     target = _branch(handler).download_file("a.bin", tmp_path / name, pre_signed=False)
     assert target.read_bytes() == b"abc"
     assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_fs_info_checks_the_stats_it_is_given() -> None:
+    from lakefs.fs import LakeFSFileSystem
+
+    answers = {"stat": MockResponse.json({"path": "a.bin"})}  # no checksum, no mtime
+
+    def handler(request: MockRequest) -> MockResponse:
+        return answers[request.path.rsplit("/", 1)[-1]]
+
+    fs = LakeFSFileSystem(client=mock_client(handler, retries=0), skip_instance_cache=True)
+    with pytest.raises(APIResponseError, match="lack a field"):
+        fs.info("repo/main/a.bin")
+    answers["stat"] = MockResponse.json(STATS)
+    entry = fs.info("repo/main/a.bin", refresh=True)
+    assert (entry["name"], entry["size"], entry["checksum"]) == ("repo/main/a.bin", 3, "c")
+    answers["stat"] = MockResponse(404, b'{"message": "not found"}')
+    answers["ls"] = MockResponse.json({"results": [], "pagination": {"has_more": False}})
+    with pytest.raises(FileNotFoundError):
+        fs.info("repo/main/gone.bin", refresh=True)
