@@ -769,3 +769,26 @@ def test_fs_info_checks_the_stats_it_is_given() -> None:
     answers["ls"] = MockResponse.json({"results": [], "pagination": {"has_more": False}})
     with pytest.raises(FileNotFoundError):
         fs.info("repo/main/gone.bin", refresh=True)
+
+
+def test_a_small_file_read_whole_must_have_the_size_it_had(tmp_path: Path) -> None:
+    from lakefs import SourceChangedError
+    from lakefs.lib.writer import _make_target, send_file
+
+    source = tmp_path / "small.bin"
+    source.write_bytes(b"12345")
+    branch = _branch(_never)
+    target = _make_target(
+        branch,
+        "a",
+        exclusive=False,
+        pre_signed=False,
+        content_type=None,
+        metadata=None,
+        part_size=1 << 20,
+        max_workers=1,
+    )
+    for stale_size in (4, 6):  # it grew, or shrank, after its size was taken
+        with pytest.raises(SourceChangedError):
+            send_file(target, source, stale_size, None)
+    assert not sent_requests(branch.client)

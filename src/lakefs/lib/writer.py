@@ -40,6 +40,7 @@ from lakefs._exceptions import (
     APIResponseError,
     APIStatusError,
     LakeFSError,
+    SourceChangedError,
     ValidationError,
 )
 from lakefs._generated import operations as ops
@@ -80,6 +81,7 @@ _QUEUE_CHUNKS = 8  # chunks waiting for the streaming thread: memory stays near 
 # At most 5 GiB: S3's limit for one PUT.
 DEFAULT_MULTIPART_THRESHOLD = 1024 * 1024 * 1024
 MAX_SINGLE_REQUEST = 5 * 1024 * 1024 * 1024
+_SMALL_FILE = 256 * 1024  # send_file reads files up to this whole (a few per worker at most)
 _END = object()
 
 
@@ -755,7 +757,19 @@ def send_file(target: _Target, source: Path, size: int, counter: Tracker | None)
     """Send a local file of ``size`` bytes to ``target``: one streamed request (reopened for a
     retry), or parallel multipart parts for a large pre-signed one. ``counter`` (if any) is
     advanced by the bytes sent."""
-    if not target.pre_signed or size <= target.multipart_threshold:
+    single = not target.pre_signed or size <= target.multipart_threshold
+    if single and size <= _SMALL_FILE:  # read whole: one send; a retry re-sends these bytes
+        with source.open("rb") as f:
+            data = f.read(size + 1)
+        if len(data) != size:
+            raise SourceChangedError(
+                f"the file to upload has {len(data)} bytes, not {size}: it changed meanwhile"
+            )
+        info = upload_once(target, data, size)
+        if counter is not None:
+            counter.advance(size)
+        return info
+    if single:
         if counter is None:
             return upload_once(target, source, size)
         with source.open("rb") as raw, _CountingReader(raw, counter) as body:
