@@ -52,6 +52,7 @@ SDK_WORKLOADS = (
     "listing",
     "stats",
     "presigned_upload",
+    "presigned_upload_parts",
     "presigned_download",
     "presigned_download_file",
     "presigned_download_file_4",
@@ -300,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
                 (f"list {args.objects:,} objects", "listing", base),
                 ("1,000 stats", "stats", base),
                 (f"pre-signed upload {args.presigned_mib} MiB", "presigned_upload", presigned),
+                # The crossover: parallel parts against one stream (raw's row is its one PUT).
+                ("  same, in 8 MiB parts x4", "presigned_upload_parts", presigned),
                 (f"pre-signed read {args.presigned_mib} MiB", "presigned_download", presigned),
                 (
                     f"pre-signed download {args.presigned_mib} MiB",

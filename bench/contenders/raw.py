@@ -155,6 +155,9 @@ def presigned_upload(s: dict[str, Any], ctx: dict[str, Any]) -> None:
     )
 
 
+presigned_upload_parts = presigned_upload  # the reference: raw's one stream
+
+
 def presigned_download(s: dict[str, Any], ctx: dict[str, Any]) -> None:
     resp = _check(
         s["http"].request(
