@@ -212,13 +212,13 @@ def _tree(root: str) -> list[tuple[str, str]]:
     return out
 
 
-def folder_upload(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
-    """8 threads, one POST per file (the body streamed from disk)."""
+def _post_files(s: dict[str, Any], files: list[tuple[str, str]], prefix: str) -> int:
+    """8 threads, one POST per file (the body streamed from disk); returns the bytes sent."""
 
     def one(item: tuple[str, str]) -> int:
         rel, full = item
         size = os.path.getsize(full)
-        url = _obj(s, ctx["folder_prefix"] + rel, "main", "branches")
+        url = _obj(s, prefix + rel, "main", "branches")
         headers = {
             **s["h"],
             "Content-Type": "application/octet-stream",
@@ -229,7 +229,12 @@ def folder_upload(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
         return size
 
     with ThreadPoolExecutor(8) as pool:
-        return {"bytes": sum(pool.map(one, _tree(ctx["folder"])))}
+        return sum(pool.map(one, files))
+
+
+def folder_upload(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    """8 threads, one POST per file (the body streamed from disk)."""
+    return {"bytes": _post_files(s, _tree(ctx["folder"]), ctx["folder_prefix"])}
 
 
 folder_reupload = folder_upload  # raw HTTP knows nothing of what is there: all sent again
@@ -305,24 +310,9 @@ def fs_read(s: dict[str, Any], ctx: dict[str, Any]) -> None:
 
 def fs_put(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
     """``put`` of a local folder: 8 threads, one POST per file (as the folder rows)."""
-
-    def one(item: tuple[str, str]) -> int:
-        rel, full = item
-        size = os.path.getsize(full)
-        url = _obj(s, f"{ctx['fs_put_prefix']}/{rel}", "main", "branches")
-        headers = {
-            **s["h"],
-            "Content-Type": "application/octet-stream",
-            "Content-Length": str(size),
-        }
-        with open(full, "rb") as f:
-            _check(s["http"].request("POST", url, body=f, headers=headers))
-        return size
-
     files = _tree(ctx["fs_put_dir"])
     assert len(files) == ctx["fs_put_files"], len(files)
-    with ThreadPoolExecutor(8) as pool:
-        return {"bytes": sum(pool.map(one, files))}
+    return {"bytes": _post_files(s, files, f"{ctx['fs_put_prefix']}/")}
 
 
 def fs_read_parquet(s: dict[str, Any], ctx: dict[str, Any]) -> None:
