@@ -12,7 +12,18 @@ from lakefs._client import Client, RequestTimeout
 from lakefs._exceptions import NotFoundError
 from lakefs._resource import Resource
 
-__all__ = ["Change", "CommonPrefix", "ObjectInfo", "object_entries", "object_entry"]
+__all__ = [
+    "Change",
+    "CommonPrefix",
+    "ObjectInfo",
+    "checksum_of",
+    "content_type_of",
+    "metadata_of",
+    "mtime_of",
+    "object_entries",
+    "object_entry",
+    "size_of",
+]
 
 
 class AtReference(Protocol):
@@ -23,6 +34,36 @@ class AtReference(Protocol):
 
     @property
     def _client(self) -> Client | None: ...
+
+
+# An ObjectStats JSON's values as ObjectInfo's accessors give them (and lakefs:// entries, which
+# read them from thousands of listed stats at once).
+
+
+def size_of(stats: Mapping[str, Any]) -> int:
+    """The size in bytes."""
+    return int(stats.get("size_bytes") or 0)
+
+
+def mtime_of(stats: Mapping[str, Any]) -> datetime.datetime:
+    """When the object was last written (timezone-aware, UTC)."""
+    return datetime.datetime.fromtimestamp(stats["mtime"], tz=datetime.timezone.utc)
+
+
+def checksum_of(stats: Mapping[str, Any]) -> str:
+    """The checksum (an MD5 hex digest or an ETag)."""
+    return str(stats["checksum"])
+
+
+def content_type_of(stats: Mapping[str, Any]) -> str | None:
+    """The content type, None when there is none."""
+    value = stats.get("content_type")
+    return str(value) if value else None
+
+
+def metadata_of(stats: Mapping[str, Any]) -> dict[str, str]:
+    """The user metadata (a copy)."""
+    return dict(stats.get("metadata") or {})
 
 
 class ObjectInfo(Resource):
@@ -87,9 +128,7 @@ class ObjectInfo(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> datetime.datetime:
         """When the object was last written (timezone-aware, UTC)."""
-        return datetime.datetime.fromtimestamp(
-            self._stat(timeout, extra_headers)["mtime"], tz=datetime.timezone.utc
-        )
+        return mtime_of(self._stat(timeout, extra_headers))
 
     def size_bytes(
         self,
@@ -98,7 +137,7 @@ class ObjectInfo(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> int:
         """The object's size in bytes."""
-        return int(self._stat(timeout, extra_headers).get("size_bytes") or 0)
+        return size_of(self._stat(timeout, extra_headers))
 
     def content_type(
         self,
@@ -107,8 +146,7 @@ class ObjectInfo(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> str | None:
         """The object's content type."""
-        value = self._stat(timeout, extra_headers).get("content_type")
-        return str(value) if value else None
+        return content_type_of(self._stat(timeout, extra_headers))
 
     def metadata(
         self,
@@ -117,7 +155,7 @@ class ObjectInfo(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
         """The user metadata stored with the object."""
-        return dict(self._stat(timeout, extra_headers).get("metadata") or {})
+        return metadata_of(self._stat(timeout, extra_headers))
 
     def physical_address(
         self,
@@ -135,7 +173,7 @@ class ObjectInfo(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> str:
         """The object's checksum (an MD5 hex digest or an ETag)."""
-        return str(self._stat(timeout, extra_headers)["checksum"])
+        return checksum_of(self._stat(timeout, extra_headers))
 
     def exists(
         self,

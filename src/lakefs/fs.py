@@ -25,7 +25,7 @@ import mimetypes
 import os
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, NamedTuple
@@ -51,7 +51,15 @@ from lakefs._generated import operations as ops
 from lakefs._generated.branch import Branch
 from lakefs._generated.reference import Reference
 from lakefs._generated.repository import Repository
-from lakefs._objects import CommonPrefix, ObjectInfo
+from lakefs._objects import (
+    CommonPrefix,
+    ObjectInfo,
+    checksum_of,
+    content_type_of,
+    metadata_of,
+    mtime_of,
+    size_of,
+)
 from lakefs._server_configuration import resolve_pre_signed
 from lakefs._transport import json_object
 from lakefs.lib.folders import DEFAULT_FOLDER_WORKERS, Transfer, run_transfers
@@ -476,18 +484,17 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
 
     @staticmethod
     def _file_entry(name: str, obj: ObjectInfo) -> dict[str, Any]:
-        # From the object's stats in one look (a listing builds 1,000s of these): the values
-        # ObjectInfo's accessors give, without a method call each.
+        # From the object's stats in one look (a listing builds 1,000s of these), not one
+        # accessor call per field.
         stats = obj._stat()
-        content_type = stats.get("content_type")
         return {
             "name": name,
-            "size": int(stats.get("size_bytes") or 0),
+            "size": size_of(stats),
             "type": "file",
-            "mtime": datetime.fromtimestamp(stats["mtime"], tz=timezone.utc),
-            "checksum": str(stats["checksum"]),
-            "content_type": str(content_type) if content_type else None,
-            "metadata": dict(stats.get("metadata") or {}),
+            "mtime": mtime_of(stats),
+            "checksum": checksum_of(stats),
+            "content_type": content_type_of(stats),
+            "metadata": metadata_of(stats),
         }
 
     @staticmethod
