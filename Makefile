@@ -28,7 +28,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 export LAKEFS_CACHE_DIR := $(CURDIR)/.cache
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-python server server-module test test-pythons test-live record lint demo examples generate check-generated bench clean wheel-check
+.PHONY: help setup check-python server server-module test test-pythons test-sdk-range test-live record lint demo examples generate check-generated bench clean wheel-check
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -46,13 +46,13 @@ endif
 $(STAMP): pyproject.toml | check-python
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q --no-compile -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-compile -e . --group dev
 	touch $@
 
 server: setup ## Run a local lakeFS in the foreground (S3=1 for the S3 configuration on gofakes3)
 	$(BIN)/python -m lakefs.testing $(if $(S3),s3,local)
 
-server-module: setup ## Rewrite the wrapper Go module (lakefs/testing/gomod) from the lakefs-sdk pin
+server-module: setup ## Rewrite the wrapper Go module (lakefs/testing/gomod) for the pinned lakeFS version
 	$(BIN)/python -m lakefs.testing module
 
 test: setup ## Run the tests offline, from cassettes (no server, no Go, network blocked)
@@ -69,6 +69,37 @@ test-pythons: ## Run the offline tests on each Python 3.10-3.13 found (PYTHONS=.
 	done; \
 	echo "test-pythons: passed on:$${passed:- none}; failed on:$${failed:- none}; not found:$${missing:- none}"; \
 	test -z "$$failed" && test -n "$$passed"
+
+# The two ends of the lakefs-sdk range pyproject.toml accepts: the oldest, the version the SDK is
+# generated from and the cassettes were recorded with (.venv's, pinned by the dev group), and the
+# newest the registry serves, resolved on every run in a venv of its own (reused while its stamp is
+# newer than pyproject.toml). SDK_ENDS=newest skips the oldest (CI: test-pythons has just run it).
+SDK_ENDS  ?= oldest newest
+SDK_VENV  := .cache/venv-sdk-newest-$(or $(call python_version,$(PYTHON)),python)
+SDK_RANGE  = $(1) -c 'from importlib.metadata import requires; print(next(r for r in requires("lakefs") if r.startswith("lakefs-sdk")).replace(" ", ""))'
+SDK_OLDEST = $(1) -c 'import sys; from packaging.requirements import Requirement as R; print(next(s.version for s in R(sys.argv[1]).specifier if s.operator == ">="))'
+SDK_SEEN   = $(1) -c 'import lakefs_sdk; print(lakefs_sdk.__version__)'
+
+$(SDK_VENV)/.installed: pyproject.toml | check-python
+	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SDK_VENV)/bin/python -m pip install -q --no-compile -e . --group dev
+	touch $@
+
+test-sdk-range: setup $(if $(filter newest,$(SDK_ENDS)),$(SDK_VENV)/.installed) ## Run the offline tests with the oldest and the newest lakefs-sdk allowed (SDK_ENDS=...)
+	@range=$$($(call SDK_RANGE,$(BIN)/python)); oldest=$$($(call SDK_OLDEST,$(BIN)/python) "$$range"); \
+	if [ -n "$(filter oldest,$(SDK_ENDS))" ]; then \
+	  seen=$$($(call SDK_SEEN,$(BIN)/python)); \
+	  echo "test-sdk-range: oldest end, lakefs-sdk $$seen in $(VENV) (range $$range)"; \
+	  test "$$seen" = "$$oldest" || { echo "test-sdk-range: $(VENV) has lakefs-sdk $$seen, not the range's oldest $$oldest: make setup" >&2; exit 1; }; \
+	  $(PYTEST) --lakefs-mode=replay -q $(ARGS) || exit 1; \
+	fi; \
+	if [ -n "$(filter newest,$(SDK_ENDS))" ]; then \
+	  $(SDK_VENV)/bin/python -m pip install -q --no-compile --upgrade "$$range" || exit 1; \
+	  seen=$$($(call SDK_SEEN,$(SDK_VENV)/bin/python)); \
+	  echo "test-sdk-range: newest end, lakefs-sdk $$seen in $(SDK_VENV) (range $$range)"; \
+	  $(SDK_VENV)/bin/python -m pytest -p no:cacheprovider --lakefs-mode=replay -q $(ARGS) || exit 1; \
+	fi
 
 test-live: setup ## Run the same tests against freshly started real servers (builds lakeFS if needed)
 	$(PYTEST) --lakefs-mode=live $(ARGS)

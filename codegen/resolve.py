@@ -478,8 +478,9 @@ class _Resolver:
         self, where: str, op: Operation, keywords: list[str], paginated: bool
     ) -> None:
         """The keywords a generated call passes must be parameters of the ``lakefs_sdk`` method
-        it calls, when the spec is of lakefs_sdk's version (a test's own spec is skipped)."""
-        if self.sdk_version != self.spec.version:
+        it calls, when the installed lakefs_sdk is one the generated code runs on: the spec's
+        version or a newer one of its major (pyproject's range; a test's own spec is skipped)."""
+        if not _sdk_covers(self.sdk_version, self.spec.version):
             return
         try:
             api_module = importlib.import_module(f"lakefs_sdk.api.{snake(op.sdk_api[:-3])}_api")
@@ -606,6 +607,15 @@ def _sdk_version() -> str | None:
     except ImportError:  # pragma: no cover - the SDK's dependencies include it
         return None
     return str(lakefs_sdk.__version__)
+
+
+def _sdk_covers(sdk: str | None, spec: str) -> bool:
+    """Whether lakefs_sdk ``sdk`` is of the range generated from ``spec``: same major, not older."""
+    parsed = [re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", v or "") for v in (sdk, spec)]
+    if parsed[0] is None or parsed[1] is None:
+        return False
+    have, want = (tuple(map(int, m.groups())) for m in parsed if m is not None)
+    return have[0] == want[0] and have >= want
 
 
 def resolve(spec: Spec, mapping: Mapping, src: Path) -> Resolved:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import re
+import sys
 import time
 from pathlib import Path
 
 import lakefs_sdk
 import pytest
 import urllib3
+from packaging.requirements import Requirement
+from packaging.version import Version
 
+from lakefs.testing import _build
+from lakefs.testing._build import LAKEFS_VERSION
 from tests.conftest import Repo, Server
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pytest's own dependency on Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.usefixtures("cassette")
 
@@ -26,7 +39,7 @@ def _upload(sdk: lakefs_sdk.ApiClient, repo: Repo, path: str, data: bytes, tmp: 
 def test_local_health_and_storage_config(sdk: lakefs_sdk.ApiClient) -> None:
     lakefs_sdk.HealthCheckApi(sdk).health_check()
     config = lakefs_sdk.ConfigApi(sdk).get_config()
-    assert config.version_config.version == "1.86.0"
+    assert config.version_config.version == LAKEFS_VERSION
     assert config.storage_config.blockstore_type == "local"
     assert config.storage_config.import_support is True
     assert config.storage_config.pre_sign_support is False
@@ -137,3 +150,64 @@ def test_import_local_directory(
     objects = lakefs_sdk.ObjectsApi(sdk)
     for rel, content in files.items():
         assert bytes(objects.get_object(repo.id, "main", f"imported/{rel}")) == content
+
+
+# -- the one lakeFS version ------------------------------------------------------------------------
+
+
+def _lakefs_sdk_requirement() -> Requirement:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (req,) = (r for r in map(Requirement, project["dependencies"]) if r.name == "lakefs-sdk")
+    return req
+
+
+def test_the_lakefs_sdk_range_starts_at_the_pinned_version_and_stops_at_the_next_major() -> None:
+    """pyproject's lakefs-sdk range is ``>=LAKEFS_VERSION,<next major``: the oldest release
+    accepted is the one the SDK is generated from, tested against and recorded with."""
+    specs = {(s.operator, s.version) for s in _lakefs_sdk_requirement().specifier}
+    major = Version(LAKEFS_VERSION).major
+    assert specs == {(">=", LAKEFS_VERSION), ("<", str(major + 1))}
+
+
+def test_the_dev_group_pins_the_oldest_end_of_the_range() -> None:
+    """.venv (make setup, make test-pythons) tests the lakefs-sdk the cassettes were recorded with;
+    make test-sdk-range adds the newest."""
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    pins = [Requirement(r) for r in groups["dev"] if Requirement(r).name == "lakefs-sdk"]
+    assert [str(r.specifier) for r in pins] == [f"=={LAKEFS_VERSION}"]
+
+
+def test_the_installed_lakefs_sdk_is_in_the_range() -> None:
+    """Whichever end of the range this venv has (make test-sdk-range runs both)."""
+    assert Version(lakefs_sdk.__version__) in _lakefs_sdk_requirement().specifier
+
+
+def test_the_server_version_does_not_follow_the_installed_lakefs_sdk(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A newer lakefs-sdk in the venv (1.88.0, say) still finds (or builds) the pinned server."""
+    monkeypatch.setattr(lakefs_sdk, "__version__", "1.99.0")
+    monkeypatch.delenv("LAKEFS_BIN", raising=False)
+    monkeypatch.setenv("LAKEFS_CACHE_DIR", str(tmp_path))
+    binary = tmp_path / f"lakefs-{LAKEFS_VERSION}" / "lakefs"
+    binary.parent.mkdir()
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    assert _build.lakefs_version() == LAKEFS_VERSION
+    assert _build.ensure_binary(log=False) == binary
+
+
+def test_the_spec_the_go_module_and_the_generated_code_are_of_the_pinned_version() -> None:
+    """The generator reads LAKEFS_VERSION (through _build.py, loaded on its own) and its committed
+    spec; the wrapper Go module builds that server; the generated modules say it."""
+    from codegen.__main__ import _build_module, committed_spec
+
+    assert _build_module().lakefs_version() == LAKEFS_VERSION
+    assert committed_spec(LAKEFS_VERSION).name == f"lakefs-{LAKEFS_VERSION}.yml"  # sha256 checked
+    gomod = (ROOT / "src/lakefs/testing/gomod/go.mod").read_text()
+    assert re.findall(r"^\s*github\.com/treeverse/lakefs v(\S+)", gomod, re.M) == [LAKEFS_VERSION]
+    headers = {p.read_text().splitlines()[0] for p in (ROOT / "src/lakefs/_generated").glob("*.py")}
+    assert headers == {
+        f"# Generated from the lakeFS {LAKEFS_VERSION} OpenAPI document by codegen/ "
+        "(make generate). Do not edit."
+    }

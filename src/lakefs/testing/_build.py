@@ -1,9 +1,12 @@
-"""Build (or find) the lakeFS server binary that matches this SDK's pinned version.
+"""Build (or find) the lakeFS server binary of the version this SDK is generated and tested on.
 
-The lakeFS version is written once, as the ``lakefs-sdk==X`` pin in ``pyproject.toml``; the
-installed ``lakefs_sdk`` package therefore carries it, and everything here reads it from there. The
-server is built from lakeFS's Go module through a small wrapper module kept in ``gomod/`` (its
-``go.mod`` and ``go.sum`` are derived from the pin by :func:`write_module`, ``make server-module``,
+That version is written once, as :data:`LAKEFS_VERSION` below: the server the tests and the demo
+build, the OpenAPI document the generator reads (``codegen/specs/lakefs-<version>.yml``) and the
+lower bound of the ``lakefs-sdk`` range in ``pyproject.toml`` are all this version
+(``tests/test_harness.py`` checks that they agree). The installed ``lakefs-sdk`` may be any
+release of that range, newer ones included: it is never read to choose the server. The server is
+built from lakeFS's Go module through a small wrapper module kept in ``gomod/`` (its ``go.mod`` and
+``go.sum`` are derived from :data:`LAKEFS_VERSION` by :func:`write_module`, ``make server-module``,
 and committed).
 
 Resolution order for :func:`ensure_binary`:
@@ -31,10 +34,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import lakefs_sdk
-
 __all__ = [
     "GOFAKES3_MODULE",
+    "LAKEFS_VERSION",
     "LakeFSBuildError",
     "cache_dir",
     "ensure_binary",
@@ -45,6 +47,8 @@ __all__ = [
     "write_module",
 ]
 
+# The lakeFS version this SDK is generated from and tested against (see the module's docstring).
+LAKEFS_VERSION = "1.86.0"
 LAKEFS_MODULE = "github.com/treeverse/lakefs"
 GOFAKES3_MODULE = "github.com/johannesboyne/gofakes3"
 MIN_GO = (1, 26, 4)
@@ -58,8 +62,8 @@ class LakeFSBuildError(RuntimeError):
 
 
 def lakefs_version() -> str:
-    """The pinned lakeFS version: the version of the installed ``lakefs-sdk``."""
-    return str(lakefs_sdk.__version__)
+    """The pinned lakeFS version, :data:`LAKEFS_VERSION` (not the installed ``lakefs-sdk``'s)."""
+    return LAKEFS_VERSION
 
 
 def cache_dir() -> Path:
@@ -188,7 +192,7 @@ def _check_module_pin(version: str) -> None:
     pinned = match.group(1) if match else None
     if pinned != version:
         raise LakeFSBuildError(
-            f"{_GOMOD_DIR / 'go.mod'} pins lakeFS {pinned} but lakefs-sdk is {version}: "
+            f"{_GOMOD_DIR / 'go.mod'} pins lakeFS {pinned} but LAKEFS_VERSION is {version}: "
             "run `make server-module` to rewrite the wrapper module"
         )
 
