@@ -45,8 +45,8 @@ def test_statuses_map_to_classes(status: int, cls: type[APIStatusError]) -> None
     got = (err.status_code, err.message, err.method, err.request_id)
     assert got == (status, "nope", "GET", "r1")
     assert err.path == "/api/v1/repositories/r"
-    assert str(err) == f"{status} GET /api/v1/repositories/r: nope"
-    assert "Signature" not in repr(err)
+    assert str(err) == f"{status} GET /api/v1/repositories/r (X-Amz-Signature=REDACTED): nope"
+    assert "abc" not in repr(err)
 
 
 def test_object_errors_are_also_os_errors_and_pickle() -> None:

@@ -28,17 +28,37 @@
             └── NotImplementedByServerError  501
 
 Errors from ``lakefs_sdk`` and urllib3 never reach users: they are mapped to these, with the
-original chained as ``__cause__``. Error texts name the method and the URL path (never the query
-string, where pre-signed signatures live, and never credentials). Every error pickles (a process
-pool hands it back to the parent as it was).
+original chained as ``__cause__``. Every error pickles (a process pool hands it back to the parent
+as it was).
+
+A status error's text is ``STATUS METHOD PATH (PARAMS): MESSAGE``, stable and made to be read:
+
+* ``PATH`` is the URL path as sent, so it names the repository and the reference
+  (``/api/v1/repositories/REPO/refs/REF/objects/stat``), also held as ``repository`` and ``ref``;
+* ``(PARAMS)`` the query's non-empty parameters, decoded: ``(path='a/b.csv')`` names the object
+  (also held as ``object_path``); left out when there are none;
+* ``MESSAGE`` the server's own message, verbatim (lakeFS's ``{"message": ...}``; an object
+  store's XML error as ``object store: CODE: MESSAGE``; a body-less answer, such as HEAD's, the
+  status's phrase). lakeFS 1.86 answers ``repository not found``, ``branch not found``,
+  ``commit not found``, ``tag not found``, and a bare ``not found`` both for a missing object
+  and for an object read at a reference that does not exist (the text's PATH tells which ref).
+
+For example ``404 GET /api/v1/repositories/example/refs/main/objects/stat (path='a/b.csv'): not
+found``. Credentials and signatures are redacted from texts, bodies and causes by
+:func:`lakefs._logs.redact` (signature-carrying parameters show as ``X-Amz-Signature=REDACTED``);
+nothing else is removed.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+
+from lakefs._logs import REDACTED, redact
 
 __all__ = [
     "APIConnectionError",
@@ -153,15 +173,26 @@ class APIStatusError(LakeFSError):
 
     Attributes:
         status_code: the HTTP status code.
-        message: the server's message (lakeFS answers ``{"message": ...}``).
+        message: the server's message (lakeFS answers ``{"message": ...}``), verbatim.
         method: the HTTP method.
         path: the URL path (no query string).
-        body: the response body as text, if any.
+        params: the query's parameters, decoded, as ``(name, value)`` pairs (signatures and
+            credentials redacted).
+        repository: the repository the request was about, when its path names one.
+        ref: the reference (branch, tag, commit or expression) its path names, if any.
+        object_path: the object it was about (the ``path`` parameter of object requests).
+        body: the response body as text, if any (credentials and signatures redacted).
         request_id: the server's ``X-Request-Id``, for its logs.
     """
 
     STATUS: ClassVar[int | None] = None
     """The status this class stands for (None: several)."""
+
+    # Defaults for errors pickled before these attributes existed.
+    params: tuple[tuple[str, str], ...] = ()
+    repository: str | None = None
+    ref: str | None = None
+    object_path: str | None = None
 
     def __init__(
         self,
@@ -172,6 +203,10 @@ class APIStatusError(LakeFSError):
         path: str,
         body: str | None = None,
         request_id: str | None = None,
+        params: Iterable[tuple[str, str]] = (),
+        repository: str | None = None,
+        ref: str | None = None,
+        object_path: str | None = None,
     ) -> None:
         self.message = message
         self.status_code = status_code
@@ -179,10 +214,18 @@ class APIStatusError(LakeFSError):
         self.path = path
         self.body = body
         self.request_id = request_id
+        self.params = tuple(params)
+        self.repository = repository
+        self.ref = ref
+        self.object_path = object_path
         super().__init__(self._text())
 
     def _text(self) -> str:
-        return f"{self.status_code} {self.method} {self.path}: {self.message}"
+        shown = ", ".join(
+            f"{k}={v}" if v == REDACTED else f"{k}={v!r}" for k, v in self.params if v
+        )
+        where = f"{self.path} ({shown})" if shown else self.path
+        return f"{self.status_code} {self.method} {where}: {self.message}"
 
     def __str__(self) -> str:
         return self._text()
@@ -314,6 +357,17 @@ def header_value(
     return next((str(v) for k, v in pairs if k.lower() == lowered), None)
 
 
+# An object store's error (S3, GCS and Azure answer <Error><Code>..</Code><Message>..</Message>).
+_XML_ERROR = re.compile(r"\A\s*(?:<\?xml[^>]*\?>\s*)?<Error>")
+_XML_CODE = re.compile(r"<Code>([^<]*)</Code>")
+_XML_MESSAGE = re.compile(r"<Message>([^<]*)</Message>")
+# /api/v1/repositories/REPO[/branches|tags|commits/ID | /refs/REF/...]: a path prefix before
+# /api/v1 (lakeFS behind a reverse proxy) is allowed.
+_API_PATH = re.compile(
+    r"/api/v1/repositories/([^/]+)(?:/(?:branches|tags|commits)/([^/]+)|/refs/([^/]+)/)?"
+)
+
+
 def _message(status: int, text: str | None) -> str:
     if text:
         try:
@@ -322,6 +376,10 @@ def _message(status: int, text: str | None) -> str:
             parsed = None
         if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
             return str(parsed["message"])
+        if _XML_ERROR.match(text):
+            parts = [m.group(1) for m in (_XML_CODE.search(text), _XML_MESSAGE.search(text)) if m]
+            if parts:
+                return "object store: " + ": ".join(html.unescape(p) for p in parts)
         first = text.strip()
         if first:
             return first[:_MAX_MESSAGE]
@@ -333,6 +391,11 @@ def _message(status: int, text: str | None) -> str:
         return "error"
 
 
+def _params(query: str) -> tuple[tuple[str, str], ...]:
+    pairs = (pair.partition("=") for pair in query.split("&") if pair)
+    return tuple((unquote(k), unquote(v)) for k, _, v in pairs)
+
+
 def make_status_error(
     status: int,
     *,
@@ -342,18 +405,20 @@ def make_status_error(
     path: str,
     object_path: str | None = None,
 ) -> APIStatusError:
-    """The error for an HTTP error answer.
+    """The error for an HTTP error answer (its text: see this module's docstring).
 
     Args:
         status: the HTTP status.
         body: the response body (lakeFS's is JSON with a ``message``).
         headers: the response headers (any mapping; looked up case-insensitively).
         method: the request's method.
-        path: the request's URL or path; scheme, host and query string are dropped.
+        path: the request's URL or path; scheme and host are dropped, the query's parameters
+            kept (decoded, with signatures and credentials redacted).
         object_path: the object the request was about: a 404 then is
             :class:`ObjectNotFoundError` and a 412 :class:`ObjectExistsError`.
     """
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = redact(text) if text else None
     cls: type[APIStatusError] = _BY_STATUS.get(status, APIStatusError)
     if 500 <= status <= 599 and cls is APIStatusError:
         cls = ServerError
@@ -361,11 +426,20 @@ def make_status_error(
         cls = ObjectNotFoundError
     elif object_path is not None and cls is PreconditionFailedError:
         cls = ObjectExistsError
+    url = urlsplit(redact(path))
+    url_path = url.path or "/"
+    names = _API_PATH.search(url_path)
+    repository = unquote(names.group(1)) if names else None
+    ref = (names.group(2) or names.group(3)) if names else None
     return cls(
         _message(status, text),
         status_code=status,
         method=method.upper(),
-        path=urlsplit(path).path or path,
-        body=text or None,
+        path=url_path,
+        body=text,
         request_id=header_value(headers, "X-Request-Id"),
+        params=_params(url.query),
+        repository=repository,
+        ref=unquote(ref) if ref else None,
+        object_path=object_path,
     )

@@ -2,8 +2,9 @@
 
 Silent by default. ``LAKEFS_LOG=debug`` (or ``info``) attaches a stream handler. Every SDK module
 takes its logger from :func:`get_logger`, whose records pass through :class:`RedactingFilter`:
-``Authorization`` values, cookies, tokens, secrets and pre-signed query strings never reach a
-handler, whichever handler the application attaches.
+``Authorization`` values, cookies, tokens, secrets, URL passwords and the signature-carrying
+query parameters of pre-signed URLs never reach a handler, whichever handler the application
+attaches (:func:`redact` is the rule; error texts and their causes go through it too).
 """
 
 from __future__ import annotations
@@ -11,39 +12,75 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-__all__ = ["RedactingFilter", "get_logger", "logger", "redact", "setup_logging"]
+__all__ = ["REDACTED", "RedactingFilter", "get_logger", "logger", "redact", "setup_logging"]
 
 logger = logging.getLogger("lakefs")
 
-_REDACTED = "REDACTED"
-_RULES: list[tuple[re.Pattern[str], str]] = [
-    # Authorization: Basic xxx / 'Authorization': 'Bearer xxx' / authorization=...
+REDACTED = "REDACTED"
+"""What a redacted value is replaced by."""
+
+# Query parameters that carry a credential or a signature: S3's X-Amz-* (and SigV2's
+# AWSAccessKeyId, Signature), GCS's X-Goog-* (and V2's GoogleAccessId, Signature), Azure SAS's
+# sig (the signature) and se (its expiry), and token-, secret-, password- and api-key-named ones.
+# Every other parameter (path=, prefix=, after=, amount=, presign=, x-id=, Expires=) is kept.
+_SECRET_PARAMS = (
+    r"X-Amz-[\w-]+|X-Goog-[\w-]+|AWSAccessKeyId|GoogleAccessId|Signature|sig|se"
+    r"|[\w-]*token|[\w-]*secret|password|api_?key"
+)
+
+
+def _keep_quotes(match: re.Match[str]) -> str:
+    value = match.group(2)
+    quote = value[0] if value[:1] in ("'", '"') else ""
+    return f"{match.group(1)}{quote}{REDACTED}{quote}"
+
+
+_RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    # Authorization: Basic xxx / 'Authorization': 'Bearer xxx' / Proxy-Authorization: ...
     (
-        re.compile(r"""(authorization['"]?\s*[:=]\s*['"]?)(basic|bearer)?\s*[^'",\s}]+""", re.I),
-        rf"\1\2 {_REDACTED}",
+        re.compile(r"""(authorization['"]?\s*[:=]\s*['"]?)(basic|bearer)?\s*[^'",\s}&]+""", re.I),
+        rf"\1\2 {REDACTED}",
     ),
-    (re.compile(r"\b(Basic|Bearer) [A-Za-z0-9+/=._~-]{6,}"), rf"\1 {_REDACTED}"),
-    (re.compile(r"""((?:set-)?cookie['"]?\s*[:=]\s*['"]?)[^'"\n]+""", re.I), rf"\1{_REDACTED}"),
-    # Pre-signed URLs, whole or as a request line's path: drop the whole query string.
+    (re.compile(r"\b(Basic|Bearer) [A-Za-z0-9+/=._~-]{6,}"), rf"\1 {REDACTED}"),
+    (re.compile(r"""((?:set-)?cookie['"]?\s*[:=]\s*['"]?)[^'"\n]+""", re.I), rf"\1{REDACTED}"),
+    # A URL's user:password@ loses the password.
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s/?#@'\"]*?:)[^\s/?#@'\"]+@", re.I), r"\1****@"),
+    # Signature-carrying query parameters lose their values (names stay), also in JSON bodies,
+    # which write "&" as "\u0026", and in XML, which writes it "&amp;".
     (
-        re.compile(r"([^\s'\"?]*)\?[^\s'\"]*(?:X-Amz-|[Ss]ignature=|[?&]sig=)[^\s'\"]*"),
-        rf"\1?{_REDACTED}",
+        re.compile(rf"((?:[?&]|\\u0026|&amp;)(?:{_SECRET_PARAMS})=)[^&\s'\"#\\<]*", re.I),
+        rf"\1{REDACTED}",
     ),
+    # An object store's XML error quotes the signature it was given and what was signed.
     (
         re.compile(
-            r"""(['"]?(?:secret_access_key|jwt_token|session_token|token|password)['"]?"""
-            r"""\s*[:=]\s*['"]?)[^'",\s}]+""",
+            r"(<(SignatureProvided|StringToSign(?:Bytes)?|CanonicalRequest(?:Bytes)?"
+            r"|AWSAccessKeyId|Credential)>)[^<]*(</\2>)"
+        ),
+        rf"\1{REDACTED}\3",
+    ),
+    # secret_access_key: ..., "token": "...", password=..., *_SECRET_ACCESS_KEY=... (quotes kept)
+    (
+        re.compile(
+            r"""((?<![\w-])['"]?[\w-]*(?:secret_access_key|secret|token|password)['"]?\s*[:=]\s*)"""
+            r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^'",\s}&]+)""",
             re.I,
         ),
-        rf"\1{_REDACTED}",
+        _keep_quotes,
     ),
 ]
 
 
 def redact(text: str) -> str:
-    """Remove credentials, tokens and pre-signed signatures from ``text``."""
+    """``text`` with credentials, tokens and signatures replaced by ``REDACTED``.
+
+    The one rule for log lines, error texts and chained causes: ``Authorization`` and cookie
+    values, a URL's password (``user:****@``), secret-named fields (``secret_access_key``,
+    ``token``, ``password``) and the values of signature-carrying query parameters (see
+    ``_SECRET_PARAMS``); the rest of a URL, its other query parameters included, is kept.
+    """
     for rx, replacement in _RULES:
         text = rx.sub(replacement, text)
     return text

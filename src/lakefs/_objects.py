@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal, NamedTuple, Protocol, overload
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, overload
 
 from lakefs_sdk.api.objects_api import ObjectsApi
 
+from lakefs import _validation as validate
 from lakefs._client import Client, RequestTimeout
-from lakefs._exceptions import NotFoundError
+from lakefs._exceptions import NotFoundError, ValidationError
 from lakefs._resource import Resource
+
+if TYPE_CHECKING:
+    from lakefs._generated.reference import Reference
+    from lakefs._generated.repository import Repository
 
 __all__ = [
     "Change",
@@ -66,27 +71,89 @@ def metadata_of(stats: Mapping[str, Any]) -> dict[str, str]:
     return dict(stats.get("metadata") or {})
 
 
+def _located(
+    repository_id: object,
+    reference_id: object,
+    path: object,
+    client: Client | None,
+    check_path: Callable[[object, str], None] = validate.object_path,
+) -> tuple[str, str, str, Client | None]:
+    """The ids and the client of an object (or a prefix) given by ids or by resources.
+
+    ``repository_id`` may be a ``Repository`` and ``reference_id`` a ``Reference`` (a Branch, a
+    Tag): their ids are taken, and unless ``client`` is given, the reference's client, else the
+    repository's. Anything else is a ``ValidationError`` here, before any request.
+    """
+    from lakefs._generated.reference import Reference
+    from lakefs._generated.repository import Repository
+
+    carried: list[Client | None] = []  # the clients of the resources given, reference first
+    owner: str | None = None
+    if isinstance(reference_id, Reference):
+        carried.append(reference_id._client)
+        owner, ref = reference_id.repository_id, reference_id.id
+    elif isinstance(reference_id, str):
+        ref = reference_id
+    else:
+        raise ValidationError(
+            "reference_id must be a reference id (str) or a Reference, Branch or Tag, not "
+            f"{type(reference_id).__name__} ({reference_id!r})"
+        )
+    if isinstance(repository_id, Repository):
+        carried.append(repository_id._client)
+        repo = repository_id.id
+    elif isinstance(repository_id, str):
+        repo = repository_id
+    else:
+        raise ValidationError(
+            "repository_id must be a repository id (str) or a Repository, not "
+            f"{type(repository_id).__name__} ({repository_id!r})"
+        )
+    if owner is not None and owner != repo:
+        raise ValidationError(f"reference {ref!r} is in repository {owner!r}, not {repo!r}")
+    validate.repository_id(repo, "repository_id")
+    validate.ref_id(ref, "reference_id")
+    check_path(path, "path")
+    if client is None:
+        client = next((c for c in carried if c is not None), None)
+    return repo, ref, str(path), client
+
+
 class ObjectInfo(Resource):
     """An object at a reference. ``path`` is known; the rest costs one stat (then cached), unless
     the object came from a listing or a stat, which already told it. Every method takes
     ``timeout=`` and ``extra_headers=`` for the request it may send.
 
     Args:
-        repository_id: the repository.
-        reference_id: the reference (commit, branch or tag) the object is read at.
+        repository_id: the repository: its id, or a ``Repository``.
+        reference_id: the reference (commit, branch or tag) the object is read at: its id, or a
+            ``Reference``, ``Branch`` or ``Tag`` (of that repository).
         path: the object's path.
-        client: the client to use; the default client when omitted.
+        client: the client to use. When omitted: the client of the reference given as an
+            object, else of the repository given as one, else the default client. An explicit
+            ``client=`` always wins.
+
+    Raises:
+        ValidationError: an argument of another type, an invalid id or an empty path, or a
+            reference of another repository (no request is sent).
+
+    Example:
+        >>> lakefs.ObjectInfo(repo, repo.branch("main"), "a.csv").exists()  # doctest: +SKIP
     """
 
     __slots__ = ("_stats", "path", "reference_id", "repository_id")  # listings make thousands
 
     def __init__(
-        self, repository_id: str, reference_id: str, path: str, client: Client | None = None
+        self,
+        repository_id: str | Repository,
+        reference_id: str | Reference,
+        path: str,
+        client: Client | None = None,
     ) -> None:
         super().__init__(client)
-        self.repository_id = repository_id
-        self.reference_id = reference_id
-        self.path = path
+        self.repository_id, self.reference_id, self.path, self._client = _located(
+            repository_id, reference_id, path, client
+        )
         self._stats: Mapping[str, Any] | None = None
 
     @classmethod
@@ -220,19 +287,40 @@ class CommonPrefix(Resource):
     """A "directory" in a listing with a delimiter: the objects under ``path``.
 
     Args:
-        repository_id: the repository.
-        reference_id: the reference it was listed at.
+        repository_id: the repository: its id, or a ``Repository``.
+        reference_id: the reference it was listed at: its id, or a ``Reference``, ``Branch`` or
+            ``Tag``.
         path: the prefix, ending in the delimiter.
-        client: the client to use; the default client when omitted.
+        client: the client to use; when omitted, as for :class:`ObjectInfo`.
+
+    Raises:
+        ValidationError: as for :class:`ObjectInfo`.
     """
 
     def __init__(
-        self, repository_id: str, reference_id: str, path: str, client: Client | None = None
+        self,
+        repository_id: str | Repository,
+        reference_id: str | Reference,
+        path: str,
+        client: Client | None = None,
     ) -> None:
         super().__init__(client)
-        self.repository_id = repository_id
-        self.reference_id = reference_id
-        self.path = path
+        # A prefix may be empty: the whole reference.
+        located = _located(repository_id, reference_id, path, client, validate.text)
+        self.repository_id, self.reference_id, self.path, self._client = located
+
+    @classmethod
+    def _listed(
+        cls, repository_id: str, reference_id: str, path: str, client: Client | None
+    ) -> CommonPrefix:
+        """A prefix from a listing: the constructor's checks are skipped (the owner's values were
+        checked already)."""
+        prefix = cls.__new__(cls)
+        prefix._client = client
+        prefix.repository_id = repository_id
+        prefix.reference_id = reference_id
+        prefix.path = path
+        return prefix
 
     def exists(
         self,
@@ -265,7 +353,7 @@ class CommonPrefix(Resource):
 def object_entry(owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo | CommonPrefix:
     """A listing entry: an ObjectInfo, or a CommonPrefix for ``path_type == "common_prefix"``."""
     if stats.get("path_type") == "common_prefix":
-        return CommonPrefix(owner.repository_id, owner.id, stats["path"], client=owner._client)
+        return CommonPrefix._listed(owner.repository_id, owner.id, stats["path"], owner._client)
     return ObjectInfo.from_stats(owner, stats)
 
 
@@ -317,7 +405,7 @@ class _Entries(Sequence["ObjectInfo | CommonPrefix"]):
         new = ObjectInfo.__new__
         for stats in self._results:
             if stats.get("path_type") == "common_prefix":
-                yield CommonPrefix(repository_id, reference_id, stats["path"], client=client)
+                yield CommonPrefix._listed(repository_id, reference_id, stats["path"], client)
                 continue
             info = new(ObjectInfo)
             info._client = client

@@ -143,19 +143,15 @@ def _object_path(url: str) -> str | None:
     return None
 
 
-_QUERY = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s'\"?]*|\s/[^\s'\"?]*)\?[^\s'\"]*")
-
-
 class _RedactedCause(Exception):  # noqa: N818 - stands in for a library error
-    """A library error whose text held a URL's query string, with the query removed."""
+    """A library error whose text held a credential or a signature, with it redacted."""
 
 
 def safe_cause(exc: BaseException) -> BaseException:
-    """``exc``, or a stand-in with the same text less query strings and signatures."""
+    """``exc``, or a stand-in with the same text with credentials and signatures redacted
+    (:func:`lakefs._logs.redact`, the rule of error texts and logs; the rest of a URL stays)."""
     text = str(exc)
-    clean = redact(
-        re.sub(r"(\b[a-z][a-z0-9+.-]*://[^\s'\"?]*|\s/[^\s'\"?]*)\?[^\s'\"]*", r"\1", text)
-    )
+    clean = redact(text)
     if clean == text:
         return exc
     return _RedactedCause(f"{type(exc).__name__}: {clean}")
