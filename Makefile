@@ -28,7 +28,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 export LAKEFS_CACHE_DIR := $(CURDIR)/.cache
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-python server server-module test test-pythons test-sdk-range test-live record lint demo examples generate check-generated bench clean wheel-check
+.PHONY: help setup check-python server server-module test test-pythons test-sdk-range field-tools test-live test-tls record lint demo examples generate check-generated bench clean wheel-check
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -49,8 +49,8 @@ $(STAMP): pyproject.toml | check-python
 	$(BIN)/python -m pip install -q --no-compile -e . --group dev
 	touch $@
 
-server: setup ## Run a local lakeFS in the foreground (S3=1 for the S3 configuration on gofakes3)
-	$(BIN)/python -m lakefs.testing $(if $(S3),s3,local)
+server: setup ## Run a local lakeFS in the foreground (S3=1: S3 store on gofakes3; TLS=1: https, prints the ssl_ca_cert)
+	$(BIN)/python -m lakefs.testing $(if $(S3),s3,local) $(if $(TLS),--tls)
 
 server-module: setup ## Rewrite the wrapper Go module (lakefs/testing/gomod) for the pinned lakeFS version
 	$(BIN)/python -m lakefs.testing module
@@ -101,10 +101,28 @@ test-sdk-range: setup $(if $(filter newest,$(SDK_ENDS)),$(SDK_VENV)/.installed) 
 	  $(SDK_VENV)/bin/python -m pytest -p no:cacheprovider --lakefs-mode=replay -q $(ARGS) || exit 1; \
 	fi
 
-test-live: setup ## Run the same tests against freshly started real servers (builds lakeFS if needed)
+# The field's programs the live tests start and stop: nginx (a reverse proxy at a path prefix, the
+# S3 store's TLS terminator), tinyproxy and squid (forward proxies). Debian's packages, installed
+# with apt-get when missing (as root, or through sudo).
+FIELD_PROGRAMS := nginx:nginx-light tinyproxy:tinyproxy squid:squid
+field-tools: ## Install the field's programs (nginx, tinyproxy, squid) from Debian's packages if missing
+	@missing=; for entry in $(FIELD_PROGRAMS); do \
+	  prog=$${entry%%:*}; pkg=$${entry#*:}; \
+	  command -v $$prog >/dev/null 2>&1 || [ -x /usr/sbin/$$prog ] || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+	else echo "field-tools: install$$missing (apt-get install$$missing): not root and no sudo" >&2; exit 1; fi; \
+	echo "field-tools: installing$$missing"; \
+	$$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing
+
+test-live: setup field-tools ## Run the same tests against freshly started real servers (builds lakeFS if needed)
 	$(PYTEST) --lakefs-mode=live $(ARGS)
 
-record: setup ## Re-record cassettes from real servers (ARGS='-k name' to record some)
+test-tls: setup field-tools ## Run the live tests with lakeFS and its S3 store over https (CAs made for the run)
+	$(PYTEST) --lakefs-mode=live --lakefs-tls $(ARGS)
+
+record: setup field-tools ## Re-record cassettes from real servers (ARGS='-k name' to record some)
 	$(PYTEST) --lakefs-mode=record $(ARGS)
 
 lint: setup ## ruff (lint and format) and mypy --strict

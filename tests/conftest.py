@@ -6,6 +6,11 @@ One switch, ``--lakefs-mode`` (or ``LAKEFS_TEST_MODE``), picks how tests that ta
 * ``live`` (``make test-live``): against freshly started real servers, no cassettes.
 * ``record`` (``make record``): live, and each passing test rewrites its cassette.
 
+``--lakefs-tls`` (or ``LAKEFS_TEST_TLS=1``; live only, ``make test-tls``) serves both
+configurations over https, lakeFS and the S3 store alike, with CAs made for the run: the same
+tests then reach them through ``ssl_ca_cert`` (``server.client_options()``), as production
+installs are reached.
+
 A test that talks to lakeFS names its configuration with ``@pytest.mark.server("local")`` or
 ``@pytest.mark.server("s3")`` and takes the ``server`` fixture (and usually ``repo``). Tests
 without the marker are plain unit tests; those marked ``loopback`` open local sockets of their own
@@ -27,6 +32,7 @@ from typing import Any, Literal
 
 import lakefs_sdk
 import pytest
+import urllib3
 
 from lakefs import Client
 from lakefs.testing import DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, LocalLakeFS
@@ -46,6 +52,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=["replay", "live", "record"],
         default=None,
         help="replay cassettes (default), run live against local servers, or record cassettes",
+    )
+    parser.addoption(
+        "--lakefs-tls",
+        action="store_true",
+        default=None,
+        help="live: serve lakeFS and the S3 store over https (CAs made for the run)",
     )
 
 
@@ -72,6 +84,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+def _tls(config: pytest.Config) -> bool:
+    import os
+
+    tls = bool(config.getoption("--lakefs-tls") or os.environ.get("LAKEFS_TEST_TLS") == "1")
+    if tls and _mode(config) != "live":
+        raise pytest.UsageError("--lakefs-tls runs live only: add --lakefs-mode=live")
+    return tls
+
+
+@pytest.fixture(scope="session")
+def lakefs_tls(pytestconfig: pytest.Config) -> bool:
+    """Whether the run's servers speak https (``--lakefs-tls``)."""
+    return _tls(pytestconfig)
+
+
 @pytest.fixture(scope="session")
 def lakefs_mode(pytestconfig: pytest.Config) -> Mode:
     """The run's mode: ``replay``, ``live`` or ``record``."""
@@ -96,12 +123,33 @@ class Server:
     import_dir: Path
     s3_bucket: str | None
     s3_endpoint: str | None = None
+    ca_cert: str | None = None
     access_key_id: str = DEV_ACCESS_KEY_ID
     secret_access_key: str = field(default=DEV_SECRET_ACCESS_KEY, repr=False)
 
     @property
     def api_url(self) -> str:
         return f"{self.endpoint}/api/v1"
+
+    def client_options(self, **overrides: Any) -> dict[str, Any]:
+        """``lakefs.Client`` (and ``lakefs://``) options that reach this server, over https
+        with its CA when the run uses TLS; ``overrides`` replace or add options."""
+        options: dict[str, Any] = {
+            "host": self.endpoint,
+            "access_key_id": self.access_key_id,
+            "secret_access_key": self.secret_access_key,
+        }
+        if self.ca_cert is not None:
+            options["ssl_ca_cert"] = self.ca_cert
+        return {**options, **overrides}
+
+    def http(self) -> urllib3.PoolManager:
+        """A bare urllib3 pool that trusts this server's CAs (for requests made by hand)."""
+        return urllib3.PoolManager(ca_certs=self.ca_cert)
+
+    def client(self, **overrides: Any) -> Client:
+        """A ``lakefs.Client`` for this server (see :meth:`client_options`)."""
+        return Client(**self.client_options(**overrides))
 
     def storage_namespace(self, name: str) -> str:
         if self.kind == "s3":
@@ -110,7 +158,10 @@ class Server:
 
     def sdk_client(self) -> lakefs_sdk.ApiClient:
         config = lakefs_sdk.Configuration(
-            host=self.api_url, username=self.access_key_id, password=self.secret_access_key
+            host=self.api_url,
+            username=self.access_key_id,
+            password=self.secret_access_key,
+            ssl_ca_cert=self.ca_cert,
         )
         return lakefs_sdk.ApiClient(config)
 
@@ -118,10 +169,22 @@ class Server:
 class _Servers:
     """Starts each configuration on first use and stops them all at the end of the session."""
 
-    def __init__(self, mode: Mode) -> None:
+    def __init__(self, mode: Mode, tls: bool = False) -> None:
         self.mode = mode
+        self.tls = tls
         self._live: dict[str, LocalLakeFS] = {}
         self._replay_dir: Path | None = None
+
+    def local(self, kind: Kind, *, tls: bool) -> LocalLakeFS:
+        """A running server of this configuration, started on first use (live modes only)."""
+        if self.mode == "replay":
+            raise pytest.UsageError("a LocalLakeFS is only started in live or record mode")
+        key = f"{kind}-tls" if tls else kind
+        if key not in self._live:
+            # Small multipart parts keep multipart tests (and their cassettes) small.
+            server = LocalLakeFS(kind, s3_min_part_size=PART_SIZE, tls=tls)
+            self._live[key] = server.start()
+        return self._live[key]
 
     def get(self, kind: Kind) -> Server:
         if self.mode == "replay":
@@ -131,13 +194,11 @@ class _Servers:
             bucket = S3_BUCKET if kind == "s3" else None
             s3 = PLACEHOLDER_HOST if kind == "s3" else None
             return Server(kind, PLACEHOLDER_HOST, self._replay_dir / "import", bucket, s3)
-        if kind not in self._live:
-            # Small multipart parts keep multipart tests (and their cassettes) small.
-            self._live[kind] = LocalLakeFS(kind, s3_min_part_size=PART_SIZE).start()
-        srv = self._live[kind]
+        srv = self.local(kind, tls=self.tls)
         import_dir = srv.import_dir if kind == "local" else srv.directory / "unused"
         bucket = S3_BUCKET if kind == "s3" else None
-        return Server(kind, srv.endpoint, import_dir, bucket, srv.s3_endpoint)
+        ca_cert = str(srv.ca_cert) if srv.ca_cert is not None else None
+        return Server(kind, srv.endpoint, import_dir, bucket, srv.s3_endpoint, ca_cert)
 
     def close(self) -> None:
         for srv in self._live.values():
@@ -149,8 +210,8 @@ class _Servers:
 
 
 @pytest.fixture(scope="session")
-def _servers(lakefs_mode: Mode) -> Iterator[_Servers]:
-    servers = _Servers(lakefs_mode)
+def _servers(lakefs_mode: Mode, lakefs_tls: bool) -> Iterator[_Servers]:
+    servers = _Servers(lakefs_mode, lakefs_tls)
     yield servers
     servers.close()
 
@@ -162,6 +223,24 @@ def _kind(request: pytest.FixtureRequest) -> Kind:
             f"{request.node.nodeid}: mark it @pytest.mark.server('local') or ('s3') to use lakeFS"
         )
     return marker.args[0]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def plain_local(_servers: _Servers) -> LocalLakeFS:
+    """lakeFS over plain http, local blockstore (tests of the field: proxies, prefixes)."""
+    return _servers.local("local", tls=False)
+
+
+@pytest.fixture
+def tls_local(_servers: _Servers) -> LocalLakeFS:
+    """lakeFS over https with a CA of the run (``ca_cert``), local blockstore."""
+    return _servers.local("local", tls=True)
+
+
+@pytest.fixture
+def tls_s3(_servers: _Servers) -> LocalLakeFS:
+    """lakeFS over https on an S3 store behind TLS too: pre-signed URLs are ``https://``."""
+    return _servers.local("s3", tls=True)
 
 
 @pytest.fixture
@@ -179,11 +258,7 @@ def sdk(server: Server) -> lakefs_sdk.ApiClient:
 @pytest.fixture
 def client(server: Server) -> Client:
     """A ``lakefs.Client`` for the test's server."""
-    return Client(
-        host=server.endpoint,
-        access_key_id=server.access_key_id,
-        secret_access_key=server.secret_access_key,
-    )
+    return server.client()
 
 
 def repo_name(nodeid: str) -> str:

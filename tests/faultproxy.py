@@ -20,6 +20,7 @@ import contextlib
 import ipaddress
 import random
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -27,6 +28,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
+from urllib.parse import urlsplit
 
 __all__ = ["RANDOM_FAULT_KINDS", "FaultProxy"]
 
@@ -152,12 +154,15 @@ class FaultProxy:
     Args:
         host: the upstream host (must be a loopback address or ``localhost``).
         port: the upstream port.
+        ca_cert: the upstream speaks TLS, with a certificate of this CA (clients still talk
+            plain http to the proxy, which sees and can break every exchange).
     """
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, ca_cert: str | None = None) -> None:
         if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"FaultProxy only talks to loopback addresses, not {host!r}")
         self.upstream = (host, port)
+        self._tls = ssl.create_default_context(cafile=ca_cert) if ca_cert else None
         self._faults: deque[_Fault] = deque()
         self._chaos: _Chaos | None = None
         self._injected: Counter[str] = Counter()
@@ -173,6 +178,14 @@ class FaultProxy:
             target=self._accept, name="faultproxy-accept", daemon=True
         )
         self._accept_thread.start()
+
+    @classmethod
+    def before(cls, endpoint: str, *, ca_cert: str | None = None) -> FaultProxy:
+        """A proxy in front of ``endpoint`` (``http://`` or ``https://`` with ``ca_cert``)."""
+        parts = urlsplit(endpoint)
+        default = 443 if parts.scheme == "https" else 80
+        tls = ca_cert if parts.scheme == "https" else None
+        return cls(parts.hostname or "127.0.0.1", parts.port or default, tls)
 
     @property
     def url(self) -> str:
@@ -403,6 +416,8 @@ class FaultProxy:
                     return
                 if upstream is None:
                     upstream = socket.create_connection(self.upstream, timeout=_TIMEOUT)
+                    if self._tls is not None:
+                        upstream = self._tls.wrap_socket(upstream, server_hostname=self.upstream[0])
                 upstream.sendall(b"\r\n".join(head) + b"\r\n\r\n")
                 for chunk in _body(reader, headers):
                     upstream.sendall(chunk)

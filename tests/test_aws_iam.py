@@ -81,7 +81,10 @@ def test_tokens_are_reused_then_refreshed_before_they_expire() -> None:
 @pytest.mark.loopback  # the signed identity differs per run, so this cannot replay
 @pytest.mark.server("local")
 def test_the_open_source_server_refuses_iam_login_clearly(server: Server) -> None:
-    client = lakefs.Client.from_config(ClientConfig(host=server.endpoint, aws_iam=AwsIamSettings()))
+    config = ClientConfig(
+        host=server.endpoint, ssl_ca_cert=server.ca_cert, aws_iam=AwsIamSettings()
+    )
+    client = lakefs.Client.from_config(config)
     provider = client.transport.token.__self__  # type: ignore[union-attr]
     provider._session = _session()
     with pytest.raises(NotImplementedByServerError) as info:

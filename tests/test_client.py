@@ -31,9 +31,7 @@ def _objects_url(client: Client, repo: Repo, path: str, *, write: bool) -> str:
 
 @pytest.mark.server("local")
 def test_wrong_secret_is_unauthorized_on_first_request(server: Server) -> None:
-    client = Client(
-        host=server.endpoint, access_key_id=server.access_key_id, secret_access_key="wrong-secret"
-    )
+    client = server.client(secret_access_key="wrong-secret")
     with pytest.raises(UnauthorizedError) as info:
         lakefs_sdk.RepositoriesApi(client.sdk).list_repositories()
     err = info.value
@@ -135,6 +133,8 @@ def test_default_client_from_the_environment(
     monkeypatch.setenv("LAKECTL_SERVER_ENDPOINT_URL", server.endpoint)
     monkeypatch.setenv("LAKECTL_CREDENTIALS_ACCESS_KEY_ID", server.access_key_id)
     monkeypatch.setenv("LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY", server.secret_access_key)
+    if server.ca_cert is not None:  # over https: lakectl's way to trust a private CA
+        monkeypatch.setenv("SSL_CERT_FILE", server.ca_cert)
     _reset_default_client()
     try:
         assert ServerConfiguration().version() == "1.86.0"
@@ -150,7 +150,10 @@ def test_a_ready_sdk_client_is_accepted(server: Server) -> None:
 
     api_client = ApiClient(
         Configuration(
-            host=server.api_url, username=server.access_key_id, password=server.secret_access_key
+            host=server.api_url,
+            username=server.access_key_id,
+            password=server.secret_access_key,
+            ssl_ca_cert=server.ca_cert,
         )
     )
     client = Client(api_client=api_client)

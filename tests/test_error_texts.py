@@ -431,7 +431,7 @@ def test_a_pre_signed_read_of_lost_data_names_the_object_and_no_signature(
     data = bytes(range(256)) * 1024
     main.upload(data, "lost.bin")
     main.upload(b"x", "gone.bin")
-    http = urllib3.PoolManager()
+    http = server.http()
 
     def lose(path: str) -> None:  # remove the object's data from the store behind lakeFS's back
         key = main.stat_object(path).physical_address().removeprefix("s3://")

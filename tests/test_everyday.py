@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-import urllib3
 
 import lakefs
 from lakefs import (
@@ -20,7 +19,7 @@ from lakefs import (
     RepositoryProperties,
     ValidationError,
 )
-from tests.conftest import Repo
+from tests.conftest import Repo, Server
 
 BOTH = [
     pytest.param("local", marks=pytest.mark.server("local"), id="local"),
@@ -142,11 +141,11 @@ def test_update_object_metadata(main: Branch) -> None:
         main.update_object_metadata("m.txt", {"Bad Key": "x"})
 
 
-def test_presigned_url(main: Branch) -> None:
+def test_presigned_url(main: Branch, server: Server) -> None:
     if not lakefs.ServerConfiguration(main.client).pre_sign_support():
         with pytest.raises(PresignNotSupportedError):
             main.presigned_url("base.txt")
         return
     url = main.presigned_url("base.txt")
-    answer = urllib3.PoolManager().request("GET", url)  # no credentials of any kind
+    answer = server.http().request("GET", url)  # no credentials of any kind
     assert (answer.status, answer.data) == (200, b"base")

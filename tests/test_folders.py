@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-import urllib3
 
 import lakefs
 from lakefs import (
@@ -526,7 +525,7 @@ def test_s3_store_imports_copies_and_deletes(
     main.copy_object("main", "mp/plain.txt", "copy/plain.txt")
     # An import from a bucket prefix: the store's ETags become the checksums.
     prefix = f"import-src/run-{run_id}/{repo.id}"
-    http = urllib3.PoolManager()
+    http = server.http()
     for rel, data in {"one.txt": b"one", "sub/two.txt": b"two"}.items():
         put = http.request(
             "PUT", f"{server.s3_endpoint}/{server.s3_bucket}/{prefix}/{rel}", body=data

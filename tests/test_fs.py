@@ -170,7 +170,7 @@ def test_missing_paths_raise_file_not_found(fs: LakeFSFileSystem, repo: Repo) ->
 
 
 def test_permission_errors_are_not_swallowed(server: Server, repo: Repo) -> None:
-    bad = Client(host=server.endpoint, access_key_id=server.access_key_id, secret_access_key="x")
+    bad = server.client(secret_access_key="x")
     fs = LakeFSFileSystem(client=bad, skip_instance_cache=True)
     for call in (fs.exists, fs.info, fs.ls, fs.isdir, fs.cat_file):
         with pytest.raises(PermissionError):

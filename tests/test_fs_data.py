@@ -24,13 +24,7 @@ FRAME = pd.DataFrame({"id": range(100), "name": [f"n{i}é" for i in range(100)],
 @pytest.fixture
 def storage_options(server: Server, workers: int) -> dict[str, Any]:
     """pandas' ``storage_options`` for lakefs:// (a filesystem of its own for each test)."""
-    return {
-        "host": server.endpoint,
-        "access_key_id": server.access_key_id,
-        "secret_access_key": server.secret_access_key,
-        "max_workers": workers,
-        "skip_instance_cache": True,
-    }
+    return server.client_options(max_workers=workers, skip_instance_cache=True)
 
 
 @pytest.fixture

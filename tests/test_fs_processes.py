@@ -24,11 +24,7 @@ pytestmark = [pytest.mark.server("local"), pytest.mark.loopback]
 
 @pytest.fixture
 def storage_options(server: Server) -> dict[str, Any]:
-    return {
-        "host": server.endpoint,
-        "access_key_id": server.access_key_id,
-        "secret_access_key": server.secret_access_key,
-    }
+    return server.client_options()
 
 
 def _read(fs: LakeFSFileSystem, path: str) -> tuple[int, bytes, int]:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import lakefs_sdk
 import pytest
-import urllib3
 from packaging.requirements import Requirement
 from packaging.version import Version
 
@@ -88,12 +87,14 @@ def test_ranged_reads(sdk: lakefs_sdk.ApiClient, repo: Repo, tmp_path: Path) -> 
 
 
 @pytest.mark.server("s3")
-def test_presigned_upload_link_and_read(sdk: lakefs_sdk.ApiClient, repo: Repo) -> None:
+def test_presigned_upload_link_and_read(
+    sdk: lakefs_sdk.ApiClient, repo: Repo, server: Server
+) -> None:
     data = b"pre-signed bytes " * 64
     staging = lakefs_sdk.StagingApi(sdk)
     location = staging.get_physical_address(repo.id, "main", "ps/object.bin", presign=True)
     assert location.presigned_url is not None
-    put = urllib3.PoolManager().request("PUT", location.presigned_url, body=data)
+    put = server.http().request("PUT", location.presigned_url, body=data)
     assert put.status == 200
     stats = staging.link_physical_address(
         repo.id,
@@ -111,7 +112,7 @@ def test_presigned_upload_link_and_read(sdk: lakefs_sdk.ApiClient, repo: Repo) -
     objects = lakefs_sdk.ObjectsApi(sdk)
     stat = objects.stat_object(repo.id, "main", "ps/object.bin", presign=True)
     assert "X-Amz-Signature=" in stat.physical_address
-    got = urllib3.PoolManager().request("GET", stat.physical_address)
+    got = server.http().request("GET", stat.physical_address)
     assert got.status == 200
     assert got.data == data
     # getObject with presign answers 302; urllib3 follows it to the object store.

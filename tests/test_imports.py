@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import urllib3
 
 import lakefs
 from lakefs import (
@@ -71,7 +70,7 @@ def test_import_a_bucket_prefix(
     main: Branch, server: Server, run_id: str, repo: Repo, lakefs_mode: str
 ) -> None:
     prefix = f"import-src/run-{run_id}/{repo.id}"
-    http = urllib3.PoolManager()
+    http = server.http()
     for rel, data in FILES.items():  # the test store checks no signatures
         put = http.request(
             "PUT", f"{server.s3_endpoint}/{server.s3_bucket}/{prefix}/{rel}", body=data

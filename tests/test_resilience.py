@@ -7,7 +7,6 @@ import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
 
 import lakefs_sdk
 import pytest
@@ -22,8 +21,7 @@ pytestmark = [pytest.mark.loopback, pytest.mark.server("local")]
 
 @pytest.fixture
 def proxy(server: Server) -> Iterator[FaultProxy]:
-    upstream = urlsplit(server.endpoint)
-    with FaultProxy(upstream.hostname or "127.0.0.1", upstream.port or 80) as p:
+    with FaultProxy.before(server.endpoint, ca_cert=server.ca_cert) as p:
         yield p
 
 
@@ -95,11 +93,7 @@ def test_a_slow_response_times_out_then_succeeds(
 def test_thirty_two_threads_share_one_default_client(
     server: Server, repo: Repo, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = Client(  # the default pool size: 32 threads drop no connection
-        host=server.endpoint,
-        access_key_id=server.access_key_id,
-        secret_access_key=server.secret_access_key,
-    )
+    client = server.client()  # the default pool size: 32 threads drop no connection
     objects = lakefs_sdk.ObjectsApi(client.sdk)
     url = f"{client.config.host}/repositories/{repo.id}/branches/main/objects?path="
     errors: list[BaseException] = []
@@ -160,11 +154,7 @@ def test_a_streamed_read_cut_short_resumes_where_it_broke(
 def test_an_expired_pre_signed_url_is_fetched_again(
     server: Server, proxy: FaultProxy, repo: Repo
 ) -> None:
-    client = Client(
-        host=server.endpoint,
-        access_key_id=server.access_key_id,
-        secret_access_key=server.secret_access_key,
-    )
+    client = server.client()
     main = lakefs.repository(repo.id, client=client).branch("main")
     data = bytes(range(256)) * 1024
     main.upload(data, "p.bin")

@@ -20,7 +20,7 @@ SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 def test_no_secret_in_logs_reprs_or_errors(
     server: Server, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    wrong = Client(host=server.endpoint, access_key_id=server.access_key_id, secret_access_key="x1")
+    wrong = server.client(secret_access_key="x1")
     texts = [repr(client), str(client.config), repr(client.config), repr(wrong.config)]
     with caplog.at_level(logging.DEBUG, logger="lakefs"):
         with pytest.raises(UnauthorizedError) as info:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import pytest
 
@@ -54,12 +54,7 @@ def _sha(data: bytes) -> str:
 
 def _direct_client(server: Server, **options: Any) -> Client:
     """A client straight to the server (no proxy)."""
-    return Client(
-        host=server.endpoint,
-        access_key_id=server.access_key_id,
-        secret_access_key=server.secret_access_key,
-        **options,
-    )
+    return server.client(**options)
 
 
 def _read(ref: lakefs.Reference, path: str) -> bytes:
@@ -406,8 +401,7 @@ def _stacks(threads: list[threading.Thread]) -> str:
 
 @pytest.fixture
 def proxy(server: Server) -> Iterator[FaultProxy]:
-    upstream = urlsplit(server.endpoint)
-    with FaultProxy(upstream.hostname or "127.0.0.1", upstream.port or 80) as p:
+    with FaultProxy.before(server.endpoint, ca_cert=server.ca_cert) as p:
         yield p
 
 
@@ -1017,6 +1011,7 @@ _STATUS = {  # the status each status error stands for (the base classes: an exa
     "TooManyRequestsError": 429,
     "ServerError": 503,
     "NotImplementedByServerError": 501,
+    "ProxyError": 407,
 }
 _SAMPLE_ARGUMENTS = {
     "method": "GET",
@@ -1027,6 +1022,7 @@ _SAMPLE_ARGUMENTS = {
     "repository_id": "repo-1",
     "branch_id": "main-txn-1",
     "source": "main",
+    "proxy": "http://proxy.example:3128",
 }
 
 

@@ -56,9 +56,16 @@ class Client:
         secret_access_key: the secret access key.
         jwt_token: a lakeFS JWT, used instead of keys.
         session_token: a session token, used instead of keys.
-        verify_ssl: verify the server's TLS certificate (default True).
-        ssl_ca_cert: a CA bundle to verify it with.
-        proxy: an HTTP(S) proxy URL.
+        verify_ssl: verify the server's TLS certificate and host name (default True). False
+            turns verification off for lakeFS and the object store alike (never in production).
+        ssl_ca_cert: a PEM file of CA certificates to trust besides the system's (which
+            honours ``SSL_CERT_FILE``/``SSL_CERT_DIR``, as lakectl does), for lakeFS and for the
+            object store's pre-signed URLs: one bundle may hold a private lakeFS CA and an
+            on-premises store's (MinIO) CA.
+        proxy: a forward proxy for every request, lakeFS and pre-signed alike
+            (``http://user:password@proxy:3128``; credentials percent-encoded, sent to the proxy
+            only). Without it ``HTTPS_PROXY``/``HTTP_PROXY`` (then ``ALL_PROXY``) apply by the
+            scheme of each URL, except for hosts ``NO_PROXY`` names, as with requests and curl.
         timeout: the default timeout of each call (seconds, ``(connect, read)`` or
             :class:`Timeout`; default 10 s to connect, 120 s for each read, and a call's whole
             time, retries included, bounded by ``Timeout.total``: by default connect + read).
@@ -233,6 +240,13 @@ def _from_sdk_configuration(cfg: Configuration) -> dict[str, Any]:
         values["secret_access_key"] = cfg.password
     if cfg.access_token:
         values["jwt_token"] = cfg.access_token
+    # Its TLS and proxy settings too: the SDK client reached its server with them.
+    if cfg.verify_ssl is False:
+        values["verify_ssl"] = False
+    if cfg.ssl_ca_cert:
+        values["ssl_ca_cert"] = str(cfg.ssl_ca_cert)
+    if cfg.proxy:
+        values["proxy"] = str(cfg.proxy)
     return values
 
 

@@ -192,6 +192,11 @@ class ClientConfig:
                 raise ValidationError(f"{name} must be a str, not {type(value).__name__}")
         if self.proxy is not None:
             _check_proxy(self.proxy)
+        if self.ssl_ca_cert is not None and not os.path.isfile(self.ssl_ca_cert):
+            raise ValidationError(
+                f"ssl_ca_cert={self.ssl_ca_cert!r} is not a file: give the path of a PEM file "
+                "holding the CA certificate(s) to trust"
+            )
 
     def with_options(self, **changes: Any) -> ClientConfig:
         """A copy with ``changes`` applied (validated like the original)."""

@@ -150,7 +150,9 @@ _WATCHDOG = _Watchdog()
 os.register_at_fork(after_in_child=_WATCHDOG.after_fork)
 
 
-class _HTTPPool(HTTPConnectionPool):
+class _WatchedPool(HTTPConnectionPool):
+    """Hands each connection it gives out to the current :class:`Deadline` (if any)."""
+
     def _get_conn(self, timeout: float | None = None) -> Any:
         conn = super()._get_conn(timeout)
         deadline = current()
@@ -159,8 +161,12 @@ class _HTTPPool(HTTPConnectionPool):
         return conn
 
 
-class _HTTPSPool(HTTPSConnectionPool):
-    _get_conn = _HTTPPool._get_conn
+class _HTTPPool(_WatchedPool):
+    """A plain-http pool whose connections report to the current deadline."""
+
+
+class _HTTPSPool(_WatchedPool, HTTPSConnectionPool):
+    """An https pool whose connections report to the current deadline."""
 
 
 POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}

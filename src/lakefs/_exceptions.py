@@ -9,7 +9,9 @@
     ├── ObjectChangedError             an object was overwritten while it was read
     ├── ValidationError (ValueError)   a bad argument, caught before any request is sent
     ├── APIConnectionError             the server could not be reached or stopped answering
-    │   └── APITimeoutError
+    │   ├── APITimeoutError
+    │   ├── TLSError                   handshake failed: certificate not trusted, wrong host
+    │   └── ProxyError                 a forward proxy refused (407) or could not be reached
     ├── APIResponseError               an answer the SDK cannot use: malformed, too large, or
     │                                  a redirect it does not follow
     └── APIStatusError                 the server answered with an error status
@@ -78,9 +80,11 @@ __all__ = [
     "ObjectNotFoundError",
     "PreconditionFailedError",
     "PresignNotSupportedError",
+    "ProxyError",
     "RangeNotSatisfiableError",
     "ServerError",
     "SourceChangedError",
+    "TLSError",
     "TooManyRequestsError",
     "UnauthorizedError",
     "ValidationError",
@@ -136,6 +140,30 @@ class APIConnectionError(LakeFSError):
 
 class APITimeoutError(APIConnectionError):
     """The server did not accept the connection or answer within the timeout."""
+
+
+class TLSError(APIConnectionError):
+    """The TLS handshake failed: most often the server's certificate is not trusted
+    ("certificate verify failed": a private CA not given with ``ssl_ca_cert=``, or a host name
+    the certificate does not cover). Never retried; no request was sent."""
+
+
+class ProxyError(APIConnectionError):
+    """A forward proxy refused or failed the request (its own refusal, such as ``407 Proxy
+    Authentication Required``, or no connection to the proxy); the text names the proxy, never
+    its credentials.
+
+    Attributes:
+        proxy: the proxy's URL without credentials.
+        status_code: the proxy's status when it answered (407, or 401 from some proxies).
+    """
+
+    def __init__(
+        self, message: str, *, method: str, path: str, proxy: str, status_code: int | None = None
+    ) -> None:
+        super().__init__(message, method=method, path=path)
+        self.proxy = proxy
+        self.status_code = status_code
 
 
 class ObjectChangedError(LakeFSError):

@@ -17,7 +17,15 @@ reopened; a streamed body (an iterator, a pipe) that was already consumed is nev
 Safety: each process has its own pool (a child after ``fork()`` never shares a parent's socket);
 redirects are errors except where a caller allows one (a pre-signed read, to http(s) only, without
 credentials); answers read whole are capped at :data:`MAX_ANSWER_BYTES`; a call's total time is
-bounded (:attr:`Timeout.total`); error texts and their causes never hold a query string.
+bounded (:attr:`Timeout.total`); error texts, their causes and logs never hold credentials or
+signatures (:func:`lakefs._logs.redact`).
+
+TLS and proxies: one ``SSLContext`` per pool trusts the system's store (``SSL_CERT_FILE``
+honoured) plus ``ssl_ca_cert``, for lakeFS and pre-signed URLs alike. Each request takes the
+proxy that :func:`proxy_for` chooses for its URL (``proxy=``, else the standard environment
+variables), with the proxy URL's credentials sent as ``Proxy-Authorization``. A certificate not
+trusted is a :class:`~lakefs.TLSError` and a proxy's refusal a :class:`~lakefs.ProxyError`,
+neither retried.
 """
 
 from __future__ import annotations
@@ -25,17 +33,20 @@ from __future__ import annotations
 import base64
 import email.utils
 import io
+import ipaddress
 import json
 import os
 import random
 import re
+import ssl
 import threading
 import time
+import urllib.request
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import urllib3
 from lakefs_sdk.configuration import Configuration
@@ -50,7 +61,10 @@ from lakefs._exceptions import (
     APIStatusError,
     APITimeoutError,
     LakeFSError,
+    ProxyError,
     SourceChangedError,
+    TLSError,
+    ValidationError,
     header_value,
     is_retryable_status,
     make_status_error,
@@ -109,6 +123,15 @@ class RetryPolicy:
         return ceiling * (0.5 + rand() / 2)  # jitter in [ceiling/2, ceiling)
 
 
+class _FollowFailed(urllib3.exceptions.HTTPError):
+    """The request to a redirect's target failed; ``error`` says how."""
+
+    def __init__(self, location: str, error: urllib3.exceptions.HTTPError) -> None:
+        super().__init__(str(error))
+        self.location = location
+        self.error = error
+
+
 class _NotReplayable(Exception):  # noqa: N818 - a signal inside the retry loop
     """A retry would need a body that was already consumed."""
 
@@ -157,34 +180,121 @@ def safe_cause(exc: BaseException) -> BaseException:
     return _RedactedCause(f"{type(exc).__name__}: {clean}")
 
 
+_TUNNEL_STATUS = re.compile(r"Tunnel connection failed: (\d{3})")
+_CA_HINT = (
+    "; the server's certificate is not trusted here: give the CA that signed it with "
+    "ssl_ca_cert='ca.pem' (a PEM bundle may hold several CAs, e.g. lakeFS's and the object "
+    "store's) or SSL_CERT_FILE=ca.pem; verify_ssl=False turns verification off (never in "
+    "production)"
+)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of a URL: never its credentials, path or query."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
 def _connection_error(
-    exc: BaseException, method: str, url: str
+    exc: BaseException, method: str, url: str, *, server: str, proxy: str | None = None
 ) -> tuple[APIConnectionError, bool, bool]:
     """Map a urllib3 error to ours, with two flags: whether the request surely never left, and
-    whether another attempt could succeed."""
+    whether another attempt could succeed.
+
+    ``server`` names who was asked ("lakeFS at https://host:8000", "the object store at ..."),
+    ``proxy`` the proxy the request went through, if any (without credentials).
+    """
     path = _path_of(url)
     errors = urllib3.exceptions
     if isinstance(exc, errors.MaxRetryError) and exc.reason is not None:
         exc = exc.reason  # only when a caller's own Retry wrapped it
+    if isinstance(exc, errors.ProxyError) and proxy is not None:
+        return _proxy_error(exc, method, path, proxy)
     reason = f"{type(exc).__name__}: {safe_cause(exc)}"
     # NewConnectionError is a ConnectTimeoutError in urllib3 2: test it first.
     if isinstance(exc, errors.NewConnectionError):
-        text = f"could not connect: {method} {path}: {reason}"
+        text = f"could not connect to {server}: {method} {path}: {reason}"
         return APIConnectionError(text, method=method, path=path), True, True
     if isinstance(exc, errors.ConnectTimeoutError):
-        text = f"timed out connecting: {method} {path}"
+        text = f"timed out connecting to {server}: {method} {path}"
         return APITimeoutError(text, method=method, path=path), True, True
+    if isinstance(exc, errors.SSLError) and _tls_cut(exc):
+        # A TLS connection closed mid-exchange is a cut connection, as over plain http.
+        text = f"connection cut by {server}: {method} {path}: {reason}"
+        return APIConnectionError(text, method=method, path=path), False, True
     if isinstance(exc, errors.SSLError):
-        text = f"TLS failure: {method} {path}: {reason}"
-        return APIConnectionError(text, method=method, path=path), False, False
+        text = f"TLS handshake with {server} failed: {method} {path}: {reason}{_tls_hint(exc)}"
+        return TLSError(text, method=method, path=path), True, False
     if isinstance(exc, errors.TimeoutError):
-        text = f"timed out waiting for the answer: {method} {path}"
+        text = f"timed out waiting for the answer of {server}: {method} {path}"
         return APITimeoutError(text, method=method, path=path), False, True
     if isinstance(exc, (errors.LocationValueError, errors.ProxySchemeUnknown)):
         text = f"cannot send: {method} {path}: {reason}"
         return APIConnectionError(text, method=method, path=path), True, False
-    text = f"connection error: {method} {path}: {reason}"
+    text = f"connection error with {server}: {method} {path}: {reason}"
     return APIConnectionError(text, method=method, path=path), False, True
+
+
+def _tls_cut(exc: urllib3.exceptions.SSLError) -> bool:
+    """Whether a TLS error is the connection ending early (no close_notify), not a refusal."""
+    inner = exc.args[0] if exc.args else None
+    if isinstance(inner, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        return True
+    text = str(exc)
+    return "EOF occurred in violation of protocol" in text or "UNEXPECTED_EOF" in text
+
+
+def _tls_hint(exc: BaseException) -> str:
+    """What to do about a failed handshake, when the reason is a common one."""
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return _CA_HINT
+    if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text:
+        return "; the server does not speak TLS on this port: if it serves plain http, use http://"
+    return ""
+
+
+def _proxy_error(
+    exc: urllib3.exceptions.ProxyError, method: str, path: str, proxy: str
+) -> tuple[APIConnectionError, bool, bool]:
+    """A failure at the proxy: its refusal is final; no connection to it may be retried."""
+    original = exc.original_error
+    match = _TUNNEL_STATUS.search(str(original))
+    if match is not None:
+        status = int(match.group(1))
+        return proxy_refusal(status, method, path, proxy), True, False
+    if isinstance(original, urllib3.exceptions.SSLError):
+        hint = _tls_hint(original)
+        text = f"TLS handshake with the proxy {proxy} failed: {method} {path}: {original}{hint}"
+        return TLSError(text, method=method, path=path), True, False
+    reason = f"{type(original).__name__}: {safe_cause(original)}"
+    text = f"could not connect to the proxy {proxy}: {method} {path}: {reason}"
+    never_sent = isinstance(original, urllib3.exceptions.NewConnectionError)
+    return ProxyError(text, method=method, path=path, proxy=proxy), never_sent, True
+
+
+def _is_proxy_answer(resp: urllib3.BaseHTTPResponse) -> bool:
+    """Whether a 401 came from the proxy rather than lakeFS (which answers JSON)."""
+    if resp.headers.get("Proxy-Authenticate"):
+        return True
+    return "json" not in (resp.headers.get("Content-Type") or "").lower()
+
+
+def proxy_refusal(status: int, method: str, path: str, proxy: str) -> ProxyError:
+    """The proxy's own refusal (``407``, or ``401`` from proxies such as tinyproxy)."""
+    if status in (401, 407):
+        why = (
+            "it wants credentials, or refused the ones given: put them in the proxy URL "
+            "(http://user:password@proxy:3128, percent-encoded) of proxy= or HTTPS_PROXY"
+        )
+    else:
+        why = "it refused to forward the request (check its access rules and allowed ports)"
+    text = f"the proxy {proxy} answered {status}: {method} {path}: {why}"
+    return ProxyError(text, method=method, path=path, proxy=proxy, status_code=status)
 
 
 _POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
@@ -198,8 +308,176 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+class _Routes:
+    """This process's connection pools: one direct, and one per forward proxy in use.
+
+    Which way a URL goes (see :func:`proxy_for`) is decided per request, so that lakeFS and
+    the object store's pre-signed URLs each follow the proxy settings for their own host.
+    """
+
+    def __init__(self, config: ClientConfig) -> None:
+        self._config = config
+        self._context = _ssl_context(config)
+        self._args: dict[str, Any] = {
+            "num_pools": 8,
+            "maxsize": config.max_connections,
+            "block": False,
+            "retries": False,  # the loop in Transport.send owns retries and redirects
+            "cert_reqs": self._context.verify_mode,
+            "ssl_context": self._context,
+            # Send bodies in 1 MiB writes, not http.client's 16 KiB: a socket with a timeout
+            # polls before each write, which costs a third of a large upload's speed.
+            "blocksize": 1 << 20,
+        }
+        self._environ = proxies_from_environment()
+        self._lock = threading.Lock()
+        self._direct = self._manager(None)
+        self._proxied: dict[str, urllib3.PoolManager] = {}
+
+    def _manager(self, proxy: _Proxy | None) -> urllib3.PoolManager:
+        manager: urllib3.PoolManager
+        if proxy is None:
+            manager = urllib3.PoolManager(**self._args)
+        else:
+            manager = urllib3.ProxyManager(
+                proxy.url,
+                proxy_headers=proxy.headers,
+                proxy_ssl_context=self._context,
+                **self._args,
+            )
+        manager.pool_classes_by_scheme = _deadline.POOL_CLASSES
+        return manager
+
+    def proxy_for(self, url: str) -> _Proxy | None:
+        """The proxy a request to ``url`` goes through, if any."""
+        return proxy_for(url, self._config.proxy, self._environ)
+
+    def urlopen(self, method: str, url: str, **kwargs: Any) -> urllib3.BaseHTTPResponse:
+        proxy = self.proxy_for(url)
+        if proxy is None:
+            return self._direct.urlopen(method, url, **kwargs)
+        manager = self._proxied.get(proxy.url)
+        if manager is None:
+            with self._lock:
+                manager = self._proxied.setdefault(proxy.url, self._manager(proxy))
+        return manager.urlopen(method, url, **kwargs)
+
+    def clear(self) -> None:
+        self._direct.clear()
+        for manager in list(self._proxied.values()):
+            manager.clear()
+
+
+def _ssl_context(config: ClientConfig) -> ssl.SSLContext:
+    """One TLS context for every connection of a pool (building one per connection costs tens
+    of milliseconds of CPU): the system's trust store (``SSL_CERT_FILE`` / ``SSL_CERT_DIR``
+    honoured, as lakectl does), plus ``ssl_ca_cert`` when given, so that a private CA for lakeFS
+    does not stop pre-signed URLs of a public cloud store from verifying."""
+    context = urllib3.util.ssl_.create_urllib3_context()
+    if not config.verify_ssl:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_default_certs()
+    if config.ssl_ca_cert:
+        try:
+            context.load_verify_locations(cafile=config.ssl_ca_cert)
+        except (OSError, ssl.SSLError) as exc:
+            raise ValidationError(
+                f"ssl_ca_cert={config.ssl_ca_cert!r} is not a readable PEM file of CA "
+                f"certificates: {exc}"
+            ) from None
+    return context
+
+
+@dataclass(frozen=True)
+class _Proxy:
+    """A forward proxy: its URL without credentials, and the headers that carry them."""
+
+    url: str
+    headers: dict[str, str]
+
+
+def proxies_from_environment() -> dict[str, str]:
+    """``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` (either case, lower case
+    first) as urllib reads them: ``{"https": ..., "http": ..., "all": ..., "no": ...}``."""
+    return urllib.request.getproxies_environment()
+
+
+def proxy_for(url: str, explicit: str | None, environ: Mapping[str, str]) -> _Proxy | None:
+    """The proxy for ``url``: ``explicit`` (the ``proxy=`` option) for every request; else the
+    environment's for the URL's scheme (``ALL_PROXY`` as a fallback), unless ``NO_PROXY``
+    names the host."""
+    chosen = explicit
+    if chosen is None:
+        parts = urlsplit(url)
+        chosen = environ.get(parts.scheme) or environ.get("all")
+        if chosen and parts.hostname and _bypass(parts, environ):
+            chosen = None
+    if not chosen:
+        return None
+    return _parse_proxy(chosen)
+
+
+def _bypass(parts: SplitResult, environ: Mapping[str, str]) -> bool:
+    """Whether ``NO_PROXY`` names the URL's host: ``*``; a host or domain (``example.com``
+    and ``.example.com`` both cover ``a.example.com``), optionally with ``:port``; an IP
+    address or network (``10.0.0.0/8``)."""
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    for entry in environ.get("no", "").replace(" ", ",").split(","):
+        entry = entry.strip().lower()
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        name, _, entry_port = entry.rpartition(":") if _has_port(entry) else (entry, "", "")
+        if entry_port and str(port) != entry_port:
+            continue
+        name = name.strip("[]")
+        if _ip_in(host, name):
+            return True
+        name = name.lstrip(".")
+        if host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+def _has_port(entry: str) -> bool:
+    head, sep, tail = entry.rpartition(":")
+    return bool(sep) and tail.isdigit() and (head.endswith("]") or ":" not in head)
+
+
+def _ip_in(host: str, entry: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+        return address in ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False
+
+
+def _parse_proxy(url: str) -> _Proxy:
+    if "://" not in url:
+        url = "http://" + url  # as curl and requests read HTTPS_PROXY=host:3128
+    parts = urlsplit(url)
+    headers: dict[str, str] = {}
+    if parts.username is not None or parts.password is not None:
+        user, password = unquote(parts.username or ""), unquote(parts.password or "")
+        headers = urllib3.make_headers(proxy_basic_auth=f"{user}:{password}")
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = host + (f":{parts.port}" if parts.port else "")
+        url = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return _Proxy(url, headers)
+
+
 class _Pool:
-    """A process's connection pool: a child after ``fork()`` builds its own on first use.
+    """A process's connection pools: a child after ``fork()`` builds its own on first use.
 
     Shared by clients whose connection options are equal (``Client.with_options``).
     """
@@ -208,50 +486,29 @@ class _Pool:
         self._config = config
         self._lock = threading.Lock()
         self._pid = -1
-        self._manager: urllib3.PoolManager | None = None
+        self._routes: _Routes | None = None
         _POOLS.add(self)
 
     def _after_fork(self) -> None:
         # A thread of the parent may have held the lock when it forked: the child gets a new one.
         self._lock = threading.Lock()
 
-    def get(self) -> urllib3.PoolManager:
-        manager, pid = self._manager, os.getpid()
-        if manager is not None and self._pid == pid:
-            return manager
+    def get(self) -> _Routes:
+        routes, pid = self._routes, os.getpid()
+        if routes is not None and self._pid == pid:
+            return routes
         with self._lock:
-            if self._manager is None or self._pid != pid:
+            if self._routes is None or self._pid != pid:
                 # After a fork the parent's sockets are left alone (closing them here could
                 # disturb the parent's exchanges); the child starts with none.
-                self._manager, self._pid = self._build(), pid
-            return self._manager
-
-    def _build(self) -> urllib3.PoolManager:
-        config = self._config
-        args: dict[str, Any] = {
-            "num_pools": 8,
-            "maxsize": config.max_connections,
-            "block": False,
-            "retries": False,  # the loop in Transport.send owns retries and redirects
-            "cert_reqs": "CERT_REQUIRED" if config.verify_ssl else "CERT_NONE",
-            "ca_certs": config.ssl_ca_cert,
-            # Send bodies in 1 MiB writes, not http.client's 16 KiB: a socket with a timeout
-            # polls before each write, which costs a third of a large upload's speed.
-            "blocksize": 1 << 20,
-        }
-        manager: urllib3.PoolManager
-        if config.proxy:
-            manager = urllib3.ProxyManager(config.proxy, **args)
-        else:
-            manager = urllib3.PoolManager(**args)
-        manager.pool_classes_by_scheme = _deadline.POOL_CLASSES
-        return manager
+                self._routes, self._pid = _Routes(self._config), pid
+            return self._routes
 
     def clear(self) -> None:
         with self._lock:
-            if self._manager is not None and self._pid == os.getpid():
-                self._manager.clear()
-            self._manager = None
+            if self._routes is not None and self._pid == os.getpid():
+                self._routes.clear()
+            self._routes = None
 
     @staticmethod
     def key(config: ClientConfig) -> tuple[Any, ...]:
@@ -395,8 +652,8 @@ class Transport:
             self._pool = share_pool_with._pool
 
     @property
-    def pool(self) -> urllib3.PoolManager:
-        """This process's connection pool (a forked child gets its own)."""
+    def pool(self) -> _Routes:
+        """This process's connection pools (a forked child gets its own)."""
         return self._pool.get()
 
     def close(self) -> None:
@@ -467,8 +724,11 @@ class Transport:
                 cause: BaseException = exc
                 outcome = f"{err.status_code}"
             except urllib3.exceptions.HTTPError as exc:
-                err, never_sent, can_succeed = _connection_error(exc, method, url)
-                retry, retry_after, cause = can_succeed and (never_sent or idem), None, exc
+                # A redirect's target failing is told as the target's failure (the store).
+                where = exc.location if isinstance(exc, _FollowFailed) else url
+                failure = exc.error if isinstance(exc, _FollowFailed) else exc
+                err, never_sent, can_succeed = self._connection_error(failure, method, where)
+                retry, retry_after, cause = can_succeed and (never_sent or idem), None, failure
                 outcome = type(err).__name__
             except LakeFSError as exc:  # raised by the attempt itself: final
                 raise exc
@@ -514,6 +774,36 @@ class Transport:
             )
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _connection_error(
+        self, exc: BaseException, method: str, url: str
+    ) -> tuple[APIConnectionError, bool, bool]:
+        proxy = self._proxy_for(url)
+        return _connection_error(
+            exc, method, url, server=self._server(url), proxy=proxy.url if proxy else None
+        )
+
+    def _server(self, url: str) -> str:
+        """Who a URL reaches, for error texts: lakeFS, or the object store (pre-signed)."""
+        if url.startswith(self.config.host):
+            return f"lakeFS at {_origin(url)}"
+        return f"the object store at {_origin(url)} (a pre-signed URL)"
+
+    def _check_proxy_answer(self, resp: urllib3.BaseHTTPResponse, method: str, url: str) -> None:
+        """A 407, or a proxy's 401, to a plain-http request sent through a proxy is the proxy's
+        refusal (over https a refusal ends the CONNECT instead): raise it as such, not retried
+        and never read as lakeFS refusing the key."""
+        proxy = self._proxy_for(url)
+        if proxy is None or urlsplit(url).scheme != "http":
+            return
+        if resp.status == 401 and not _is_proxy_answer(resp):
+            return
+        _read_some(resp, _ERROR_BODY)
+        raise proxy_refusal(resp.status, method, _path_of(url), proxy.url)
+
+    def _proxy_for(self, url: str) -> _Proxy | None:
+        routes = self.pool
+        return routes.proxy_for(url) if isinstance(routes, _Routes) else None
 
     @staticmethod
     def _attempt(attempt: Callable[[], T], method: str, path: str, started: float) -> T:
@@ -592,6 +882,8 @@ class Transport:
                 resp = self._redirect(
                     method, url, all_headers, resp, tmo, on_redirect, stream, decode
                 )
+            if resp.status in (401, 407):
+                self._check_proxy_answer(resp, method, url)
             if not 200 <= resp.status <= 299:
                 data = _read_some(resp, _ERROR_BODY)
                 raise make_status_error(
@@ -675,17 +967,20 @@ class Transport:
         limit = _deadline.current()
         # Only what the store needs goes on: never credentials or the caller's extra headers.
         kept = {k: v for k, v in headers.items() if k.lower() == "range"}
-        follow = self._open(
-            "GET",
-            location,
-            kept,
-            None,
-            False,
-            tmo,
-            limit.remaining() if limit is not None else None,
-            stream,
-            decode,
-        )
+        try:
+            follow = self._open(
+                "GET",
+                location,
+                kept,
+                None,
+                False,
+                tmo,
+                limit.remaining() if limit is not None else None,
+                stream,
+                decode,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise _FollowFailed(location, exc) from exc
         if follow.status in _REDIRECTS:
             _read_some(follow, _ERROR_BODY)
             raise APIResponseError(
@@ -767,7 +1062,7 @@ class SDKRestClient(RESTClientObject):
         self._transport = transport
 
     @property
-    def pool_manager(self) -> urllib3.PoolManager:  # type: ignore[override]
+    def pool_manager(self) -> _Routes:  # type: ignore[override]
         """The transport's pool (what ``lakefs_sdk`` code reading this attribute expects)."""
         return self._transport.pool
 

@@ -315,7 +315,10 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         host: the lakeFS endpoint (else from the SDK's credentials chain).
         access_key_id: the access key id.
         secret_access_key: the secret access key.
-        client: a ready :class:`lakefs.Client` (instead of the three above).
+        verify_ssl: verify the server's TLS certificate (default True).
+        ssl_ca_cert: a PEM file of CAs to trust besides the system's (a private CA's).
+        proxy: a forward proxy for every request (else ``HTTPS_PROXY``/``HTTP_PROXY``).
+        client: a ready :class:`lakefs.Client` (instead of the options above).
         pre_signed: transfer straight to and from the object store (None: when the server can).
         max_workers: transfers at once in recursive ``put``/``get`` and multipart uploads.
         block_size: the largest read request of a file opened for reading.
@@ -347,6 +350,9 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
         *,
+        verify_ssl: bool | None = None,
+        ssl_ca_cert: str | None = None,
+        proxy: str | None = None,
         client: Client | None = None,
         pre_signed: bool | None = None,
         max_workers: int = DEFAULT_FOLDER_WORKERS,
@@ -362,10 +368,21 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             raise ValidationError(f"client must be a lakefs.Client, not {type(client).__name__}")
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
             raise ValidationError(f"max_workers must be a positive int, not {max_workers!r}")
-        if client is None and (host or access_key_id or secret_access_key):
-            client = Client(
-                host=host, access_key_id=access_key_id, secret_access_key=secret_access_key
+        options: dict[str, Any] = {
+            "host": host,
+            "access_key_id": access_key_id,
+            "secret_access_key": secret_access_key,
+            "verify_ssl": verify_ssl,
+            "ssl_ca_cert": ssl_ca_cert,
+            "proxy": proxy,
+        }
+        given = {k: v for k, v in options.items() if v is not None}
+        if client is not None and given:
+            raise ValidationError(
+                f"give either client= or connection options, not both ({', '.join(given)})"
             )
+        if client is None and given:
+            client = Client(**given)
         self._client = client
         self.pre_signed = pre_signed
         self.max_workers = max_workers

@@ -1,11 +1,13 @@
-"""``python -m lakefs.testing [local|s3]``: run a local lakeFS in the foreground (``make server``).
+"""``python -m lakefs.testing [local|s3] [--tls]``: run a local lakeFS in the foreground
+(``make server``; ``--tls``, ``make server TLS=1``, serves it and the store over https with CAs
+made for the run, and prints the ``ssl_ca_cert`` to give).
 
 ``python -m lakefs.testing exec -- CMD ...`` starts the local configuration, runs CMD with the
 ``LAKECTL_*`` variables pointing at it, stops the server and exits with CMD's code (``make demo``).
 
 Other commands: ``build`` builds (or finds) the server binary and gofakes3's, and prints their
 paths; ``module``
-rewrites the wrapper Go module from the lakefs-sdk pin; ``spec`` prints the path of the pinned
+rewrites the wrapper Go module for the pinned lakeFS version; ``spec`` prints the path of the pinned
 version's OpenAPI document.
 """
 
@@ -28,15 +30,18 @@ from lakefs.testing._build import (
 from lakefs.testing._server import LocalLakeFS, ServerStartError
 
 
-def _serve(blockstore: str) -> None:
+def _serve(blockstore: str, tls: bool) -> None:
     """Run one configuration until SIGINT or SIGTERM."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with LocalLakeFS("s3" if blockstore == "s3" else "local") as server:
+    with LocalLakeFS("s3" if blockstore == "s3" else "local", tls=tls) as server:
         print(f"lakeFS {server.blockstore} is running at {server.endpoint}")
         print(f"  access key id:     {server.access_key_id}")
         print(f"  secret access key: {server.secret_access_key}")
+        if server.ca_cert is not None:
+            print(f"  ssl_ca_cert:       {server.ca_cert}")
+            print(f"  lakefs.Client(host='{server.endpoint}', ssl_ca_cert='{server.ca_cert}', ...)")
         if server.blockstore == "local":
             print(f"  imports allowed from local://{server.import_dir}")
         else:
@@ -67,8 +72,14 @@ def main(argv: list[str] | None = None) -> int:
         default="local",
         choices=["local", "s3", "exec", "build", "module", "spec"],
     )
-    parser.add_argument("cmd", nargs=argparse.REMAINDER, help="with exec: the command to run")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--tls", action="store_true", help="serve lakeFS (and the S3 store) over https"
+    )
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # exec's command is everything after it (after an optional "--"), options included.
+    at = argv.index("exec") + 1 if "exec" in argv else len(argv)
+    args = parser.parse_args(argv[:at])
+    args.cmd = argv[at:]
     try:
         if args.command == "exec":
             return _exec(args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd)
@@ -80,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "spec":
             print(module_dir() / "api" / "swagger.yml")
         else:
-            _serve(args.command)
+            _serve(args.command, args.tls)
     except (LakeFSBuildError, ServerStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -10,6 +10,12 @@ started and removes its directory. Two configurations:
   URLs, pre-signed multipart uploads and imports from S3 prefixes exist. Its objects live in
   memory by default (``s3_store="disk"`` keeps them under the server's directory).
 
+``tls=True`` serves both over https, as production installs are: a throwaway certificate
+authority is made for the run (with ``trustme``), lakeFS serves TLS by its own settings
+(``LAKEFS_TLS_*``), and with ``"s3"`` the store sits behind nginx terminating TLS with a
+certificate of a second CA (lakeFS trusts it through ``SSL_CERT_FILE``), so that pre-signed URLs
+are ``https://`` too. :attr:`LocalLakeFS.ca_cert` is a bundle of every CA a client needs.
+
 Example:
     >>> with LocalLakeFS("local") as server:  # doctest: +SKIP
     ...     api = server.sdk_client()  # a ready lakefs_sdk.ApiClient
@@ -29,13 +35,16 @@ import time
 import weakref
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import urllib3
 from lakefs_sdk.api_client import ApiClient
 from lakefs_sdk.configuration import Configuration
 
 from lakefs.testing._build import ensure_binary, ensure_gofakes3
+
+if TYPE_CHECKING:
+    from lakefs.testing._field import Nginx
 
 __all__ = ["DEV_ACCESS_KEY_ID", "DEV_SECRET_ACCESS_KEY", "LocalLakeFS", "ServerStartError"]
 
@@ -109,9 +118,15 @@ class _Process:
                 self.proc.wait(grace)
         self._log.close()
 
-    def wait_http(self, url: str, ok: set[int], timeout: float) -> None:
+    def wait_http(
+        self, url: str, ok: set[int], timeout: float, ca_cert: Path | None = None
+    ) -> None:
         """Poll ``url`` until it answers one of ``ok``; fail fast if the process dies."""
-        http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=1, read=2))
+        http = urllib3.PoolManager(
+            retries=False,
+            timeout=urllib3.Timeout(connect=1, read=2),
+            ca_certs=str(ca_cert) if ca_cert else None,
+        )
         deadline = time.monotonic() + timeout
         while True:
             if not self.alive():
@@ -145,9 +160,15 @@ class LocalLakeFS:
             multipart part (S3 wants 5 MiB), so tests may use small parts.
         s3_store: with ``"s3"``, where gofakes3 keeps objects: ``"memory"`` (the default) or
             ``"disk"`` (under :attr:`directory`, for data larger than memory should hold).
+        tls: serve lakeFS (and with ``"s3"`` the store) over https with certificates of CAs
+            made for this run; clients pass ``ssl_ca_cert=server.ca_cert``. Needs ``trustme``
+            (the ``testing`` extra) and, with ``"s3"``, nginx (``apt-get install nginx-light``).
 
     Attributes:
-        endpoint: ``http://127.0.0.1:<port>``; the API is under ``/api/v1``.
+        endpoint: ``http://127.0.0.1:<port>`` (``https://`` with ``tls``); the API is under
+            ``/api/v1``.
+        ca_cert: with ``tls``, a PEM bundle of the CAs of lakeFS's and the store's certificates
+            (None without ``tls``). :attr:`lakefs_ca_cert` and :attr:`store_ca_cert` hold each.
         access_key_id, secret_access_key: the administrator's (fixed, development-only) keys.
         import_dir: with ``"local"``, a directory lakeFS may import from (``local://`` URIs).
         s3_endpoint: with ``"s3"``, the object store's URL (path-style; any credentials work).
@@ -165,6 +186,7 @@ class LocalLakeFS:
         binary: Path | None = None,
         s3_min_part_size: int | None = None,
         s3_store: S3Store = "memory",
+        tls: bool = False,
     ) -> None:
         if blockstore not in ("local", "s3"):
             raise ValueError(f"blockstore must be 'local' or 's3', not {blockstore!r}")
@@ -177,10 +199,16 @@ class LocalLakeFS:
         self._s3_min_part_size = s3_min_part_size
         self._s3_store: S3Store = s3_store
         self._dir: Path | None = None
-        self._procs: list[_Process] = []
-        self._finalizer: weakref.finalize[[list[_Process], Path], LocalLakeFS] | None = None
+        self._procs: list[_Process | _Stoppable] = []
+        self._finalizer: (
+            weakref.finalize[[list[_Process | _Stoppable], Path], LocalLakeFS] | None
+        ) = None
         self.port = 0
         self.s3_endpoint: str | None = None
+        self.tls = bool(tls)
+        self.ca_cert: Path | None = None
+        self.lakefs_ca_cert: Path | None = None
+        self.store_ca_cert: Path | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -197,13 +225,20 @@ class LocalLakeFS:
         self._finalizer = weakref.finalize(self, _cleanup, self._procs, self._dir)
         try:
             env = self._server_env()
+            if self.tls:
+                env.update(self._make_certificates())
             if self.blockstore == "s3":
                 env.update(self._start_gofakes3())
             self.port = self._requested_port or _free_port()
             env["LAKEFS_LISTEN_ADDRESS"] = f"127.0.0.1:{self.port}"
             proc = _Process("lakefs", [str(binary), "run"], env, self._dir)
             self._procs.append(proc)
-            proc.wait_http(f"{self.endpoint}/api/v1/healthcheck", {204}, self._startup_timeout)
+            proc.wait_http(
+                f"{self.endpoint}/api/v1/healthcheck",
+                {204},
+                self._startup_timeout,
+                self.lakefs_ca_cert,
+            )
         except BaseException:
             self.stop()
             raise
@@ -216,6 +251,7 @@ class LocalLakeFS:
         self._finalizer = None
         self._procs = []
         self._dir = None
+        self.ca_cert = self.lakefs_ca_cert = self.store_ca_cert = None
 
     def __enter__(self) -> LocalLakeFS:
         return self.start()
@@ -233,7 +269,7 @@ class LocalLakeFS:
     @property
     def endpoint(self) -> str:
         """The server's base URL (without ``/api/v1``)."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def directory(self) -> Path:
@@ -254,12 +290,19 @@ class LocalLakeFS:
         return f"local://{name}"
 
     def lakectl_env(self) -> dict[str, str]:
-        """The ``LAKECTL_*`` variables that point a client (or lakectl) at this server."""
-        return {
+        """The ``LAKECTL_*`` variables that point a client (or lakectl) at this server.
+
+        With ``tls``, also ``SSL_CERT_FILE`` naming :attr:`ca_cert`: how lakectl (Go) and this
+        SDK (OpenSSL's default trust) are told to trust a private CA without an option.
+        """
+        env = {
             "LAKECTL_SERVER_ENDPOINT_URL": self.endpoint,
             "LAKECTL_CREDENTIALS_ACCESS_KEY_ID": self.access_key_id,
             "LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY": self.secret_access_key,
         }
+        if self.ca_cert is not None:
+            env["SSL_CERT_FILE"] = str(self.ca_cert)
+        return env
 
     def example_env(self) -> dict[str, str]:
         """What the examples need besides ``LAKECTL_*``: where they may import from."""
@@ -273,8 +316,25 @@ class LocalLakeFS:
             host=f"{self.endpoint}/api/v1",
             username=self.access_key_id,
             password=self.secret_access_key,
+            ssl_ca_cert=str(self.ca_cert) if self.ca_cert else None,
         )
         return ApiClient(config)
+
+    def client_options(self, **overrides: Any) -> dict[str, Any]:
+        """Keyword arguments for ``lakefs.Client`` (and ``lakefs://``) that reach this server
+        (with ``ssl_ca_cert`` over https); ``overrides`` replace or add options.
+
+        Example:
+            >>> client = lakefs.Client(**server.client_options(retries=2))  # doctest: +SKIP
+        """
+        options: dict[str, Any] = {
+            "host": self.endpoint,
+            "access_key_id": self.access_key_id,
+            "secret_access_key": self.secret_access_key,
+        }
+        if self.ca_cert is not None:
+            options["ssl_ca_cert"] = str(self.ca_cert)
+        return {**options, **overrides}
 
     # -- internals -------------------------------------------------------------------------
 
@@ -309,8 +369,39 @@ class LocalLakeFS:
             )
         return env
 
+    def _make_certificates(self) -> dict[str, str]:
+        """Make this run's CAs and lakeFS's certificate; return lakeFS's TLS settings."""
+        try:
+            import trustme
+        except ImportError as exc:
+            raise ServerStartError(
+                "tls=True needs trustme, which makes the run's certificates: "
+                "pip install 'lakefs[testing]' (or trustme)"
+            ) from exc
+        d = self.directory / "tls"
+        d.mkdir()
+        lakefs_ca, store_ca = trustme.CA(), trustme.CA()
+        self.lakefs_ca_cert, self.store_ca_cert = d / "lakefs-ca.pem", d / "store-ca.pem"
+        lakefs_ca.cert_pem.write_to_path(str(self.lakefs_ca_cert))
+        store_ca.cert_pem.write_to_path(str(self.store_ca_cert))
+        self.ca_cert = d / "ca-bundle.pem"
+        self.ca_cert.write_bytes(lakefs_ca.cert_pem.bytes() + store_ca.cert_pem.bytes())
+        for name, ca in (("lakefs", lakefs_ca), ("store", store_ca)):
+            cert = ca.issue_cert("127.0.0.1", "localhost")
+            cert.private_key_pem.write_to_path(str(d / f"{name}-key.pem"))
+            (d / f"{name}.pem").write_bytes(b"".join(c.bytes() for c in cert.cert_chain_pems))
+        return {
+            "LAKEFS_TLS_ENABLED": "true",
+            "LAKEFS_TLS_CERT_FILE": str(d / "lakefs.pem"),
+            "LAKEFS_TLS_KEY_FILE": str(d / "lakefs-key.pem"),
+            # lakeFS's S3 client (Go) trusts the store's CA through Go's variable, and through
+            # the AWS SDK's, which replaces Go's roots when set (as this environment may).
+            "SSL_CERT_FILE": str(self.store_ca_cert),
+            "AWS_CA_BUNDLE": str(self.store_ca_cert),
+        }
+
     def _start_gofakes3(self) -> dict[str, str]:
-        """Start gofakes3 with the bucket, and return lakeFS's S3 settings."""
+        """Start gofakes3 with the bucket (behind TLS with ``tls``); return lakeFS's S3 settings."""
         binary = ensure_gofakes3()
         port = _free_port()
         cmd = [str(binary), "-initialbucket", S3_BUCKET, "-host", f"127.0.0.1:{port}"]
@@ -323,6 +414,8 @@ class LocalLakeFS:
         self._procs.append(proc)
         self.s3_endpoint = f"http://127.0.0.1:{port}"
         proc.wait_http(f"{self.s3_endpoint}/{S3_BUCKET}?max-keys=1", {200}, self._startup_timeout)
+        if self.tls:
+            self.s3_endpoint = self._start_store_tls(self.s3_endpoint)
         return {
             "LAKEFS_BLOCKSTORE_TYPE": "s3",
             "LAKEFS_BLOCKSTORE_S3_ENDPOINT": self.s3_endpoint,
@@ -333,12 +426,38 @@ class LocalLakeFS:
             "LAKEFS_BLOCKSTORE_S3_CREDENTIALS_SECRET_ACCESS_KEY": _S3_SECRET,
         }
 
+    def _start_store_tls(self, upstream: str) -> str:
+        """nginx terminating TLS in front of the store; returns the store's https URL."""
+        from lakefs.testing._field import Nginx
+
+        d = self.directory / "tls"
+        nginx: Nginx = Nginx(
+            upstream,
+            tls_cert=d / "store.pem",
+            tls_key=d / "store-key.pem",
+            startup_timeout=self._startup_timeout,
+        )
+        self._procs.append(_Stoppable(nginx))
+        nginx.start()
+        return nginx.url
+
     def __repr__(self) -> str:
         state = f"running at {self.endpoint}" if self._dir else "stopped"
-        return f"LocalLakeFS(blockstore={self.blockstore!r}, {state})"
+        tls = ", tls=True" if self.tls else ""
+        return f"LocalLakeFS(blockstore={self.blockstore!r}{tls}, {state})"
 
 
-def _cleanup(procs: list[_Process], directory: Path) -> None:
+class _Stoppable:
+    """A launcher of :mod:`lakefs.testing._field` among this server's processes."""
+
+    def __init__(self, launcher: Nginx) -> None:
+        self._launcher = launcher
+
+    def stop(self) -> None:
+        self._launcher.stop()
+
+
+def _cleanup(procs: list[_Process | _Stoppable], directory: Path) -> None:
     # lakeFS first (it talks to gofakes3), then gofakes3; then the files.
     for proc in reversed(procs):
         proc.stop()
