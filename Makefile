@@ -49,8 +49,8 @@ $(STAMP): pyproject.toml | check-python
 	$(BIN)/python -m pip install -q --no-compile -e . --group dev
 	touch $@
 
-server: setup ## Run a local lakeFS in the foreground (S3=1: S3 store on gofakes3; TLS=1: https, prints the ssl_ca_cert)
-	$(BIN)/python -m lakefs.testing $(if $(S3),s3,local) $(if $(TLS),--tls)
+server: setup ## Run a local lakeFS in the foreground (S3=1: S3 store on gofakes3; TLS=1: https, prints the ssl_ca_cert; PORT=N)
+	$(BIN)/python -m lakefs.testing $(if $(S3),s3,local) $(if $(TLS),--tls) $(if $(PORT),--port $(PORT))
 
 server-module: setup ## Rewrite the wrapper Go module (lakefs/testing/gomod) for the pinned lakeFS version
 	$(BIN)/python -m lakefs.testing module

@@ -35,6 +35,24 @@ def test_a_taken_port_is_refused() -> None:
 
 
 @pytest.mark.loopback
+def test_a_port_in_time_wait_is_free(tmp_path: Path) -> None:
+    """A port whose last connection lingers in TIME_WAIT (an earlier server on it, just
+    stopped) is not 'already in use': the server can listen on it again at once."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = listener.accept()
+            accepted.close()  # the server side closes first: its end enters TIME_WAIT
+            client.recv(1)
+    fake = tmp_path / "lakefs"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(ServerStartError) as info:
+        LocalLakeFS(port=port, binary=fake).start()
+    assert "exited with code 3" in str(info.value)  # it got as far as starting the server
+
+
+@pytest.mark.loopback
 def test_a_server_that_dies_at_start_shows_its_log(tmp_path: Path) -> None:
     fake = tmp_path / "lakefs"
     fake.write_text("#!/bin/sh\necho 'fatal: something is wrong with the config' >&2\nexit 3\n")

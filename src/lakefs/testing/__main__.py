@@ -1,4 +1,4 @@
-"""``python -m lakefs.testing [local|s3] [--tls]``: run a local lakeFS in the foreground
+"""``python -m lakefs.testing [local|s3] [--tls] [--port N]``: run a local lakeFS in the foreground
 (``make server``; ``--tls``, ``make server TLS=1``, serves it and the store over https with CAs
 made for the run, and prints the ``ssl_ca_cert`` to give).
 
@@ -30,12 +30,12 @@ from lakefs.testing._build import (
 from lakefs.testing._server import LocalLakeFS, ServerStartError
 
 
-def _serve(blockstore: str, tls: bool) -> None:
+def _serve(blockstore: str, tls: bool, port: int | None) -> None:
     """Run one configuration until SIGINT or SIGTERM."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with LocalLakeFS("s3" if blockstore == "s3" else "local", tls=tls) as server:
+    with LocalLakeFS("s3" if blockstore == "s3" else "local", tls=tls, port=port) as server:
         print(f"lakeFS {server.blockstore} is running at {server.endpoint}")
         print(f"  access key id:     {server.access_key_id}")
         print(f"  secret access key: {server.secret_access_key}")
@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tls", action="store_true", help="serve lakeFS (and the S3 store) over https"
     )
+    parser.add_argument("--port", type=int, help="lakeFS's port (default: a free one)")
     argv = list(sys.argv[1:] if argv is None else argv)
     # exec's command is everything after it (after an optional "--"), options included.
     at = argv.index("exec") + 1 if "exec" in argv else len(argv)
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "spec":
             print(module_dir() / "api" / "swagger.yml")
         else:
-            _serve(args.command, args.tls)
+            _serve(args.command, args.tls, args.port)
     except (LakeFSBuildError, ServerStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -146,7 +146,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from lakefs.testing._server import ServerStartError, _free_port, _Process, _tail
+from lakefs.testing._server import ServerStartError, _free_port, _port_taken, _Process, _tail
 
 __all__ = ["Nginx", "Squid", "TinyProxy"]
 
@@ -170,15 +170,6 @@ def _quote(value: str | Path) -> str:
     if any(c in text for c in '"\\\n\r'):
         raise ValueError(f"cannot write {text!r} into a config file")
     return f'"{text}"'
-
-
-def _port_taken(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
 
 
 _PROBE_PATH = "/lakefs-field-probe"

@@ -71,7 +71,11 @@ def _free_port() -> int:
 
 
 def _port_taken(port: int) -> bool:
+    """Whether a server could not listen on ``port``. Like the servers started here (Go, nginx
+    and tinyproxy listen with SO_REUSEADDR), a port whose last connections linger in TIME_WAIT
+    is free."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
