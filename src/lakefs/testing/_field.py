@@ -137,16 +137,20 @@ import shutil
 import socket
 import ssl
 import subprocess
-import tempfile
 import time
 import urllib.parse
-import weakref
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
 from typing import TypeVar
 
-from lakefs.testing._server import ServerStartError, _free_port, _port_taken, _Process, _tail
+from lakefs.testing._server import (
+    ServerStartError,
+    _free_port,
+    _Lifecycle,
+    _port_taken,
+    _Process,
+    _tail,
+)
 
 __all__ = ["Nginx", "Squid", "TinyProxy"]
 
@@ -191,8 +195,8 @@ def _answers_http(port: int, tls: bool, request: bytes) -> bool:
         return False
 
 
-class _Launcher:
-    """The shared lifecycle: a temporary directory, one process, a finalizer."""
+class _Launcher(_Lifecycle):
+    """One program in the foreground, in a temporary directory of its own."""
 
     _program = ""
     _package = ""
@@ -203,9 +207,7 @@ class _Launcher:
     def __init__(self, port: int | None, startup_timeout: float) -> None:
         self._requested_port = port
         self._startup_timeout = startup_timeout
-        self._dir: Path | None = None
-        self._procs: list[_Process] = []
-        self._finalizer: weakref.finalize[[list[_Process], Path], _Launcher] | None = None
+        self._proc: _Process | None = None
         self.port = 0
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -216,17 +218,17 @@ class _Launcher:
         program = _find_program(self._program, self._package)
         if self._requested_port is not None and _port_taken(self._requested_port):
             raise ServerStartError(f"port {self._requested_port} on 127.0.0.1 is already in use")
-        self._dir = Path(tempfile.mkdtemp(prefix=f"lakefs-field-{self._program}-"))
-        self._finalizer = weakref.finalize(self, _cleanup, self._procs, self._dir)
+        self._begin(f"lakefs-field-{self._program}-")
         try:
             # A free port may be taken again before the program binds it: then try another.
             for attempt in range(3):
                 self.port = self._requested_port or _free_port()
                 cmd = self._command(program)
-                proc = _Process(f"{self._program}-output", cmd, self._env(), self._dir)
+                proc = _Process(f"{self._program}-output", cmd, self._env(), self.directory)
                 self._procs.append(proc)
                 try:
                     self._wait(proc)
+                    self._proc = proc
                     break
                 except ServerStartError as e:
                     proc.stop()
@@ -239,40 +241,14 @@ class _Launcher:
             raise
         return self
 
-    def stop(self) -> None:
-        """Stop the process and remove the directory (idempotent)."""
-        if self._finalizer is not None:
-            self._finalizer()
-        self._finalizer = None
-        self._procs.clear()
-        self._dir = None
-
-    def __enter__(self: _L) -> _L:
-        return self._start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     # -- what tests look at ----------------------------------------------------------------
-
-    @property
-    def directory(self) -> Path:
-        """The instance's temporary directory (config, pid file, logs, temporary files)."""
-        if self._dir is None:
-            raise RuntimeError(f"this {type(self).__name__} is not running")
-        return self._dir
 
     @property
     def pid(self) -> int:
         """The process id of the running program (its process group has the same id)."""
-        if not self._procs:
+        if self._dir is None or self._proc is None:
             raise RuntimeError(f"this {type(self).__name__} is not running")
-        return self._procs[0].proc.pid
+        return int(self._proc.proc.pid)
 
     def _read(self, name: str) -> str:
         try:
@@ -311,12 +287,6 @@ class _Launcher:
             logs = [proc.log_path, *self._logs()]
             tails = "".join(f"\n{path} ends with:\n{_tail(path)}" for path in logs)
             raise ServerStartError(f"{self._program} {what};{tails}")
-
-
-def _cleanup(procs: list[_Process], directory: Path) -> None:
-    for proc in reversed(procs):
-        proc.stop()
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 # -- nginx -------------------------------------------------------------------------------------

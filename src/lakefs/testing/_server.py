@@ -35,7 +35,7 @@ import time
 import weakref
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import urllib3
 from lakefs_sdk.api_client import ApiClient
@@ -151,7 +151,62 @@ class _Process:
             time.sleep(0.1)
 
 
-class LocalLakeFS:
+class _Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+class _Lifecycle:
+    """What every launcher here shares: a temporary directory, the processes started in it,
+    and a finalizer that stops them (last started first) and removes the directory, even when
+    ``stop()`` is forgotten or the interpreter exits. Subclasses define ``start()``."""
+
+    _dir: Path | None = None
+    _finalizer: weakref.finalize[[list[_Stoppable], Path], _Lifecycle] | None = None
+
+    def _begin(self, prefix: str) -> Path:
+        """Make the directory and arm the finalizer (before the first process starts)."""
+        if self._dir is not None:
+            raise RuntimeError(f"this {type(self).__name__} is already running")
+        self._procs: list[_Stoppable] = []
+        self._dir = Path(tempfile.mkdtemp(prefix=prefix))
+        # The finalizer shares the process list: it stops whatever has been started so far.
+        self._finalizer = weakref.finalize(self, _cleanup, self._procs, self._dir)
+        return self._dir
+
+    def start(self: _Self) -> _Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop every process started and remove the directory (idempotent)."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._finalizer = None
+        self._procs = []
+        self._dir = None
+
+    @property
+    def directory(self) -> Path:
+        """The temporary directory (configuration, data, logs)."""
+        if self._dir is None:
+            raise RuntimeError(f"this {type(self).__name__} is not running")
+        return self._dir
+
+    def __enter__(self: _Self) -> _Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+_Self = TypeVar("_Self", bound=_Lifecycle)
+
+
+class LocalLakeFS(_Lifecycle):
     """A lakeFS server of the pinned version, local to this machine, for tests and demos.
 
     Args:
@@ -202,11 +257,7 @@ class LocalLakeFS:
         self._binary = binary
         self._s3_min_part_size = s3_min_part_size
         self._s3_store: S3Store = s3_store
-        self._dir: Path | None = None
-        self._procs: list[_Process | _Stoppable] = []
-        self._finalizer: (
-            weakref.finalize[[list[_Process | _Stoppable], Path], LocalLakeFS] | None
-        ) = None
+        self._procs: list[_Stoppable] = []
         self.port = 0
         self.s3_endpoint: str | None = None
         self.tls = bool(tls)
@@ -223,10 +274,7 @@ class LocalLakeFS:
         if self._requested_port is not None and _port_taken(self._requested_port):
             raise ServerStartError(f"port {self._requested_port} on 127.0.0.1 is already in use")
         binary = self._binary or ensure_binary()
-        self._dir = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
-        # The finalizer shares the process list, so it stops whatever has been started so far,
-        # even if the caller forgets to stop() (or the interpreter exits).
-        self._finalizer = weakref.finalize(self, _cleanup, self._procs, self._dir)
+        self._begin(DIR_PREFIX)
         try:
             env = self._server_env()
             if self.tls:
@@ -235,7 +283,7 @@ class LocalLakeFS:
                 env.update(self._start_gofakes3())
             self.port = self._requested_port or _free_port()
             env["LAKEFS_LISTEN_ADDRESS"] = f"127.0.0.1:{self.port}"
-            proc = _Process("lakefs", [str(binary), "run"], env, self._dir)
+            proc = _Process("lakefs", [str(binary), "run"], env, self.directory)
             self._procs.append(proc)
             proc.wait_http(
                 f"{self.endpoint}/api/v1/healthcheck",
@@ -250,23 +298,8 @@ class LocalLakeFS:
 
     def stop(self) -> None:
         """Stop every process this server started and remove its directory (idempotent)."""
-        if self._finalizer is not None:
-            self._finalizer()
-        self._finalizer = None
-        self._procs = []
-        self._dir = None
+        super().stop()
         self.ca_cert = self.lakefs_ca_cert = self.store_ca_cert = None
-
-    def __enter__(self) -> LocalLakeFS:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- what a client needs ---------------------------------------------------------------
 
@@ -274,13 +307,6 @@ class LocalLakeFS:
     def endpoint(self) -> str:
         """The server's base URL (without ``/api/v1``)."""
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
-
-    @property
-    def directory(self) -> Path:
-        """The server's temporary directory (metadata, blocks, logs)."""
-        if self._dir is None:
-            raise RuntimeError("the server is not running")
-        return self._dir
 
     @property
     def import_dir(self) -> Path:
@@ -441,7 +467,7 @@ class LocalLakeFS:
             tls_key=d / "store-key.pem",
             startup_timeout=self._startup_timeout,
         )
-        self._procs.append(_Stoppable(nginx))
+        self._procs.append(nginx)
         nginx.start()
         return nginx.url
 
@@ -451,17 +477,7 @@ class LocalLakeFS:
         return f"LocalLakeFS(blockstore={self.blockstore!r}{tls}, {state})"
 
 
-class _Stoppable:
-    """A launcher of :mod:`lakefs.testing._field` among this server's processes."""
-
-    def __init__(self, launcher: Nginx) -> None:
-        self._launcher = launcher
-
-    def stop(self) -> None:
-        self._launcher.stop()
-
-
-def _cleanup(procs: list[_Process | _Stoppable], directory: Path) -> None:
+def _cleanup(procs: list[_Stoppable], directory: Path) -> None:
     # lakeFS first (it talks to gofakes3), then gofakes3; then the files.
     for proc in reversed(procs):
         proc.stop()
