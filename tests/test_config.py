@@ -271,3 +271,16 @@ def test_importing_lakefs_reads_nothing(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_ssl_ca_cert_may_be_a_path(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    client = lakefs.Client(
+        host="https://h", access_key_id="a", secret_access_key="s", ssl_ca_cert=ca
+    )
+    assert client.config.ssl_ca_cert == str(ca)
+    with pytest.raises(ValidationError, match="is not a file"):
+        lakefs.Client(
+            host="https://h", access_key_id="a", secret_access_key="s", ssl_ca_cert=tmp_path
+        )

@@ -41,6 +41,7 @@ def test_an_explicit_proxy_takes_every_request_no_proxy_or_not() -> None:
         ("example.com", "https://example.com/x", True),
         ("example.com", "https://s3.example.com/x", True),
         (".example.com", "https://s3.example.com/x", True),
+        ("*.example.com", "https://s3.example.com/x", True),
         ("example.com", "https://notexample.com/x", False),
         ("lakefs:8000", "http://lakefs:8000/x", True),
         ("lakefs:8000", "http://lakefs:9000/x", False),
@@ -82,6 +83,29 @@ def test_the_pool_sends_them_to_the_proxy_only() -> None:
     assert manager.proxy_headers["proxy-authorization"].startswith("Basic ")  # type: ignore[attr-defined]
     assert "secret-pw" not in str(manager.proxy)  # type: ignore[attr-defined]
     assert "secret-pw" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    "value", ["::::", "http://host:99999", "socks5://h:1080", "http://[::1", "h:abc", "http://"]
+)
+def test_a_malformed_proxy_is_refused_naming_where_it_came_from(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(lakefs.ValidationError, match=r"^proxy must be an http\(s\) proxy URL"):
+        lakefs.Client(host="https://h", access_key_id="a", secret_access_key="s", proxy=value)
+    monkeypatch.setenv("HTTPS_PROXY", value)
+    monkeypatch.delenv("https_proxy", raising=False)
+    client = lakefs.Client(host="https://h", access_key_id="a", secret_access_key="s")
+    with pytest.raises(lakefs.ValidationError, match=r"^HTTPS_PROXY \(or https_proxy\) must be"):
+        lakefs.ServerConfiguration(client=client).version()  # refused before any request
+
+
+def test_a_malformed_proxy_with_credentials_never_shows_them() -> None:
+    with pytest.raises(lakefs.ValidationError) as info:
+        lakefs.Client(
+            host="https://h", access_key_id="a", secret_access_key="s", proxy="http://u:pw@h:0x1"
+        )
+    assert "pw" not in str(info.value)
 
 
 def test_the_standard_variables_in_either_case(monkeypatch: pytest.MonkeyPatch) -> None:

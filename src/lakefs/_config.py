@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = [
     "ClientConfig",
     "Timeout",
     "normalize_host",
+    "proxy_url",
     "resolve_config",
     "resolve_from_process",
 ]
@@ -186,12 +188,14 @@ class ClientConfig:
                 raise ValidationError(f"{name} must be an int >= {minimum}, not {value!r}")
         if not isinstance(self.verify_ssl, bool):
             raise ValidationError(f"verify_ssl must be a bool, not {self.verify_ssl!r}")
+        if isinstance(self.ssl_ca_cert, os.PathLike):
+            object.__setattr__(self, "ssl_ca_cert", os.fspath(self.ssl_ca_cert))
         for name in ("access_key_id", *_SECRETS, "ssl_ca_cert", "proxy"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise ValidationError(f"{name} must be a str, not {type(value).__name__}")
         if self.proxy is not None:
-            _check_proxy(self.proxy)
+            object.__setattr__(self, "proxy", proxy_url(self.proxy, "proxy"))
         if self.ssl_ca_cert is not None and not os.path.isfile(self.ssl_ca_cert):
             raise ValidationError(
                 f"ssl_ca_cert={self.ssl_ca_cert!r} is not a file: give the path of a PEM file "
@@ -222,17 +226,36 @@ class ClientConfig:
     __str__ = __repr__
 
 
-def _check_proxy(url: str) -> None:
-    parts = urlsplit(url)
+_PROXY_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+")  # a name, an IPv4 or IPv6 address
+
+
+def proxy_url(url: str, what: str) -> str:
+    """A forward proxy's URL, checked: ``http(s)://[user:password@]host[:port]``; a bare
+    ``host:port`` means ``http://host:port`` (as curl and requests read ``HTTPS_PROXY``).
+
+    Args:
+        url: the value given.
+        what: where it came from, for the error (``proxy``, ``HTTPS_PROXY``...).
+
+    Raises:
+        ValidationError: not such a URL; the message never shows its credentials.
+    """
+    text = url.strip()
+    if text and "://" not in text:
+        text = "http://" + text
     try:
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        port_ok = False
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        ok = parts.scheme in ("http", "https") and bool(_PROXY_HOST.fullmatch(host))
+        ok = ok and (parts.port is None or parts.port > 0)
+    except ValueError:  # a port out of range, a broken IPv6 address
+        ok = False
+    if not ok:
+        shown = repr(url) if "@" not in url else "a URL with credentials that does not parse"
         raise ValidationError(
-            "proxy must be an http(s) URL such as http://proxy:3128, not "
-            + (repr(url) if "@" not in url else "a URL with credentials that does not parse")
+            f"{what} must be an http(s) proxy URL such as http://proxy:3128, not {shown}"
         )
+    return text
 
 
 def normalize_host(url: str) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import functools
 import io
 import ipaddress
 import json
@@ -54,7 +55,7 @@ from lakefs_sdk.exceptions import ApiException
 from lakefs_sdk.rest import RESTClientObject, RESTResponse
 
 from lakefs import _deadline
-from lakefs._config import ClientConfig, Timeout
+from lakefs._config import ClientConfig, Timeout, proxy_url
 from lakefs._exceptions import (
     APIConnectionError,
     APIResponseError,
@@ -401,8 +402,14 @@ class _Proxy:
 
 def proxies_from_environment() -> dict[str, str]:
     """``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` (either case, lower case
-    first) as urllib reads them: ``{"https": ..., "http": ..., "all": ..., "no": ...}``."""
-    return urllib.request.getproxies_environment()
+    first) as urllib reads them: ``{"https": ..., "http": ..., "all": ..., "no": ...}``, each
+    proxy URL checked (a malformed one is a ValidationError naming the variable)."""
+    found = urllib.request.getproxies_environment()
+    for scheme in ("https", "http", "all"):
+        if found.get(scheme):
+            name = f"{scheme.upper()}_PROXY"
+            found[scheme] = proxy_url(found[scheme], f"{name} (or {name.lower()})")
+    return found
 
 
 def proxy_for(url: str, explicit: str | None, environ: Mapping[str, str]) -> _Proxy | None:
@@ -441,7 +448,7 @@ def _bypass(parts: SplitResult, environ: Mapping[str, str]) -> bool:
         name = name.strip("[]")
         if _ip_in(host, name):
             return True
-        name = name.lstrip(".")
+        name = name.lstrip("*").lstrip(".")  # "*.example.com" as curl's ".example.com"
         if host == name or host.endswith("." + name):
             return True
     return False
@@ -460,9 +467,11 @@ def _ip_in(host: str, entry: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=64)
 def _parse_proxy(url: str) -> _Proxy:
-    if "://" not in url:
-        url = "http://" + url  # as curl and requests read HTTPS_PROXY=host:3128
+    """A proxy URL, checked (:func:`lakefs._config.proxy_url`), as a URL less its credentials
+    and the header that carries them (parsed once per URL, not per request)."""
+    url = proxy_url(url, "proxy")
     parts = urlsplit(url)
     headers: dict[str, str] = {}
     if parts.username is not None or parts.password is not None:
