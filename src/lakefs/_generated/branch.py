@@ -531,7 +531,7 @@ class Branch(Reference):
         include: str | Iterable[str] | None = None,
         exclude: str | Iterable[str] | None = None,
         delete: bool = False,
-        skip_unchanged: bool = True,
+        skip_unchanged: bool | Literal["sha256"] = True,
         max_workers: int = DEFAULT_FOLDER_WORKERS,
         pre_signed: bool | None = None,
         progress: bool | Callable[[ProgressEvent], None] | None = None,
@@ -551,7 +551,8 @@ class Branch(Reference):
             exclude: Glob patterns on the path below the folder: matching files are left alone.
             delete: Mirror: delete objects under the prefix (passing the patterns) that have no
                 local file, in batched deletes staged on the branch.
-            skip_unchanged: Skip files whose size and checksum equal the object's.
+            skip_unchanged: Skip files whose size and checksum equal the object's ('sha256': and the
+                SHA-256 stored with it; each file sent stores its own).
             max_workers: Files transferred at once.
             pre_signed: Upload straight to the object store (None: when the server supports it).
             progress: A progress bar: None shows one on a terminal, True always, False never (nor

@@ -265,7 +265,7 @@ class Reference(Resource):
         include: str | Iterable[str] | None = None,
         exclude: str | Iterable[str] | None = None,
         delete: bool = False,
-        skip_unchanged: bool = True,
+        skip_unchanged: bool | Literal["sha256"] = True,
         max_workers: int = DEFAULT_FOLDER_WORKERS,
         pre_signed: bool | None = None,
         progress: bool | Callable[[ProgressEvent], None] | None = None,
@@ -284,7 +284,8 @@ class Reference(Resource):
                 transferred (None: all).
             exclude: Glob patterns on the path below the prefix: matching objects are left alone.
             delete: Mirror: remove local files (passing the patterns) that have no object.
-            skip_unchanged: Skip files whose size and checksum equal the object's.
+            skip_unchanged: Skip files whose size and checksum equal the object's ('sha256': and the
+                SHA-256 stored by uploads in that mode, else downloaded).
             max_workers: Files transferred at once.
             pre_signed: Read straight from the object store (None: when the server supports it).
             progress: A progress bar: None shows one on a terminal, True always, False never (nor

@@ -753,26 +753,43 @@ def upload_file(
     return info
 
 
-def send_file(target: _Target, source: Path, size: int, counter: Tracker | None) -> ObjectInfo:
-    """Send a local file of ``size`` bytes to ``target``: one streamed request (reopened for a
-    retry), or parallel multipart parts for a large pre-signed one. ``counter`` (if any) is
-    advanced by the bytes sent."""
+def send_file(
+    target: _Target,
+    source: Path | IO[bytes],
+    size: int,
+    counter: Tracker | None,
+    *,
+    since: os.stat_result | None = None,
+) -> ObjectInfo:
+    """Send a local file of ``size`` bytes to ``target``: one streamed request (sent again from
+    the start for a retry), or parallel multipart parts for a large pre-signed one.
+    ``counter`` (if any) is advanced by the bytes sent.
+
+    ``source`` is a path, or a file open for reading (read from its start; not closed here).
+    The file must not change while it is sent: its size, modification time and status-change
+    time (``since``: as ``os.fstat`` found them before anything was read; default: when
+    opened here) are compared again once every byte is read, before the object can be
+    published: the last bytes are not handed over, a multipart upload is aborted, so a file
+    rewritten meanwhile (same size included) publishes nothing and the object keeps its
+    previous version, if any. A change too fast for the file system's timestamps to show (two
+    writes within one tick of its clock, the first just before ``since``) cannot be seen.
+
+    Raises:
+        SourceChangedError: the file changed (size, content) before its last byte was read.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as file:
+            return send_file(target, file, size, counter, since=since)
+    watched = _Watched(source, size, os.fstat(source.fileno()) if since is None else since)
     single = not target.pre_signed or size <= target.multipart_threshold
     if single and size <= _SMALL_FILE:  # read whole: one send; a retry re-sends these bytes
-        with source.open("rb") as f:
-            data = f.read(size + 1)
-        if len(data) != size:
-            raise SourceChangedError(
-                f"the file to upload has {len(data)} bytes, not {size}: it changed meanwhile"
-            )
+        data = watched.read_whole()
         info = upload_once(target, data, size)
         if counter is not None:
             counter.advance(size)
         return info
     if single:
-        if counter is None:
-            return upload_once(target, source, size)
-        with source.open("rb") as raw, _CountingReader(raw, counter) as body:
+        with _SourceReader(watched, counter) as body:
             return upload_once(target, body, size)
     writer = ObjectWriter(
         target.branch,
@@ -786,25 +803,78 @@ def send_file(target: _Target, source: Path, size: int, counter: Tracker | None)
         timeout=target.timeout,
         extra_headers=target.extra_headers,
     )
-    with source.open("rb") as f, writer:
-        while chunk := f.read(target.part_size):
+    with writer:  # an exception inside aborts the upload: nothing is published
+        source.seek(0)
+        while chunk := source.read(target.part_size):
             writer.write(chunk)
             if counter is not None:
                 counter.advance(len(chunk))
+        watched.check()  # before the last part leaves and the upload completes
     assert writer.info is not None
     return writer.info
 
 
-class _CountingReader(io.RawIOBase):
-    """A seekable binary file that reports bytes read for the first time to a tracker (a
-    retry that rewinds it does not count them twice)."""
+class _Watched:
+    """A local file being uploaded, which must stay as ``since`` (its ``os.fstat``) found it.
 
-    def __init__(self, raw: IO[bytes], counter: Tracker) -> None:
+    Raises:
+        SourceChangedError: (from the constructor) it has not ``size`` bytes.
+    """
+
+    def __init__(self, file: IO[bytes], size: int, since: os.stat_result) -> None:
+        self.file = file
+        self.size = size
+        self._since = since
+        if since.st_size != size:
+            raise SourceChangedError(
+                f"the file to upload has {since.st_size} bytes, not {size}: it changed meanwhile"
+            )
+
+    def check(self) -> None:
+        """Raise if the file changed since it was first looked at.
+
+        Raises:
+            SourceChangedError: its size, modification or status-change time differ.
+        """
+        now = os.fstat(self.file.fileno())
+        before = self._since
+        if (now.st_size, now.st_mtime_ns, now.st_ctime_ns) != (
+            before.st_size,
+            before.st_mtime_ns,
+            before.st_ctime_ns,
+        ):
+            raise SourceChangedError(
+                "the file to upload changed while it was read (its size, modification or "
+                "status-change time moved): nothing was published"
+            )
+
+    def read_whole(self) -> bytes:
+        """The whole file (it is small), checked."""
+        self.file.seek(0)
+        data = self.file.read(self.size + 1)
+        if len(data) != self.size:
+            raise SourceChangedError(
+                f"the file to upload has {len(data)} bytes, not {self.size}: it changed meanwhile"
+            )
+        self.check()
+        return data
+
+
+class _SourceReader(io.RawIOBase):
+    """A seekable binary file over a :class:`_Watched` file, for a request body: the read
+    that reaches its last byte checks first that the file did not change (and raises instead
+    of handing the last bytes over, so that the request cannot complete), and bytes read for
+    the first time are reported to ``counter`` (a retry that rewinds does not count them
+    twice)."""
+
+    def __init__(self, watched: _Watched, counter: Tracker | None) -> None:
         super().__init__()
-        self._raw = raw
+        self._watched = watched
+        self._raw = watched.file
         self._counter = counter
-        self._pos = raw.tell()
-        self._high = self._pos
+        self._raw.seek(0)
+        self._pos = 0
+        self._high = 0
 
     def readable(self) -> bool:
         return True
@@ -820,20 +890,19 @@ class _CountingReader(io.RawIOBase):
         return self._pos
 
     def readinto(self, buffer: Any) -> int:
-        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
-        self._count(n or 0)
-        return n or 0
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size)
-        self._count(len(data))
-        return data
-
-    def _count(self, n: int) -> None:
-        self._pos += n
-        if self._pos > self._high:
+        if data and self._pos + len(data) >= self._watched.size:
+            self._watched.check()
+        self._pos += len(data)
+        if self._counter is not None and self._pos > self._high:
             self._counter.advance(self._pos - self._high)
-            self._high = self._pos
+        self._high = max(self._high, self._pos)
+        return data
 
 
 def open_branch_file(
