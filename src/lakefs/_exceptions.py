@@ -172,8 +172,8 @@ class ObjectChangedError(LakeFSError):
 
 
 class SourceChangedError(LakeFSError):
-    """A local file changed size while it was uploaded; the upload was stopped and nothing was
-    written."""
+    """A local file changed while it was uploaded (its size, or its modification or status-change
+    time: a same-size rewrite in place too); the upload was stopped and nothing was published."""
 
 
 class PresignNotSupportedError(LakeFSError):
