@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ import pytest
 from fsspec.callbacks import Callback
 
 import lakefs
-import lakefs.fs
-from lakefs import Client, TransactionError, TransferResult
+import lakefs._fs_cache
+import lakefs._fs_transfers
+from lakefs import Client, TransactionError
 from lakefs.fs import LakeFSFileSystem, ReadOnlyReferenceError
+from lakefs.lib.folders import TransferRun
 from lakefs.testing import MockRequest, MockResponse, mock_client
 from tests.conftest import Repo, Server
 
@@ -219,9 +222,11 @@ def test_find_walk_glob_from_one_listing(
         assert sent() == before + 1  # one flat listing
     # the listing filled the cache of every directory below
     assert fs.ls(f"{root}/a/b", detail=False) == [f"{root}/a/b/2", f"{root}/a/b/c"]
-    assert fs.info(f"{root}/a/b/c/3")["size"] == 1
     if before is not None:
         assert sent() == before + 1
+    assert fs.info(f"{root}/a/b/c/3")["size"] == 1  # a branch's path: asked of the server
+    if before is not None:
+        assert sent() == before + 2
     assert fs.find(root, maxdepth=2) == [f"{root}/5", f"{root}/a/1", f"{root}/d/4"]
     walked = list(fs.walk(root))
     assert walked[0] == (root, ["a", "d"], ["5"])
@@ -230,20 +235,27 @@ def test_find_walk_glob_from_one_listing(
     assert fs.glob(f"{root}/a/**/[23]") == [f"{root}/a/b/2", f"{root}/a/b/c/3"]
     assert fs.glob(f"lakefs://{root}/*/1") == [f"{root}/a/1"]
     if before is not None:
-        assert sent() == before + 6  # one listing for each find, walk and glob
+        assert sent() == before + 7  # one listing for each find, walk and glob
 
 
 def test_listing_cache_and_invalidation(
-    fs: LakeFSFileSystem, repo: Repo, client: Client, sent: Callable[[], int | None]
+    fs: LakeFSFileSystem,
+    repo: Repo,
+    client: Client,
+    sent: Callable[[], int | None],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(lakefs._fs_cache, "_now", lambda: 0.0)  # no listing expires here
     root = f"{repo.id}/main"
     fs.pipe_file(f"{root}/d/a", b"a")
     assert fs.ls(f"{root}/d", detail=False) == [f"{root}/d/a"]
     before = sent()
     assert fs.ls(f"{root}/d", detail=False) == [f"{root}/d/a"]
+    if before is not None:
+        assert sent() == before  # from the cache
     assert fs.exists(f"{root}/d/a")
     if before is not None:
-        assert sent() == before  # both from the cache
+        assert sent() == before + 1  # a branch's path: asked of the server
     fs.pipe_file(f"{root}/d/b", b"b")  # a write through the filesystem invalidates
     assert fs.ls(f"{root}/d", detail=False) == [f"{root}/d/a", f"{root}/d/b"]
     # a write behind its back is seen after refresh=True or invalidate_cache()
@@ -357,14 +369,23 @@ def test_put_and_get_run_through_the_folder_engine_with_callbacks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     runs: list[dict[str, Any]] = []
-    engine = lakefs.fs.run_transfers
+    engine = lakefs._fs_transfers.transfer_run
 
-    def spy(transfers: Any, **kwargs: Any) -> TransferResult:
-        transfers = list(transfers)
-        runs.append({"files": len(transfers), **kwargs})
-        return engine(transfers, **kwargs)
+    @contextlib.contextmanager
+    def spy(**kwargs: Any) -> Iterator[TransferRun]:
+        run = {"files": 0, **kwargs}
+        runs.append(run)
+        with engine(**kwargs) as real:
+            submit = real.submit
 
-    monkeypatch.setattr(lakefs.fs, "run_transfers", spy)
+            def counted(transfer: Any) -> bool:
+                run["files"] += 1
+                return submit(transfer)
+
+            real.submit = counted  # type: ignore[method-assign]
+            yield real
+
+    monkeypatch.setattr(lakefs._fs_transfers, "transfer_run", spy)
     src = tmp_path / "src"
     files = {"a.txt": b"a" * 10, "sub/b.bin": bytes(3000), "sub/deep/c.txt": b"ccc"}
     for name, data in files.items():
@@ -373,10 +394,9 @@ def test_put_and_get_run_through_the_folder_engine_with_callbacks(
     root = f"{repo.id}/main"
     up = _Recorder()
     fs.put(str(src), f"{root}/up", recursive=True, callback=up)
-    # fsspec names six paths (the folder, two directories, three files): one run of them all
-    assert [(r["files"], r["max_workers"], r["fail_fast"]) for r in runs] == [
-        (6, min(workers, 6), True)
-    ]
+    # fsspec names six paths (the folder, two directories, three files): one run of them all,
+    # each handed over as it is named
+    assert [(r["files"], r["max_workers"], r["fail_fast"]) for r in runs] == [(6, workers, True)]
     assert (up.size, up.value) == (6, 6)  # each path counted once its transfer ended
     for name, data in files.items():
         child = up.children[os.path.basename(name)]

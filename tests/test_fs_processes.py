@@ -83,3 +83,34 @@ def test_dask_cluster_reads_and_writes_parquet(
     assert len(parts) == 3, written
     again = pd.read_parquet(out, storage_options=storage_options)
     assert sorted(again["n"]) == sorted(expected["n"])
+
+
+def test_dask_task_graphs_hold_no_secret_with_credentials_from_the_environment(
+    repo: Repo, client: Client, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    cloudpickle = pytest.importorskip("cloudpickle")
+    # the workers inherit this environment: each reads the credentials itself
+    monkeypatch.setenv("LAKECTL_CREDENTIALS_ACCESS_KEY_ID", server.access_key_id)
+    monkeypatch.setenv("LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY", server.secret_access_key)
+    options = server.client_options(credentials="environment")
+    del options["access_key_id"], options["secret_access_key"]
+    fs = LakeFSFileSystem(client=client, skip_instance_cache=True)
+    root = f"lakefs://{repo.id}/main/events"
+    for day in range(2):
+        with fs.open(f"{root}/day={day}/part.parquet", "wb") as f:
+            pd.DataFrame({"n": range(day * 10, day * 10 + 10)}).to_parquet(f)
+    secret = server.secret_access_key.encode()
+    with_keys = dd.read_parquet(root, storage_options=server.client_options())
+    assert secret in cloudpickle.dumps(with_keys)  # fsspec's design: the keys travel
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        frame = dd.read_parquet(root, storage_options=options)
+        assert secret not in cloudpickle.dumps(frame)
+        assert secret not in cloudpickle.dumps(dict(frame.__dask_graph__()))
+        assert sorted(frame["n"].compute()) == list(range(20))

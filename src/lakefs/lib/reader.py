@@ -19,7 +19,7 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, SupportsIndex
 
 import urllib3
 
@@ -50,6 +50,7 @@ __all__ = [
     "download_file",
     "fetch_to_file",
     "open_reader",
+    "reopen_reader",
 ]
 
 log = get_logger("reader")
@@ -67,6 +68,11 @@ class ObjectReader(io.BufferedIOBase):
 
     Created by ``Reference.open(path, "rb")``; opening it fetches the first block (so a missing
     object raises ``FileNotFoundError`` at once) and learns the object's size from that answer.
+
+    It pickles as what reopens it (its reference, with the client, credentials included, its
+    options and position) and the version it reads (:attr:`etag`): unpickled, it reads that
+    version or raises :class:`~lakefs.ObjectChangedError` (the object was overwritten since).
+    A closed reader does not pickle.
     """
 
     def __init__(
@@ -78,12 +84,15 @@ class ObjectReader(io.BufferedIOBase):
         block_size: int = DEFAULT_BLOCK_SIZE,
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        etag: str | None = None,
     ) -> None:
         super().__init__()
         if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
             raise ValidationError(f"block_size must be a positive int, not {block_size!r}")
         self.name = path
-        self._gets = _ObjectGets(reference, path, pre_signed, timeout, extra_headers)
+        self._reference = reference
+        self._options = (pre_signed, timeout, dict(extra_headers or {}))
+        self._gets = _ObjectGets(reference, path, pre_signed, timeout, extra_headers, etag)
         self._block_size = block_size
         self._window = min(_FIRST_WINDOW, block_size)
         self._pos = 0
@@ -100,6 +109,11 @@ class ObjectReader(io.BufferedIOBase):
     def requests(self) -> int:
         """How many requests this file has sent."""
         return self._gets.requests
+
+    @property
+    def etag(self) -> str | None:
+        """The ETag of the version read (None when the server sent none)."""
+        return self._gets.etag
 
     def _get(
         self, start: int, length: int | None, stream: bool = False
@@ -284,6 +298,49 @@ class ObjectReader(io.BufferedIOBase):
     def __repr__(self) -> str:
         return f"<ObjectReader {self.name!r} size={self.size} pos={self._pos}>"
 
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        self._check_open()
+        pre_signed, timeout, extra_headers = self._options
+        options = {"timeout": timeout, "extra_headers": extra_headers}
+        return (
+            reopen_reader,
+            (self._reference, self.name, pre_signed, self._block_size, options, self.version),
+        )
+
+    @property
+    def version(self) -> tuple[str | None, int, int]:
+        """What reopens this file where it is: ``(etag, size, position)``."""
+        return self.etag, self.size, self._pos
+
+
+def reopen_reader(
+    reference: Reference,
+    path: str,
+    pre_signed: bool,
+    block_size: int,
+    options: Mapping[str, Any],
+    version: tuple[str | None, int, int],
+    reader_class: type[ObjectReader] | None = None,
+) -> ObjectReader:
+    """Open ``path`` again (an unpickled :class:`ObjectReader`): the same version, at the same
+    position.
+
+    Raises:
+        ObjectChangedError: the object is not the version that was read (another ETag, or
+            another size).
+    """
+    etag, size, position = version
+    reader = (reader_class or ObjectReader)(
+        reference, path, pre_signed=pre_signed, block_size=block_size, etag=etag, **options
+    )
+    if reader.size != size:
+        reader.close()
+        raise ObjectChangedError(
+            f"{path} changed since it was opened ({size} bytes became {reader.size}): read it again"
+        )
+    reader.seek(position)
+    return reader
+
 
 def open_reader(
     reference: Reference,
@@ -422,6 +479,7 @@ class _ObjectGets:
         pre_signed: bool,
         timeout: RequestTimeout | None,
         extra_headers: Mapping[str, str] | None,
+        etag: str | None = None,
     ) -> None:
         self.name = path
         self._transport = reference.client.transport
@@ -436,9 +494,14 @@ class _ObjectGets:
         self._timeout = timeout
         self._headers = dict(extra_headers or {})  # sent to lakeFS, not to the store
         self._direct: str | None = None  # the object store's pre-signed URL, once known
-        self._etag: str | None = None
+        self._etag = etag  # the version every answer must be of (None: the first answer's)
         self._lock = threading.Lock()  # parallel ranges check the version together
         self.requests = 0
+
+    @property
+    def etag(self) -> str | None:
+        """The ETag every answer must have (None until an answer gave one)."""
+        return self._etag
 
     def get(self, headers: Mapping[str, str], stream: bool) -> urllib3.BaseHTTPResponse:
         """One GET with ``headers`` (a Range), of the version the first answer was."""

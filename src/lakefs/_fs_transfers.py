@@ -1,0 +1,332 @@
+"""``put`` and ``get`` of ``lakefs://``, through the folder transfer engine.
+
+Both keep fsspec's path semantics (which local path each remote name becomes, and back) and
+stream their files into one :func:`~lakefs.lib.folders.transfer_run` as they are named:
+``max_workers`` at a time, memory bounded by the files in flight, the first failure stopping
+the rest and raised as itself.
+
+``get`` writes every file as ``download_folder`` does (:func:`~lakefs.lib.folders.
+fetch_contained`): a name below the destination that would leave it (``../a``, ``a//b``, NUL,
+a part longer than 255 bytes...) or a symbolic link on its way is refused, file by file, with
+a :class:`~lakefs.ValidationError`, whatever fsspec's version; each file lands under a
+temporary name and is renamed when whole.
+"""
+
+from __future__ import annotations
+
+import errno
+import mimetypes
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from glob import has_magic
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fsspec.callbacks import Callback
+from fsspec.implementations.local import LocalFileSystem, make_path_posix, trailing_sep
+from fsspec.utils import other_paths
+
+from lakefs import _validation as validate
+from lakefs._server_configuration import resolve_pre_signed
+from lakefs.lib._local_tree import LocalTree
+from lakefs.lib.folders import Transfer, TransferRun, fetch_contained, transfer_run
+from lakefs.lib.progress import ProgressEvent, Tracker
+from lakefs.lib.writer import _make_target, send_file
+
+if TYPE_CHECKING:
+    from lakefs.fs import LakeFSFileSystem
+
+__all__ = [
+    "Deferred",
+    "GetItem",
+    "PutItem",
+    "child_of",
+    "get_transfer",
+    "plan_get",
+    "put_transfer",
+    "release",
+    "running",
+]
+
+
+class _Held(Callback):  # type: ignore[misc]  # fsspec is untyped
+    """A file's child callback, kept open until the file's transfer ends (fsspec's ``put``
+    closes it as soon as ``put_file`` returns, which only queues it)."""
+
+    def __init__(self, child: Callback) -> None:
+        super().__init__()
+        self.child = child
+        self.released = False
+
+    def __exit__(self, *exc: object) -> None:
+        """Nothing: closed when the transfer ends."""
+
+    def release(self) -> None:
+        """The transfer ended: close the child (once)."""
+        if not self.released:
+            self.released = True
+            self.child.close()
+
+
+def child_of(callback: Callback) -> Callback:
+    """The callback a file's bytes are counted on."""
+    return callback.child if isinstance(callback, _Held) else callback
+
+
+def release(callback: Callback) -> None:
+    """Close a held child callback (a caller's own callback is the caller's to close)."""
+    if isinstance(callback, _Held):
+        callback.release()
+
+
+class Deferred(Callback):  # type: ignore[misc]  # fsspec is untyped
+    """The callback ``put`` hands fsspec's expansion in place of the caller's: the caller's
+    callback learns the file count at once, then one update per file as each transfer ends
+    (not as it is queued); each file's child callback stays open until then."""
+
+    def __init__(self, outer: Callback) -> None:
+        super().__init__()
+        self.outer = outer
+
+    def set_size(self, size: int) -> None:
+        """The number of files."""
+        self.outer.set_size(size)
+
+    def wrap(self, iterable: Any) -> Any:
+        """The files, counted when their transfers end instead."""
+        yield from iterable
+
+    def branched(self, path_1: str, path_2: str, **kwargs: Any) -> Callback:
+        """The caller's child callback for one file, held open."""
+        return _Held(self.outer.branched(path_1, path_2, **kwargs))
+
+
+@contextmanager
+def running(
+    fs: LakeFSFileSystem, kind: str, outer: Callback | None, files: int | None = None
+) -> Iterator[TransferRun]:
+    """A transfer run of ``put``/``get`` files: ``max_workers`` at a time (one, in this
+    thread, for a single file), ``outer`` told of each file done, the first failure raised as
+    itself once the run ends (a :class:`~lakefs.TransferError` would hide
+    ``FileNotFoundError``, ``PermissionError``... from ``except`` clauses).
+
+    Args:
+        fs: the filesystem.
+        kind: ``"put"`` or ``"get"``.
+        outer: the caller's callback, counting files (None: none).
+        files: how many files will come, when known.
+    """
+
+    def progress(event: ProgressEvent) -> None:
+        if outer is not None and event.kind == "file" and event.outcome == "sent":
+            outer.relative_update(1)
+
+    with transfer_run(
+        operation=kind,
+        max_workers=fs.max_workers if files is None else max(min(fs.max_workers, files), 1),
+        progress=progress if outer is not None else False,
+        fail_fast=True,
+    ) as run:
+        yield run
+    if run.result.failed:
+        raise next(iter(run.result.failed.values()))
+
+
+# -- get -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GetItem:
+    """One file (or directory) of a ``get``.
+
+    Attributes:
+        rpath: the remote path (stripped).
+        local: the local path fsspec names for it.
+        root: the destination folder it must stay in (None: ``local`` was named by the caller).
+        relative: its name below ``root``.
+        kind: ``"file"`` or ``"directory"`` as this ``get``'s own listing said (None: unlisted).
+        size: its size in that listing, for progress only (None: unknown).
+    """
+
+    rpath: str
+    local: str
+    root: Path | None = None
+    relative: str = ""
+    kind: str | None = None
+    size: int | None = None
+
+
+def plan_get(
+    fs: LakeFSFileSystem,
+    rpath: Any,
+    lpath: Any,
+    recursive: bool,
+    maxdepth: int | None,
+    kwargs: dict[str, Any],
+) -> list[GetItem]:
+    """The files of ``get(rpath, lpath, ...)``, named as fsspec's ``get`` names them (its
+    expansion of globs, directories and trailing slashes), each remote name below the
+    destination kept with it, for the containment rule. Kinds and sizes come from the
+    listings this expansion makes, fresh, never from the listing cache."""
+    if isinstance(lpath, list) and isinstance(rpath, list):
+        pairs = zip(rpath, lpath, strict=False)
+        return [GetItem(fs._strip_protocol(r), os.fspath(p)) for r, p in pairs]
+    with fs._listed() as seen:
+        source_is_str = isinstance(rpath, str)
+        rpaths = fs.expand_path(rpath, recursive=recursive, maxdepth=maxdepth, **kwargs)
+        if source_is_str and (not recursive or maxdepth is not None):
+            # a glob that is not recursive copies no directories
+            rpaths = [p for p in rpaths if not (trailing_sep(p) or _is_dir(fs, seen, p))]
+            if not rpaths:
+                return []
+    if isinstance(lpath, str):
+        lpath = make_path_posix(lpath)
+    source_is_file = len(rpaths) == 1
+    dest_is_dir = isinstance(lpath, str) and (trailing_sep(lpath) or LocalFileSystem().isdir(lpath))
+    magic = source_is_str and has_magic(rpath)
+    exists = source_is_str and (
+        (magic and source_is_file) or (not magic and dest_is_dir and not trailing_sep(rpath))
+    )
+    lpaths = other_paths(rpaths, lpath, exists=exists, flatten=not source_is_str)
+    base = lpath.rstrip("/") if isinstance(lpath, str) else None
+    items = []
+    for remote, local in zip(rpaths, lpaths, strict=True):
+        entry = seen.get(remote, {})
+        kind, size = entry.get("type"), entry.get("size")
+        if base is None or local == base:  # each destination named by the caller
+            items.append(GetItem(remote, local, None, "", kind, size))
+            continue
+        # A name below the destination must stay there; anything else fails closed (an
+        # absolute name is refused).
+        rest = local[len(base) :] if local.startswith(base) else ""
+        relative = rest[1:] if rest.startswith("/") else local
+        items.append(GetItem(remote, local, Path(base or "/"), relative, kind, size))
+    return items
+
+
+def _is_dir(fs: LakeFSFileSystem, seen: dict[str, dict[str, Any]], path: str) -> bool:
+    entry = seen.get(path)
+    return entry["type"] == "directory" if entry is not None else fs.isdir(path)
+
+
+def get_transfer(
+    fs: LakeFSFileSystem, item: GetItem, child: Callback, *, close_child: bool = False
+) -> Transfer:
+    """One ``get`` file: its reference resolved here (in the calling thread), run by the
+    engine, ``child`` told of its size and bytes (and closed when it ends, ``close_child``).
+    A name the caller gave (no ``root``) is written where it says; one below a destination
+    by the containment rule."""
+    p = fs._parse(item.rpath)
+    root = item.root if item.root is not None else Path(item.local).parent
+    relative = item.relative if item.root is not None else Path(item.local).name
+    reference = fs._reference(p) if p.key else None
+
+    def make_directory() -> int:
+        with LocalTree(root) as tree, tree.place(relative) as place:
+            if place.stat is None:
+                with suppress(FileExistsError):  # a file's transfer made it meanwhile
+                    place.mkdir()
+            now = place.lstat()
+            if now is None or not stat.S_ISDIR(now.st_mode):
+                raise FileExistsError(
+                    errno.EEXIST, "a file is in the directory's place", str(place.path)
+                )
+        return 0
+
+    def run(counter: Tracker) -> int:
+        try:
+            return fetch(counter)
+        finally:
+            if close_child:
+                child.close()
+
+    def fetch(counter: Tracker) -> int:
+        if item.kind == "directory" or reference is None:
+            return make_directory()
+        if item.size is not None:
+            child.set_size(item.size)
+        try:
+            with fs._errors(item.rpath):
+                validate.object_path(p.key, "path")
+                got = fetch_contained(
+                    reference,
+                    p.key,
+                    root,
+                    relative,
+                    pre_signed=resolve_pre_signed(fs.client, fs.pre_signed),
+                    block_size=fs.block_size,
+                    counter=counter,
+                )
+        except FileNotFoundError:
+            if item.kind is None and fs.isdir(item.rpath):  # asked now, not from a cache
+                return make_directory()
+            raise
+        if got != item.size:
+            child.set_size(got)
+        return got
+
+    return Transfer(item.rpath, run, item.size or 0, child.relative_update)
+
+
+# -- put -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PutItem:
+    """One file of a ``put``: a local path, the remote path, its callback and options."""
+
+    lpath: str
+    rpath: str
+    callback: Callback
+    kwargs: dict[str, Any]
+
+
+def put_transfer(fs: LakeFSFileSystem, item: PutItem) -> Transfer:
+    """One ``put`` file: its branch is resolved here, in the calling thread (a read-only ref
+    fails before anything is sent; a transaction starts once), and the engine runs it."""
+    lpath = os.fspath(item.lpath)
+    rpath = fs._strip_protocol(item.rpath)
+    if os.path.isdir(lpath):  # nothing to upload (there are no empty directories)
+
+        def nothing(counter: Tracker) -> int:
+            release(item.callback)
+            return 0
+
+        return Transfer(rpath, nothing)
+    p = fs._parse(rpath)
+    branch = fs._branch(p)
+    mode = item.kwargs.get("mode", "overwrite")
+    content_type = item.kwargs.get("content_type") or mimetypes.guess_type(Path(lpath).name)[0]
+    child = child_of(item.callback)
+
+    def run(counter: Tracker) -> int:
+        try:
+            size = os.path.getsize(lpath)
+            child.set_size(size)
+            with fs._errors(rpath):
+                if mode == "create":
+                    with open(lpath, "rb") as src, branch.open(p.key, "xb", fs.pre_signed) as f:
+                        while chunk := src.read(fs.part_size):
+                            f.write(chunk)
+                            counter.advance(len(chunk))
+                else:
+                    target = _make_target(
+                        branch,
+                        p.key,
+                        exclusive=False,
+                        pre_signed=fs.pre_signed,
+                        content_type=content_type,
+                        metadata=None,
+                        part_size=fs.part_size,
+                        max_workers=fs.max_workers,
+                    )
+                    send_file(target, Path(lpath), size, counter)
+            return size
+        finally:
+            release(item.callback)
+            fs._written(rpath)
+
+    return Transfer(rpath, run, 0, child.relative_update)
