@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, SupportsIndex, TypeVar
 
 from lakefs._exceptions import LakeFSError, ValidationError
 
@@ -107,6 +107,12 @@ class Paginator(Generic[T]):
     def to_list(self) -> list[T]:
         """All the items, in a list."""
         return list(self)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        raise TypeError(
+            "a Paginator does not pickle (its pages come from a request bound to this process): "
+            "pickle the resource it came from and list again there, or pickle .to_list()"
+        )
 
     def __repr__(self) -> str:
         return f"Paginator(max_amount={self.max_amount!r}, after={self.after!r})"

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, SupportsIndex
 from urllib.parse import urlsplit
 
 import urllib3
@@ -385,6 +385,13 @@ class ObjectWriter(io.BufferedIOBase):
     def info(self) -> ObjectInfo | None:
         """The written object, once the file closed successfully."""
         return self._result
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        raise TypeError(
+            "an ObjectWriter does not pickle (its bytes so far live in this process only, and a "
+            "copy would publish them twice): write where it was opened, or pickle the branch and "
+            "the path and open it there"
+        )
 
     def __repr__(self) -> str:
         return f"<ObjectWriter {self.name!r} written={self._written}>"
