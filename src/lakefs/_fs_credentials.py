@@ -17,9 +17,10 @@ from lakefs._client import Client
 from lakefs._config import resolve_config
 from lakefs._exceptions import NoAuthenticationFound, ValidationError
 
-__all__ = ["CREDENTIALS_SOURCES", "client_from"]
+__all__ = ["CREDENTIALS_SOURCES", "client_from", "explicit_client"]
 
 _CONFIG_FILE = "LAKECTL_CONFIG_FILE"
+_HOST = "LAKECTL_SERVER_ENDPOINT_URL"
 
 CREDENTIALS_SOURCES = {
     "environment": "the LAKECTL_* environment variables",
@@ -57,3 +58,28 @@ def client_from(credentials: object, options: Mapping[str, object]) -> Client:
             "give no lakeFS host or no credentials"
         ) from None
     return Client.from_config(config)
+
+
+def explicit_client(options: Mapping[str, object]) -> Client:
+    """The client of credentials given as arguments: never mixed with, completed or replaced
+    by another source's (``lakefs.init()``, ``LAKECTL_*``, the lakectl file). Only the host
+    may come from ``LAKECTL_SERVER_ENDPOINT_URL`` when none is given.
+
+    Raises:
+        ValidationError: a key without its secret (or a secret without its key).
+        NoAuthenticationFound: no host given or in ``LAKECTL_SERVER_ENDPOINT_URL``.
+    """
+    given = {k: v for k, v in options.items() if v is not None}
+    key, secret = given.get("access_key_id"), given.get("secret_access_key")
+    if (key is None) != (secret is None):
+        have, missing = (
+            ("access_key_id (username)", "secret_access_key (password)")
+            if key is not None
+            else ("secret_access_key (password)", "access_key_id (username)")
+        )
+        raise ValidationError(
+            f"{have} was given without {missing}: give both (given credentials are never "
+            "completed from the environment or the lakectl file)"
+        )
+    environ = {k: v for k, v in os.environ.items() if k == _HOST}
+    return Client.from_config(resolve_config(given, None, environ, Path(os.devnull)))

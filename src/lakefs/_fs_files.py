@@ -4,13 +4,23 @@ returns (a reader that pickles through its filesystem, a writer that refuses to)
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import urllib3
 
-from lakefs._exceptions import APIConnectionError, APIResponseError, RangeNotSatisfiableError
+from lakefs._exceptions import (
+    APIConnectionError,
+    APIResponseError,
+    ForbiddenError,
+    NotFoundError,
+    ObjectExistsError,
+    RangeNotSatisfiableError,
+    UnauthorizedError,
+)
 from lakefs._logs import get_logger
 from lakefs.lib.reader import ObjectReader, _ObjectGets, reopen_reader
 from lakefs.lib.writer import ObjectWriter
@@ -19,13 +29,29 @@ if TYPE_CHECKING:
     from lakefs._generated.reference import Reference
     from lakefs.fs import LakeFSFileSystem
 
-__all__ = ["FSReader", "FSWriter", "read_range"]
+__all__ = ["FSReader", "FSWriter", "read_range", "translated"]
 
 log = get_logger("fs")
 
 _ATTEMPTS = 5  # answers one read may take (each resumes where the one before broke off)
 _CHUNK = 1024 * 1024
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+@contextlib.contextmanager
+def translated(path: str) -> Iterator[None]:
+    """The one place ``lakefs://`` maps the SDK's errors to the ``OSError`` subclasses Python
+    code expects (filesystem calls and their files, ``close`` included): an existing object
+    ``FileExistsError``, a missing one ``FileNotFoundError``, a refused key (401, 403)
+    ``PermissionError``, each with ``filename`` set to ``path``; the SDK's error is the cause."""
+    try:
+        yield
+    except ObjectExistsError as exc:
+        raise FileExistsError(errno.EEXIST, str(exc), path) from exc
+    except NotFoundError as exc:
+        raise FileNotFoundError(errno.ENOENT, str(exc), path) from exc
+    except (UnauthorizedError, ForbiddenError) as exc:
+        raise PermissionError(errno.EACCES, str(exc), path) from exc
 
 
 def read_range(
@@ -149,6 +175,14 @@ class FSReader(ObjectReader):
     fs: LakeFSFileSystem | None = None
     path = ""
 
+    def _fill(self, start: int, length: int, first: bool = False) -> None:
+        with translated(self.path or self.name):
+            super()._fill(start, length, first)
+
+    def _read_stream(self, length: int) -> None:
+        with translated(self.path or self.name):
+            super()._read_stream(length)
+
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         self._check_open()
         return (_reopen, (self.fs, self.path, self._block_size, self.version))
@@ -187,11 +221,17 @@ class FSWriter(ObjectWriter):
     tells its filesystem once it is published, and refuses to pickle."""
 
     on_close: Callable[[], None] | None = None
+    path = ""
+
+    def write(self, data: Any) -> int:
+        with translated(self.path):
+            return super().write(data)
 
     def close(self) -> None:
         was_closed = self.closed
         try:
-            super().close()
+            with translated(self.path):
+                super().close()
         finally:
             if not was_closed and self.on_close is not None:
                 self.on_close()

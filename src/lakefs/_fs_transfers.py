@@ -30,13 +30,21 @@ from fsspec.implementations.local import LocalFileSystem, make_path_posix, trail
 from fsspec.utils import other_paths
 
 from lakefs import _validation as validate
+from lakefs._exceptions import NotFoundError
 from lakefs._server_configuration import resolve_pre_signed
 from lakefs.lib._local_tree import LocalTree
-from lakefs.lib.folders import Transfer, TransferRun, fetch_contained, transfer_run
+from lakefs.lib.folders import (
+    Transfer,
+    TransferRun,
+    fetch_contained,
+    same_content,
+    transfer_run,
+)
 from lakefs.lib.progress import ProgressEvent, Tracker
 from lakefs.lib.writer import _make_target, send_file
 
 if TYPE_CHECKING:
+    from lakefs._generated.reference import Reference
     from lakefs.fs import LakeFSFileSystem
 
 __all__ = [
@@ -207,13 +215,36 @@ def plan_get(
     return items
 
 
+def _kept(reference: Reference, key: str, root: Path, relative: str, part_size: int) -> int | None:
+    """``precheck`` of a download: the size of the local file in the object's place when it
+    is a regular file (not through a link) that already holds what the object does (the
+    folder engine's rule); None: download it."""
+    if os.path.isabs(relative) or ".." in Path(relative).parts:
+        return None  # the download itself refuses it
+    local = root / relative
+    try:
+        if os.path.realpath(local) != os.path.join(os.path.realpath(root), *Path(relative).parts):
+            return None  # a link on the way: the download decides
+        st = os.lstat(local)
+    except (OSError, ValueError):  # a name no local file can have: the download refuses it
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return st.st_size if _unchanged(reference, key, local, st.st_size, part_size) else None
+
+
 def _is_dir(fs: LakeFSFileSystem, seen: dict[str, dict[str, Any]], path: str) -> bool:
     entry = seen.get(path)
     return entry["type"] == "directory" if entry is not None else fs.isdir(path)
 
 
 def get_transfer(
-    fs: LakeFSFileSystem, item: GetItem, child: Callback, *, close_child: bool = False
+    fs: LakeFSFileSystem,
+    item: GetItem,
+    child: Callback,
+    *,
+    close_child: bool = False,
+    precheck: bool = True,
 ) -> Transfer:
     """One ``get`` file: its reference resolved here (in the calling thread), run by the
     engine, ``child`` told of its size and bytes (and closed when it ends, ``close_child``).
@@ -251,6 +282,11 @@ def get_transfer(
         try:
             with fs._errors(item.rpath):
                 validate.object_path(p.key, "path")
+                kept = _kept(reference, p.key, root, relative, fs.part_size) if precheck else None
+                if kept is not None:
+                    child.set_size(kept)
+                    counter.advance(kept)
+                    return kept
                 got = fetch_contained(
                     reference,
                     p.key,
@@ -272,6 +308,30 @@ def get_transfer(
 
 
 # -- put -------------------------------------------------------------------------------------
+
+
+def _unchanged(
+    ref: Reference,
+    key: str,
+    local: Path,
+    size: int,
+    part_size: int,
+    metadata: dict[str, str] | None = None,
+    content_type: str | None = None,
+) -> bool:
+    """``precheck``: whether the object ``key`` holds what the local file does, by the folder
+    engine's own rule (:func:`lakefs.lib.folders.same_content`: the size and lakeFS's
+    checksum); with ``metadata`` or ``content_type`` given, they must match too (else the
+    transfer would change them). A missing object is not unchanged."""
+    try:
+        stored = ref.stat_object(key)
+    except NotFoundError:
+        return False
+    if metadata is not None and stored.metadata() != metadata:
+        return False
+    if content_type is not None and stored.content_type() != content_type:
+        return False
+    return same_content(local, size, stored.checksum(), stored.size_bytes(), part_size)
 
 
 @dataclass(frozen=True)
@@ -297,8 +357,11 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem) -> Transfer:
 
         return Transfer(rpath, nothing)
     p = fs._parse(rpath)
-    branch = fs._branch(p)
+    branch = fs._branch(p, create=True)
     mode = item.kwargs.get("mode", "overwrite")
+    metadata = item.kwargs.get("metadata")
+    precheck = item.kwargs.get("precheck", True)
+    given_type = item.kwargs.get("content_type")
     content_type = item.kwargs.get("content_type") or mimetypes.guess_type(Path(lpath).name)[0]
     child = child_of(item.callback)
 
@@ -307,8 +370,26 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem) -> Transfer:
             size = os.path.getsize(lpath)
             child.set_size(size)
             with fs._errors(rpath):
+                if (
+                    precheck
+                    and mode != "create"
+                    and _unchanged(
+                        branch, p.key, Path(lpath), size, fs.part_size, metadata, given_type
+                    )
+                ):
+                    counter.advance(size)
+                    return size
                 if mode == "create":
-                    with open(lpath, "rb") as src, branch.open(p.key, "xb", fs.pre_signed) as f:
+                    with (
+                        open(lpath, "rb") as src,
+                        branch.open(
+                            p.key,
+                            "xb",
+                            fs.pre_signed,
+                            content_type=content_type,
+                            metadata=metadata,
+                        ) as f,
+                    ):
                         while chunk := src.read(fs.part_size):
                             f.write(chunk)
                             counter.advance(len(chunk))
@@ -319,7 +400,7 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem) -> Transfer:
                         exclusive=False,
                         pre_signed=fs.pre_signed,
                         content_type=content_type,
-                        metadata=None,
+                        metadata=metadata,
                         part_size=fs.part_size,
                         max_workers=fs.max_workers,
                     )

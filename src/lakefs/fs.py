@@ -40,16 +40,13 @@ from fsspec.utils import isfilelike
 from lakefs import _fs_listings as listings
 from lakefs._client import Client, default_client
 from lakefs._exceptions import (
-    ForbiddenError,
     LakeFSError,
     NotFoundError,
-    ObjectExistsError,
-    UnauthorizedError,
     ValidationError,
 )
 from lakefs._fs_cache import DEFAULT_LISTINGS_EXPIRY_TIME, ListingCache
-from lakefs._fs_credentials import client_from
-from lakefs._fs_files import FSReader, FSWriter, open_fs_reader, read_range
+from lakefs._fs_credentials import client_from, explicit_client
+from lakefs._fs_files import FSReader, FSWriter, open_fs_reader, read_range, translated
 from lakefs._fs_refs import References
 from lakefs._fs_transaction import LakeFSTransaction
 from lakefs._fs_transfers import (
@@ -70,7 +67,17 @@ from lakefs.lib.folders import DEFAULT_FOLDER_WORKERS, TransferRun
 from lakefs.lib.reader import DEFAULT_BLOCK_SIZE
 from lakefs.lib.writer import DEFAULT_PART_SIZE
 
-__all__ = ["LakeFSFileSystem", "LakeFSTransaction", "ReadOnlyReferenceError"]
+__all__ = [
+    "LakeFSFileSystem",
+    "LakeFSTransaction",
+    "ReadOnlyReferenceError",
+    "UnsupportedModeError",
+]
+
+
+class UnsupportedModeError(LakeFSError, NotImplementedError):
+    """A file mode lakeFS objects cannot be opened in (``"ab"``: objects are written whole);
+    a ``LakeFSError`` and a ``NotImplementedError`` (as fsspec's files raise)."""
 
 
 class ReadOnlyReferenceError(LakeFSError, PermissionError):
@@ -94,6 +101,65 @@ class ReadOnlyReferenceError(LakeFSError, PermissionError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.repository_id, self.reference_id))
+
+
+FSSPEC_OPTIONS = frozenset(
+    {
+        "use_listings_cache",
+        "max_paths",
+        "skip_instance_cache",
+        "asynchronous",
+        "loop",
+        "batch_size",
+        "add_docs",
+        "add_aliases",
+    }
+)
+"""fsspec's own storage options a :class:`LakeFSFileSystem` accepts besides its keywords
+(any other keyword is a :class:`~lakefs.ValidationError`, never silently dropped)."""
+
+_OWN_OPTIONS = (
+    "host",
+    "access_key_id",
+    "secret_access_key",
+    "username",
+    "password",
+    "access_token",
+    "credentials",
+    "verify_ssl",
+    "ssl_ca_cert",
+    "proxy",
+    "client",
+    "pre_signed",
+    "pre_sign",
+    "max_workers",
+    "block_size",
+    "part_size",
+    "listings_expiry_time",
+    "create_branch_ok",
+    "source_branch",
+)
+_CREDENTIAL_OPTIONS = ("access_key_id", "secret_access_key", "jwt_token")
+
+
+def _alias(name: str, value: Any, alias: str, alias_value: Any) -> Any:
+    """``value``, or lakefs-spec's ``alias`` for it (both given and different: refused)."""
+    if alias_value is None:
+        return value
+    if value is not None and value != alias_value:
+        raise ValidationError(f"{alias}= is another name for {name}=: give one of them")
+    return alias_value
+
+
+def _write_options(call: str, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, str] | None]:
+    """``content_type`` and ``metadata`` of a write; any other option of fsspec's callers
+    that a write cannot carry is refused by name (never silently dropped)."""
+    allowed = {"content_type", "metadata", *(["precheck"] if call == "put_file" else [])}
+    unknown = sorted(set(kwargs) - allowed)
+    if unknown:
+        takes = ", ".join(f"{k}=" for k in sorted(allowed))
+        raise ValidationError(f"{call} takes {takes}, not {', '.join(unknown)}")
+    return kwargs.get("content_type"), kwargs.get("metadata")
 
 
 class _Path(NamedTuple):
@@ -143,9 +209,20 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         part_size: the multipart part size of uploads.
         listings_expiry_time: seconds a branch's cached listing is kept (None: until
             invalidated); see :mod:`lakefs._fs_cache`.
+        username, password: lakefs-spec's names of ``access_key_id`` and
+            ``secret_access_key``. Credentials given are never completed or replaced by
+            another source's (only the host may come from ``LAKECTL_SERVER_ENDPOINT_URL``).
+        access_token: a lakeFS token sent as ``Authorization: Bearer`` (``jwt_token``).
+        api_key: lakefs-spec's lakefs_sdk API keys: refused (not supported).
+        pre_sign: lakefs-spec's name of ``pre_signed``.
+        create_branch_ok: a write of new bytes (``open`` for writing, ``pipe``, ``put``,
+            ``touch``) to a branch that does not exist creates it from ``source_branch``
+            (default False: a typo in a branch name fails instead of creating a branch).
+        source_branch: where ``create_branch_ok`` creates branches from (default "main").
         client_token: set by the class itself: tells filesystems of different clients apart.
         **storage_options: fsspec's own options (``use_listings_cache``, ``max_paths``,
-            ``skip_instance_cache``, ...).
+            ``skip_instance_cache``, ``asynchronous``, ``loop``, ...: :data:`FSSPEC_OPTIONS`);
+            any other keyword is a :class:`~lakefs.ValidationError` naming it.
 
     Names are returned without the protocol and without trailing slashes. Directories are the
     prefixes of object paths (there are no empty directories): ``mkdir`` and ``makedirs`` do
@@ -190,10 +267,32 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         part_size: int = DEFAULT_PART_SIZE,
         listings_expiry_time: float | None = DEFAULT_LISTINGS_EXPIRY_TIME,
         client_token: int | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        access_token: str | None = None,
+        api_key: Any = None,
+        pre_sign: bool | None = None,
+        create_branch_ok: bool = False,
+        source_branch: str = "main",
         **storage_options: Any,
     ) -> None:
         if self._cached:
             return
+        unknown = sorted(set(storage_options) - FSSPEC_OPTIONS)
+        if unknown:
+            raise ValidationError(
+                f"LakeFSFileSystem got unknown keyword(s): {', '.join(unknown)} (its own are "
+                f"{', '.join(_OWN_OPTIONS)}; fsspec's {', '.join(sorted(FSSPEC_OPTIONS))})"
+            )
+        if api_key is not None:
+            raise ValidationError(
+                "api_key= (lakefs-spec's lakefs_sdk cookie/OIDC/SAML api keys) is not "
+                "supported: give access_key_id= and secret_access_key= (or username= and "
+                "password=), or access_token= for a lakeFS token"
+            )
+        access_key_id = _alias("access_key_id", access_key_id, "username", username)
+        secret_access_key = _alias("secret_access_key", secret_access_key, "password", password)
+        pre_signed = _alias("pre_signed", pre_signed, "pre_sign", pre_sign)
         super().__init__(**storage_options)
         self.dircache = ListingCache(
             use_listings_cache=storage_options.get("use_listings_cache", True),
@@ -210,11 +309,14 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             host=host,
             access_key_id=access_key_id,
             secret_access_key=secret_access_key,
+            jwt_token=access_token,
             verify_ssl=verify_ssl,
             ssl_ca_cert=ssl_ca_cert,
             proxy=proxy,
         )
         self.pre_signed = pre_signed
+        self.create_branch_ok = bool(create_branch_ok)
+        self.source_branch = source_branch
         self.max_workers = max_workers
         self.block_size = block_size
         self.part_size = part_size
@@ -230,11 +332,15 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         if client is not None and (given or credentials is not None):
             named = ", ".join([*given, *(["credentials"] if credentials is not None else [])])
             raise ValidationError(f"give either client= or connection options, not both ({named})")
+        secrets = [k for k in _CREDENTIAL_OPTIONS if k in given]
         if credentials is not None:
-            keys = [k for k in ("access_key_id", "secret_access_key") if k in given]
-            if keys:
-                raise ValidationError(f"give either credentials= or {' and '.join(keys)}, not both")
+            if secrets:
+                raise ValidationError(
+                    f"give either credentials= or {' and '.join(secrets)}, not both"
+                )
             return client_from(credentials, given)
+        if client is None and secrets:
+            return explicit_client(given)
         if client is None and given:
             return Client(**given)
         return client
@@ -292,17 +398,10 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             )
         return _Path(repo, ref, key)
 
-    @contextlib.contextmanager
-    def _errors(self, path: str) -> Iterator[None]:
-        """Map the SDK's errors to the OSError subclasses Python code expects."""
-        try:
-            yield
-        except ObjectExistsError as exc:
-            raise FileExistsError(errno.EEXIST, str(exc), path) from exc
-        except NotFoundError as exc:
-            raise FileNotFoundError(errno.ENOENT, str(exc), path) from exc
-        except (UnauthorizedError, ForbiddenError) as exc:
-            raise PermissionError(errno.EACCES, str(exc), path) from exc
+    def _errors(self, path: str) -> contextlib.AbstractContextManager[None]:
+        """Map the SDK's errors to the OSError subclasses Python code expects (one rule for
+        the filesystem and its files: :func:`lakefs._fs_files.translated`)."""
+        return translated(path)
 
     def _in_transaction(self, p: _Path) -> bool:
         tx = self._transaction if self._intrans else None
@@ -315,22 +414,34 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             return tx.transactions[(p.repo, p.ref)].branch
         return Reference(p.repo, p.ref, client=self.client)
 
-    def _check_branch(self, repository_id: str, branch_id: str) -> Branch:
-        """``branch_id`` as a Branch, after checking once that it is one (nothing is created)."""
+    def _check_branch(self, repository_id: str, branch_id: str, create: bool = False) -> Branch:
+        """``branch_id`` as a Branch, after checking once that it is one (``create``, with
+        ``create_branch_ok``: a ref that names nothing is created from ``source_branch``)."""
         try:
             branch = Branch(repository_id, branch_id, client=self.client)
         except ValidationError:
             raise ReadOnlyReferenceError(repository_id, branch_id) from None
         if self._refs.is_branch(repository_id, branch_id):
             return branch
-        with self._errors(f"{repository_id}/{branch_id}"):  # nothing at all: FileNotFoundError
-            resolved = self._refs.resolve(repository_id, branch_id)
+        try:
+            with self._errors(f"{repository_id}/{branch_id}"):  # nothing: FileNotFoundError
+                resolved = self._refs.resolve(repository_id, branch_id)
+        except FileNotFoundError:
+            if not (create and self.create_branch_ok):
+                raise
+            with self._errors(f"{repository_id}/{branch_id}"):
+                branch.create(self.source_branch, exist_ok=True)
+            self._refs.forget(repository_id, branch_id)
+            self._refs.mark_branch(repository_id, branch_id)
+            self.invalidate_cache(repository_id)
+            return branch
         if resolved.commit is not None:
             raise ReadOnlyReferenceError(repository_id, branch_id)
         return branch
 
-    def _branch(self, p: _Path) -> Branch:
-        """The branch a write to ``p`` goes to (a transaction's ephemeral branch inside one)."""
+    def _branch(self, p: _Path, create: bool = False) -> Branch:
+        """The branch a write to ``p`` goes to (a transaction's ephemeral branch inside one;
+        ``create``: a write of new bytes, which ``create_branch_ok`` may create it for)."""
         if not p.repo or not p.ref or not p.key:
             raise IsADirectoryError(
                 errno.EISDIR, "a repository, a ref or a path is needed", "/".join(p)
@@ -338,7 +449,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         tx = self._transaction if self._intrans else None
         if tx is not None:
             return tx.branch_for(p.repo, p.ref)
-        return self._check_branch(p.repo, p.ref)
+        return self._check_branch(p.repo, p.ref, create)
 
     def _written(self, path: str) -> None:
         """Forget the listings a write to ``path`` made stale."""
@@ -354,10 +465,15 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         branch once), not its commits; a ref or prefix lists its objects and prefixes. Walking
         or finding from a repository therefore goes through every branch and tag. A cached
         listing answers while it holds; ``refresh`` lists again (and asks again what a tag or
-        expression resolves to).
+        expression resolves to). ``recursive=True`` (lakefs-spec's) lists everything below
+        ``path``, objects and directories, from one flat listing (as ``find(withdirs=True)``).
         """
         path = self._strip_protocol(path)
         p = self._parse(path)
+        if kwargs.get("recursive"):
+            found = self.find(path, withdirs=True, detail=True)
+            below = [e for name, e in found.items() if name != path or e["type"] == "file"]
+            return below if detail else [e["name"] for e in below]
         if refresh and p.ref:
             self._refs.forget(p.repo, p.ref)
         entries = None if refresh else listings.cached_ls(self, path, p)
@@ -479,8 +595,11 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
                 raise IsADirectoryError(errno.EISDIR, "not an object", path)
             return self._open_reader(path, block_size or self.block_size, None)
         if mode not in ("wb", "xb"):
-            raise ValueError(f"mode must be rb, wb or xb (or their text forms), not {mode!r}")
-        branch = self._branch(p)
+            raise UnsupportedModeError(
+                f"mode must be rb, wb or xb (or their text forms), not {mode!r}"
+                + (": lakeFS objects are written whole, never appended to" if "a" in mode else "")
+            )
+        branch = self._branch(p, create=True)
         with self._errors(path):
             if mode == "xb":  # fail early; the server checks again, atomically, at close
                 try:
@@ -500,6 +619,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
                 max_workers=self.max_workers,
             )
         self._written(path)
+        writer.path = path
         writer.on_close = lambda: self._written(path)
         return writer
 
@@ -551,8 +671,9 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             self._get_into(rpath, outfile, callback)
             return
         item = GetItem(self._strip_protocol(rpath), os.fspath(lpath))
+        precheck = bool(kwargs.get("precheck", True))
         with running(self, "get", None, files=1) as run:
-            run.submit(get_transfer(self, item, callback))
+            run.submit(get_transfer(self, item, callback, precheck=precheck))
 
     def _get_into(self, rpath: str, outfile: IO[bytes], callback: Callback) -> None:
         """Stream an object into a file object (a directory writes nothing)."""
@@ -590,6 +711,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         ``callback`` counts files as they are done; each file's child callback its bytes. The
         first failure stops the rest and is raised as it is (``FileNotFoundError``,
         ``PermissionError``, ...); Ctrl-C stops the transfers in flight at their next chunk."""
+        precheck = bool(kwargs.pop("precheck", True))
         items = plan_get(self, rpath, lpath, recursive, maxdepth, kwargs)
         if not items:
             return
@@ -598,7 +720,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             for item in items:
                 child = callback.branched(item.rpath, item.local)
                 try:
-                    transfer = get_transfer(self, item, child, close_child=True)
+                    transfer = get_transfer(self, item, child, close_child=True, precheck=precheck)
                 except BaseException:
                     child.close()
                     raise
@@ -609,17 +731,23 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
     # -- writing -----------------------------------------------------------------------------------
 
     def pipe_file(self, path: str, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
-        """Write ``value`` as the object at ``path`` (``mode="create"`` refuses an existing one)."""
+        """Write ``value`` as the object at ``path`` (``mode="create"`` refuses an existing one),
+        with ``content_type`` and user ``metadata`` if given (any other option is refused)."""
+        content_type, metadata = _write_options("pipe_file", kwargs)
+        if mode not in ("overwrite", "create"):
+            raise ValidationError(f"mode must be 'overwrite' or 'create', not {mode!r}")
         path = self._strip_protocol(path)
         p = self._parse(path)
-        branch = self._branch(p)
+        branch = self._branch(p, create=True)
         try:
             with self._errors(path):
                 if mode == "create":
-                    with branch.open(p.key, "xb", self.pre_signed) as f:
+                    with branch.open(
+                        p.key, "xb", self.pre_signed, content_type=content_type, metadata=metadata
+                    ) as f:
                         f.write(value)
                 else:
-                    branch.upload(bytes(value), p.key, content_type=kwargs.get("content_type"))
+                    branch.upload(bytes(value), p.key, content_type=content_type, metadata=metadata)
         finally:
             self._written(path)
 
@@ -632,7 +760,10 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         **kwargs: Any,
     ) -> None:
         """Upload a local file, streamed (a local directory uploads nothing); ``mode="create"``
-        refuses an existing object. ``callback`` learns the size and then each chunk's bytes."""
+        refuses an existing object. ``content_type`` (else guessed from the name) and user
+        ``metadata`` are stored with it. ``callback`` learns the size and then each chunk's
+        bytes."""
+        _write_options("put_file", kwargs)
         item = PutItem(lpath, rpath, callback, {"mode": mode, **kwargs})
         run: TransferRun | None = getattr(self._local, "put", None)
         if run is not None:  # inside put: its run takes the file
@@ -692,7 +823,15 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
 
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
         """Copy an object: on the server within a repository (across branches too), else
-        streamed. A directory copies nothing (there are no empty directories)."""
+        streamed. A directory copies nothing (there are no empty directories). The copy keeps
+        the source's content type and metadata: ``content_type=`` and ``metadata=`` are
+        refused (write the object with them instead)."""
+        carried = sorted(k for k in ("content_type", "metadata") if kwargs.get(k) is not None)
+        if carried:
+            raise ValidationError(
+                f"cp_file keeps the source's content type and metadata: {', '.join(carried)} "
+                "cannot be carried by a copy (pipe or put the object with them instead)"
+            )
         path1, path2 = self._strip_protocol(path1), self._strip_protocol(path2)
         src, dst = self._parse(path1), self._parse(path2)
         seen: dict[str, dict[str, Any]] = getattr(self._local, "seen", None) or {}
@@ -776,10 +915,10 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         """Create an empty object (``truncate=False`` leaves an existing one as it is: one
         request that creates it only if it is missing, decided by the server)."""
         if truncate:
-            self.pipe_file(path, b"")
+            self.pipe_file(path, b"", **kwargs)
             return
         with contextlib.suppress(FileExistsError):
-            self.pipe_file(path, b"", mode="create")
+            self.pipe_file(path, b"", mode="create", **kwargs)
 
     # -- details -----------------------------------------------------------------------------------
 
