@@ -258,7 +258,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         *,
         credentials: str | None = None,
         verify_ssl: bool | None = None,
-        ssl_ca_cert: str | None = None,
+        ssl_ca_cert: str | os.PathLike[str] | None = None,
         proxy: str | None = None,
         client: Client | None = None,
         pre_signed: bool | None = None,
