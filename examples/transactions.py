@@ -41,6 +41,20 @@ def main() -> int:
     except lakefs.TransactionError as err:
         print(f"failed as expected, {err.branch_id} kept for troubleshooting")
         lakefs.repository(name).branch(err.branch_id).delete()
+
+    # --- lakefs://'s two shapes (the README's "Coming from lakefs-spec") ---
+    from lakefs.fs import LakeFSFileSystem
+
+    fs = LakeFSFileSystem()
+    with fs.transaction("add two files"):  # ours: writes to dev's paths, merged at the end
+        fs.pipe_file(f"{name}/dev/a.csv", b"x\n1\n")
+        fs.pipe_file(f"{name}/dev/b.csv", b"x\n2\n")
+    with fs.transaction(name, "dev") as tx:  # lakefs-spec's: write to tx.branch, commit, tag
+        fs.pipe_file(f"{name}/{tx.branch.id}/c.csv", b"x\n3\n")
+        commit = tx.commit("add c.csv")
+        tx.tag(commit, "v1")
+    print("dev now has:", sorted(fs.ls(f"{name}/dev", detail=False)))
+    assert fs.cat_file(f"{name}/v1/c.csv") == b"x\n3\n"
     return 0
 
 

@@ -8,6 +8,7 @@ import pytest
 
 import lakefs
 from lakefs import Client
+from lakefs._fs_transaction import EphemeralBranchTransaction
 from lakefs.fs import LakeFSFileSystem, ReadOnlyReferenceError
 from tests.conftest import Repo
 
@@ -123,3 +124,115 @@ def test_ls_recursive_lists_everything_below(client: Client, repo: Repo) -> None
     assert {e["name"]: e["type"] for e in entries}[f"{root}/dir/sub"] == "directory"
     assert len(entries) == 7
     assert fs.ls(f"{root}/top", recursive=True, detail=False) == [f"{root}/top"]
+
+
+# -- lakefs-spec's transaction shape (its documentation's examples, on our filesystem) --------
+
+
+def _exists(client: Client, repo: Repo, branch: str) -> bool:
+    return lakefs.repository(repo.id, client=client).branch(branch).exists()
+
+
+def test_spec_transaction_commits_tags_and_merges(client: Client, repo: Repo) -> None:
+    fs = _fs(client)
+    fs.pipe_file(f"{repo.id}/main/seed.txt", b"seed")
+    lakefs.repository(repo.id, client=client).branch("main").commit_changes("seed")
+    with fs.transaction(repo.id, "main", branch_name="tx-data") as tx:
+        assert tx.branch.id == "tx-data"
+        assert tx.base_branch.id == "main"
+        assert fs.cat_file(f"{repo.id}/{tx.branch.id}/seed.txt") == b"seed"
+        fs.pipe_file(f"{repo.id}/{tx.branch.id}/data.csv", b"a,b\n1,2\n")
+        commit = tx.commit("add data", metadata={"source": "test"})
+        tag = tx.tag(commit, "v1")
+        assert not fs.exists(f"{repo.id}/main/data.csv")  # nothing reaches main before the end
+    assert fs.cat_file(f"{repo.id}/main/data.csv") == b"a,b\n1,2\n"  # automerged
+    assert not _exists(client, repo, "tx-data")  # "onsuccess": deleted
+    tagged = tx.rev_parse(tag)
+    assert tagged.id == commit.id
+    assert tagged.message == "add data"
+    assert tagged.metadata == {"source": "test"}
+    assert tx.rev_parse("main").parents[1] == commit.id  # a merge commit
+
+
+def test_spec_transaction_merge_revert_and_rev_parse(client: Client, repo: Repo) -> None:
+    fs = _fs(client)
+    with fs.transaction(repository=repo.id, branch_name="tx-ops", squash=True) as tx:
+        fs.pipe_file(f"{repo.id}/tx-ops/a.txt", b"1")
+        first = tx.commit("one")
+        fs.pipe_file(f"{repo.id}/tx-ops/b.txt", b"2")
+        second = tx.commit("two")
+        assert tx.rev_parse("tx-ops").id == second.id
+        assert tx.rev_parse("tx-ops~1").id == first.id
+        reverted = tx.revert(tx.branch, second)
+        assert reverted.parents == (second.id,)
+        assert not fs.exists(f"{repo.id}/tx-ops/b.txt")
+        unchanged = tx.commit("nothing to commit")  # the head, with a logged warning
+        assert unchanged.id == reverted.id
+        merged = tx.merge(tx.branch, "main", message="merged by hand")
+        assert merged.message == "merged by hand"
+        assert tx.merge("tx-ops", "main").id == merged.id  # nothing more to bring: no merge
+    assert fs.cat_file(f"{repo.id}/main/a.txt") == b"1"  # the automerge had nothing to add
+    assert not fs.exists(f"{repo.id}/main/b.txt")
+    assert tx.rev_parse("main").id == merged.id
+
+
+def test_spec_transaction_warns_and_keeps_branches_as_told(client: Client, repo: Repo) -> None:
+    fs = _fs(client)
+    left = fs.transaction(repo.id, "main", branch_name="tx-left", delete="never")
+    with pytest.warns(UserWarning, match=r"'tx-left' with uncommitted changes\.$"), left:
+        fs.pipe_file(f"{repo.id}/tx-left/x.txt", b"x")
+    assert _exists(client, repo, "tx-left")  # kept: "never"
+    assert not fs.exists(f"{repo.id}/main/x.txt")  # uncommitted changes are not merged
+
+    def fail(tx: EphemeralBranchTransaction, key: str, commit: bool) -> None:
+        with tx:
+            fs.pipe_file(f"{repo.id}/{tx.branch.id}/{key}", b"y")
+            if commit:
+                tx.commit(key)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        fail(fs.transaction(repo.id, "main", branch_name="tx-failed"), "y.txt", commit=True)
+    assert _exists(client, repo, "tx-failed")  # "onsuccess": kept after a failure
+    assert not fs.exists(f"{repo.id}/main/y.txt")  # and nothing merged
+
+    gone = fs.transaction(repo.id, "main", branch_name="tx-gone", delete="always")
+    with pytest.warns(UserWarning, match="are lost"), pytest.raises(RuntimeError):
+        fail(gone, "z.txt", commit=False)
+    assert not _exists(client, repo, "tx-gone")  # "always": deleted even so
+
+    with fs.transaction(repo.id, "main", branch_name="tx-kept", automerge=False) as tx:
+        fs.pipe_file(f"{repo.id}/tx-kept/k.txt", b"k")
+        tx.commit("k")
+    assert not fs.exists(f"{repo.id}/main/k.txt")  # no automerge
+    assert not _exists(client, repo, "tx-kept")
+
+    missing = fs.transaction("no-such-repository", "main", branch_name="tx")
+    with pytest.raises(FileNotFoundError, match="no-such-repository"), missing:
+        pass
+
+
+def test_our_transaction_creates_a_missing_branch_when_allowed(client: Client, repo: Repo) -> None:
+    fs = _fs(client, create_branch_ok=True)
+    fs.pipe_file(f"{repo.id}/main/seed.txt", b"seed")
+    lakefs.repository(repo.id, client=client).branch("main").commit_changes("seed")
+    with fs.transaction("write a new branch", txn_id=lambda: "nb"):
+        fs.pipe_file(f"{repo.id}/fresh/a.txt", b"a")
+    assert fs.cat_file(f"{repo.id}/fresh/a.txt") == b"a"
+    assert fs.cat_file(f"{repo.id}/fresh/seed.txt") == b"seed"
+
+
+def test_open_refuses_options_it_cannot_honour(client: Client, repo: Repo) -> None:
+    fs = _fs(client)
+    path = f"{repo.id}/main/o.bin"
+    with fs.open(path, "wb", metadata={"k": "v"}, content_type="text/x-o") as f:
+        f.write(b"o")
+    info = fs.info(path)
+    assert (info["metadata"], info["content_type"]) == ({"k": "v"}, "text/x-o")
+    with fs.open(path, "rb", cache_type="readahead") as f:  # Dask and fsspec.parquet pass it
+        assert f.read() == b"o"
+    with pytest.raises(lakefs.ValidationError, match="version_id"):
+        fs.open(path, "rb", version_id="abc")
+    with pytest.raises(lakefs.ValidationError, match="acl"):
+        fs.open(path, "wb", acl="public-read")
+    assert fs.cat_file(path) == b"o"  # the refused write sent nothing

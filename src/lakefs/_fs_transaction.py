@@ -1,21 +1,37 @@
-"""``fs.transaction`` of ``lakefs://``: writes land on ephemeral branches, merged when the block
-succeeds (the SDK's :class:`~lakefs.BranchTransaction`, one per branch written)."""
+"""``fs.transaction`` of ``lakefs://``, in two shapes.
+
+``with fs.transaction("message"):`` (ours): writes to a branch's paths land on an ephemeral
+branch, committed and merged when the block succeeds (the SDK's :class:`~lakefs.BranchTransaction`,
+one per branch written). ``with fs.transaction(repository, base_branch) as tx:`` (lakefs-spec's):
+the block writes to ``tx.branch``'s paths itself and commits, merges and tags with ``tx``
+(:class:`EphemeralBranchTransaction`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from fsspec.transaction import Transaction
 
+from lakefs._exceptions import ValidationError
 from lakefs._generated.branch import Branch
+from lakefs._generated.reference import Reference
+from lakefs._generated.repository import Repository
+from lakefs._generated.tag import Tag
+from lakefs._logs import get_logger
+from lakefs._values import Commit
 from lakefs.lib.transactions import BranchTransaction
 
 if TYPE_CHECKING:
     from lakefs.fs import LakeFSFileSystem
 
-__all__ = ["LakeFSTransaction"]
+__all__ = ["EphemeralBranchTransaction", "LakeFSTransaction"]
+
+log = get_logger("fs")
 
 
 class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
@@ -45,20 +61,71 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
         self.transactions: dict[tuple[str, str], BranchTransaction] = {}
         self.txn_id: Callable[[], str] | None = None
 
+    @overload
     def __call__(
         self,
         message: str | None = None,
         metadata: dict[str, str] | None = None,
         *,
         txn_id: Callable[[], str] | None = None,
-    ) -> LakeFSTransaction:
-        """Set the commit message (and metadata): ``with fs.transaction("message"):``.
+    ) -> LakeFSTransaction: ...
 
-        Args:
-            message: the commit message of each branch's transaction.
-            metadata: the commits' metadata.
-            txn_id: makes the ephemeral branches' suffix (default: random).
+    @overload
+    def __call__(
+        self,
+        repository: str | Repository,
+        base_branch: str | Branch,
+        branch_name: str | None = None,
+        *,
+        automerge: bool = True,
+        delete: Delete = "onsuccess",
+        squash: bool = False,
+        merge_kwargs: Mapping[str, Any] | None = None,
+    ) -> EphemeralBranchTransaction: ...
+
+    @overload
+    def __call__(
+        self,
+        *,
+        repository: str | Repository,
+        base_branch: str | Branch = "main",
+        branch_name: str | None = None,
+        automerge: bool = True,
+        delete: Delete = "onsuccess",
+        squash: bool = False,
+        merge_kwargs: Mapping[str, Any] | None = None,
+    ) -> EphemeralBranchTransaction: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> LakeFSTransaction | EphemeralBranchTransaction:
+        """Ours, ``fs.transaction("message", metadata)``, sets the commit message (and
+        metadata; ``txn_id`` makes the ephemeral branches' suffix, default random).
+
+        lakefs-spec's, ``fs.transaction(repository, base_branch="main", branch_name=None, *,
+        automerge=True, delete="onsuccess", squash=False, merge_kwargs=None)``, returns an
+        :class:`EphemeralBranchTransaction`. It is chosen by any of its keywords, by a
+        :class:`~lakefs.Repository` first or by a branch second; ``fs.transaction("name")``
+        alone is ours (write ``fs.transaction("repo", "main")`` or
+        ``fs.transaction(repository="repo")`` for lakefs-spec's).
         """
+        if is_spec_shaped(args, kwargs):
+            ours = sorted({"message", "metadata", "txn_id"} & set(kwargs))
+            if ours:
+                raise ValidationError(
+                    f"{', '.join(ours)} belong to fs.transaction('message'), not to lakefs-spec's"
+                    " fs.transaction(repository, base_branch)"
+                )
+            fs = self._fs
+            assert fs is not None, "the filesystem's transaction has ended"
+            return EphemeralBranchTransaction(fs, *args, **kwargs)
+        return self._configure(*args, **kwargs)
+
+    def _configure(
+        self,
+        message: str | None = None,
+        metadata: dict[str, str] | None = None,
+        *,
+        txn_id: Callable[[], str] | None = None,
+    ) -> LakeFSTransaction:
         if message is not None:
             self.message = message
         if metadata is not None:
@@ -66,6 +133,15 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
         if txn_id is not None:
             self.txn_id = txn_id
         return self
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _SPEC_ATTRIBUTES:
+            raise AttributeError(
+                f"{name!r} belongs to lakefs-spec's transaction: this one was opened as "
+                "fs.transaction('message'); write fs.transaction(repository, base_branch) "
+                "(or repository=...) to get it"
+            )
+        raise AttributeError(name)
 
     @property
     def _fs(self) -> LakeFSFileSystem | None:
@@ -77,13 +153,14 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
         """The ephemeral branch of each ``(repository, branch)`` written so far."""
         return {key: tx.branch for key, tx in self.transactions.items()}
 
-    def branch_for(self, repository_id: str, branch_id: str) -> Branch:
-        """The ephemeral branch that writes to ``branch_id`` go to (started on first use)."""
+    def branch_for(self, repository_id: str, branch_id: str, create: bool = False) -> Branch:
+        """The ephemeral branch that writes to ``branch_id`` go to (started on first use;
+        ``create``: a write of new bytes, for which ``create_branch_ok`` creates the branch)."""
         key = (repository_id, branch_id)
         if key not in self.transactions:
             fs = self._fs
             assert fs is not None, "the transaction has ended"
-            source = fs._check_branch(repository_id, branch_id)
+            source = fs._check_branch(repository_id, branch_id, create)
             tx = source.transaction(self.message, metadata=self.metadata, txn_id=self.txn_id)
             with fs._errors(f"{repository_id}/{branch_id}"):
                 tx.__enter__()
@@ -131,3 +208,181 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
         tb: TracebackType | None,
     ) -> None:
         self._finish(exc)
+
+
+Delete = Literal["onsuccess", "always", "never"]
+_MERGE_OPTIONS = {"message", "metadata", "strategy", "force", "allow_empty", "squash"}
+_SPEC_ATTRIBUTES = {"branch", "commit", "merge", "tag", "revert", "rev_parse", "base_branch"}
+_SPEC_KEYWORDS = {
+    "repository",
+    "base_branch",
+    "branch_name",
+    "automerge",
+    "delete",
+    "squash",
+    "merge_kwargs",
+}
+
+
+def _merge_options(options: Mapping[str, Any] | None, squash: bool = False) -> dict[str, Any]:
+    """lakefs-spec's ``merge_kwargs`` as :meth:`~lakefs.Reference.merge_into`'s keywords
+    (``squash_merge``, the wire's name, is ``squash``); anything else is refused by name."""
+    merged = dict(options or {})
+    if "squash_merge" in merged:
+        merged["squash"] = merged.pop("squash_merge")
+    unknown = sorted(set(merged) - _MERGE_OPTIONS)
+    if unknown:
+        takes = ", ".join(sorted(_MERGE_OPTIONS | {"squash_merge"}))
+        raise ValidationError(f"merge options are {takes}, not {', '.join(unknown)}")
+    if squash:
+        merged["squash"] = True
+    return merged
+
+
+def is_spec_shaped(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bool:
+    """Whether ``fs.transaction(...)`` was called in lakefs-spec's shape: one of its keywords,
+    a :class:`~lakefs.Repository` first, or a branch second (ours takes a metadata dict there).
+    ``fs.transaction("name")`` alone is ours: the commit message."""
+    return (
+        bool(_SPEC_KEYWORDS & set(kwargs))
+        or (bool(args) and isinstance(args[0], Repository))
+        or (len(args) >= 2 and isinstance(args[1], (str, Branch)))
+    )
+
+
+class EphemeralBranchTransaction:
+    """lakefs-spec's transaction: ``with fs.transaction(repository, base_branch) as tx:``.
+
+    Entering creates the ephemeral branch ``tx.branch`` from ``base_branch``; the block writes
+    to its paths (``f"{repo}/{tx.branch.id}/key"``) and records what it wants with
+    :meth:`commit`, :meth:`merge`, :meth:`tag`, :meth:`revert` and :meth:`rev_parse`. Leaving
+    warns (``UserWarning``) when changes were left uncommitted; after a block that succeeded,
+    ``automerge`` merges the branch into ``base_branch`` when it has commits to merge. The
+    branch is then deleted as ``delete`` says: ``"onsuccess"`` (kept after an exception, for
+    inspection), ``"always"`` or ``"never"``. Errors of the version-control calls are the
+    SDK's (:class:`~lakefs.ConflictError` and friends); a missing repository is a
+    ``FileNotFoundError``.
+
+    Args:
+        fs: the filesystem whose client the calls use.
+        repository: the repository (its name or a :class:`~lakefs.Repository`).
+        base_branch: the branch the ephemeral branch starts from and merges into.
+        branch_name: the ephemeral branch's name (default: ``transaction-`` and a random id).
+        automerge: merge into ``base_branch`` when the block succeeds.
+        delete: when to delete the ephemeral branch.
+        squash: merge as one commit (a squash merge).
+        merge_kwargs: lakefs-spec's merge options (``message``, ``metadata``, ``strategy``,
+            ``force``, ``allow_empty``, ``squash_merge``).
+
+    Example:
+        >>> with fs.transaction("repo", "main") as tx:  # doctest: +SKIP
+        ...     fs.pipe_file(f"repo/{tx.branch.id}/data.csv", b"a,b\\n1,2\\n")
+        ...     commit = tx.commit("add data")
+        ...     tx.tag(commit, "v1")
+    """
+
+    def __init__(
+        self,
+        fs: LakeFSFileSystem,
+        repository: str | Repository,
+        base_branch: str | Branch = "main",
+        branch_name: str | None = None,
+        *,
+        automerge: bool = True,
+        delete: Delete = "onsuccess",
+        squash: bool = False,
+        merge_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        if delete not in ("onsuccess", "always", "never"):
+            raise ValidationError(
+                f"delete must be 'onsuccess', 'always' or 'never', not {delete!r}"
+            )
+        self.fs = fs
+        self.repository = repository.id if isinstance(repository, Repository) else repository
+        self.base_branch = self._branch(base_branch)
+        name = branch_name or f"transaction-{uuid.uuid4().hex[:12]}"
+        self._branch_ = self._branch(name)
+        self.automerge = automerge
+        self.delete = delete
+        self.merge_kwargs = _merge_options(merge_kwargs, squash)
+
+    def _branch(self, branch: str | Branch) -> Branch:
+        if isinstance(branch, Branch):
+            return branch
+        return Branch(self.repository, branch, client=self.fs.client)
+
+    @property
+    def branch(self) -> Branch:
+        """The ephemeral branch the block writes to."""
+        return self._branch_
+
+    def __enter__(self) -> EphemeralBranchTransaction:
+        with self.fs._errors(f"{self.repository}/{self.base_branch.id}"):
+            self._branch_.create(self.base_branch)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        branch = self._branch_
+        try:
+            if next(iter(branch.list_uncommitted(max_amount=1)), None) is not None:
+                lost = (
+                    "" if self.delete == "never" else " Objects added but not committed are lost."
+                )
+                warnings.warn(
+                    f"Finished transaction on branch {branch.id!r} with uncommitted changes.{lost}",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            if exc is None and self.automerge and self._has_changes(branch, self.base_branch):
+                branch.merge_into(self.base_branch, **self.merge_kwargs)
+            if self.delete == "always" or (exc is None and self.delete == "onsuccess"):
+                branch.delete()
+        finally:
+            self.fs.invalidate_cache(self.repository)
+
+    @staticmethod
+    def _has_changes(source: Reference, into: Branch) -> bool:
+        """Whether merging ``source`` would change ``into`` (what it changed since their merge
+        base, so that ``into`` moving meanwhile is not mistaken for changes)."""
+        return next(iter(into.diff(source, max_amount=1, diff_type="three_dot")), None) is not None
+
+    def commit(self, message: str, metadata: dict[str, str] | None = None) -> Reference:
+        """Commit the ephemeral branch's changes; returns the commit (the branch's head, with
+        a logged warning, when there was nothing to commit)."""
+        if next(iter(self._branch_.list_uncommitted(max_amount=1)), None) is None:
+            log.warning("No changes to commit on branch %r.", self._branch_.id)
+            return self._branch_.head()
+        return self._branch_.commit_changes(message, metadata=metadata)
+
+    def merge(self, source_ref: str | Branch, into: str | Branch, **kwargs: Any) -> Commit:
+        """Merge ``source_ref`` into ``into`` when it has changes to bring; returns the commit
+        ``into`` is at afterwards. Options as lakefs-spec's ``merge_kwargs``."""
+        source, dest = self._branch(source_ref), self._branch(into)
+        if self._has_changes(source, dest):
+            source.merge_into(dest, **_merge_options(kwargs))
+        return dest.head().get_commit()
+
+    def revert(self, branch: str | Branch, ref: str | Reference, parent_number: int = 1) -> Commit:
+        """Revert commit ``ref`` on ``branch`` (``parent_number``: for a merge commit, the
+        parent to revert to); returns the revert commit."""
+        return self._branch(branch).reverse(ref, parent_number=parent_number).get_commit()
+
+    def rev_parse(self, ref: str | Reference) -> Commit:
+        """The commit a branch, tag, commit id or expression (``main~1``) points to."""
+        ref_id = ref.id if isinstance(ref, Reference) else ref
+        return Reference(self.repository, ref_id, client=self.fs.client).get_commit()
+
+    def tag(self, ref: str | Reference, name: str) -> Tag:
+        """Create tag ``name`` at ``ref``; returns it."""
+        return Tag(self.repository, name, client=self.fs.client).create(ref)
+
+    def __repr__(self) -> str:
+        return (
+            f"EphemeralBranchTransaction(repository={self.repository!r}, "
+            f"base_branch={self.base_branch.id!r}, branch={self._branch_.id!r})"
+        )

@@ -151,6 +151,11 @@ def _alias(name: str, value: Any, alias: str, alias_value: Any) -> Any:
     return alias_value
 
 
+# Read options fsspec's callers pass (fsspec.parquet, Dask): accepted; the reader reads
+# ahead on its own (block_size), whatever cache it is asked for.
+_READ_OPTIONS = {"cache_type"}
+
+
 def _write_options(call: str, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, str] | None]:
     """``content_type`` and ``metadata`` of a write; any other option of fsspec's callers
     that a write cannot carry is refused by name (never silently dropped)."""
@@ -448,7 +453,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             )
         tx = self._transaction if self._intrans else None
         if tx is not None:
-            return tx.branch_for(p.repo, p.ref)
+            return tx.branch_for(p.repo, p.ref, create)
         return self._check_branch(p.repo, p.ref, create)
 
     def _written(self, path: str) -> None:
@@ -587,10 +592,15 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
     ) -> FSReader | FSWriter:
         """A binary file: an :class:`~lakefs.ObjectReader` (``rb``; it pickles, and reopens
         the same version where it was) or an :class:`~lakefs.ObjectWriter` (``wb``, ``xb``;
-        published when it closes; it does not pickle)."""
+        published when it closes; it does not pickle). A write takes ``content_type`` and
+        ``metadata``, a read ``cache_type`` (accepted; the reader reads ahead on its own); any
+        other option is a :class:`~lakefs.ValidationError` naming it."""
         path = self._strip_protocol(path)
         p = self._parse(path)
         if mode == "rb":
+            unknown = sorted(set(kwargs) - _READ_OPTIONS)
+            if unknown:  # never a silently different read (a version_id=, say)
+                raise ValidationError(f"open('rb') takes cache_type=, not {', '.join(unknown)}")
             if not p.key:
                 raise IsADirectoryError(errno.EISDIR, "not an object", path)
             return self._open_reader(path, block_size or self.block_size, None)
@@ -599,6 +609,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
                 f"mode must be rb, wb or xb (or their text forms), not {mode!r}"
                 + (": lakeFS objects are written whole, never appended to" if "a" in mode else "")
             )
+        content_type, metadata = _write_options(f"open({mode!r})", kwargs)
         branch = self._branch(p, create=True)
         with self._errors(path):
             if mode == "xb":  # fail early; the server checks again, atomically, at close
@@ -613,8 +624,8 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
                 p.key,
                 exclusive=mode == "xb",
                 pre_signed=self.pre_signed,
-                content_type=kwargs.get("content_type"),
-                metadata=kwargs.get("metadata"),
+                content_type=content_type,
+                metadata=metadata,
                 part_size=self.part_size,
                 max_workers=self.max_workers,
             )
