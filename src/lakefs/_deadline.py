@@ -123,14 +123,21 @@ class _Watchdog:
             if len(self._heap) >= _COMPACT_AT:  # calls that ended leave their entries behind
                 self._heap = [e for e in self._heap if not e[2].finished]
                 heapq.heapify(self._heap)
+            # The thread sleeps until the earliest deadline: it needs waking only when this one
+            # comes sooner (most calls' deadlines come later, and so cost no context switch).
+            wake = not self._heap or deadline.at < self._heap[0][0]
             heapq.heappush(self._heap, (deadline.at, next(self._seq), deadline))
-            self._cond.notify()
+            if wake:
+                self._cond.notify()
 
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._heap:
+                while self._heap and self._heap[0][2].finished:  # calls that ended in time
+                    heapq.heappop(self._heap)
+                if not self._heap:
                     self._cond.wait()
+                    continue
                 at, _, deadline = self._heap[0]
                 wait = at - time.monotonic()
                 if wait > 0:
