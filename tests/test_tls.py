@@ -259,8 +259,9 @@ def test_a_tls_handshake_cut_short_is_retried(tmp_path: Path) -> None:
             served.append("answered")
 
     with _tls_server(ca.issue_cert("127.0.0.1"), handle) as port:
-        client = _https_client(port, ssl_ca_cert=_ca_file(ca, tmp_path))
-        client.transport._sleep = lambda seconds: None
+        client = _https_client(
+            port, ssl_ca_cert=_ca_file(ca, tmp_path), retry_sleep=lambda seconds: None
+        )
         assert lakefs.repository("repo", client=client).branch("main").download("a") == body
     assert served == ["cut", "answered"]
 

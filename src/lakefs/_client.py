@@ -1,17 +1,21 @@
 """``Client``, ``init()`` and the lazily created default client.
 
 A :class:`Client` holds one resolved :class:`~lakefs._config.ClientConfig` and one
-:class:`~lakefs._transport.Transport` (one connection pool), shared by every resource made from it.
+:class:`~lakefs._transport.Transport` (one connection pool, or the ``transport=`` given), shared by
+every resource made from it.
 Creating a client reads the environment and the lakectl file but never the network; a wrong key
 fails on the first request with :class:`~lakefs.UnauthorizedError`.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
 from lakefs_sdk.api_client import ApiClient
 from lakefs_sdk.configuration import Configuration
@@ -23,7 +27,8 @@ from lakefs._config import (
     Timeout,
     resolve_from_process,
 )
-from lakefs._transport import SDKRestClient, Transport
+from lakefs._exceptions import ValidationError
+from lakefs._transport import HTTPTransport, SDKRestClient, Transport
 
 __all__ = ["Client", "RequestTimeout", "default_client", "init"]
 
@@ -31,6 +36,7 @@ RequestTimeout = Timeout | float | tuple[float, float]
 """A per-call timeout: seconds for both phases, ``(connect, read)``, or a :class:`Timeout`."""
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class _Unset:
@@ -75,6 +81,19 @@ class Client:
         api_client: a ready ``lakefs_sdk.ApiClient`` (a seam for tests and advanced uses): its
             host and credentials are taken as explicit arguments, and its REST client is
             replaced by this client's transport (pool, timeouts, retries, error mapping).
+        transport: what sends each HTTP exchange, once, instead of this client's own connection
+            pool (the offline seam, as httpx's ``MockTransport``): a
+            :class:`~lakefs._transport.HTTPTransport`, i.e. an object with urllib3's
+            ``urlopen(method, url, **kwargs)`` returning an unread ``urllib3.BaseHTTPResponse``,
+            and ``clear()``. ``lakefs.testing.MockTransport(handler)`` answers with a function;
+            a ``urllib3.PoolManager`` of your own is one too. Everything above it runs as for
+            a real server: auth, timeouts, the retry loop, redirects, limits, error mapping.
+            It is used as given in every process (fork-safety is its own), shared by
+            :meth:`with_options` clients, and not pickled. ``verify_ssl``, ``ssl_ca_cert``,
+            ``proxy`` and ``max_connections`` do not apply to it.
+        retry_sleep: how the retry loop waits between two attempts, called with the seconds
+            (default ``time.sleep``); tests pass ``lambda seconds: None`` to retry at once.
+            Kept by :meth:`with_options`, not pickled.
 
     A client is safe to share between threads, survives ``fork()`` (each process opens its own
     connections) and pickles as its configuration, credentials included.
@@ -86,6 +105,18 @@ class Client:
     Example:
         >>> client = lakefs.Client(host="http://localhost:8000")  # doctest: +SKIP
         >>> repo = lakefs.repository("example", client=client)  # doctest: +SKIP
+
+        Offline, every request answered by a function:
+
+        >>> from lakefs.testing import MockResponse, MockTransport
+        >>> def handler(request):
+        ...     return MockResponse.json({"id": "main", "commit_id": "c1"})
+        >>> client = lakefs.Client(
+        ...     host="http://lakefs.mock", access_key_id="AKIA", secret_access_key="s",
+        ...     transport=MockTransport(handler), retry_sleep=lambda seconds: None,
+        ... )
+        >>> lakefs.repository("repo", client=client).branch("main").head().id
+        'c1'
     """
 
     def __init__(
@@ -104,27 +135,46 @@ class Client:
         max_connections: int | None = None,
         aws_iam: AwsIamSettings | None = None,
         api_client: ApiClient | None = None,
+        transport: HTTPTransport | None = None,
+        retry_sleep: Callable[[float], None] | None = None,
     ) -> None:
         explicit = _options(locals(), skip=None)
         if api_client is not None:
             explicit.update(_from_sdk_configuration(api_client.configuration))
-        self._setup(resolve_from_process(explicit, _init_args), api_client)
+        self._setup(
+            resolve_from_process(explicit, _init_args), api_client, _Seams(transport, retry_sleep)
+        )
 
     @classmethod
-    def from_config(cls, config: ClientConfig) -> Client:
-        """A client for an already resolved configuration (no environment or file is read)."""
+    def from_config(
+        cls,
+        config: ClientConfig,
+        *,
+        transport: HTTPTransport | None = None,
+        retry_sleep: Callable[[float], None] | None = None,
+    ) -> Client:
+        """A client for an already resolved configuration (no environment or file is read);
+        ``transport`` and ``retry_sleep`` as for :class:`Client`."""
         client = cls.__new__(cls)
-        client._setup(config, None)
+        client._setup(config, None, _Seams(transport, retry_sleep))
         return client
 
     _transport: Transport
 
     def _setup(
-        self, config: ClientConfig, api_client: ApiClient | None, parent: Client | None = None
+        self,
+        config: ClientConfig,
+        api_client: ApiClient | None,
+        seams: _Seams,
+        parent: Client | None = None,
     ) -> None:
         self._config = config
+        self._seams = seams
         self._transport = Transport(
-            config, share_pool_with=parent._transport if parent is not None else None
+            config,
+            sleep=seams.sleep(),
+            share_pool_with=parent._transport if parent is not None else None,
+            wire=seams.checked_transport(),
         )
         if config.aws_iam is not None:
             from lakefs.lib.aws_iam import AwsIamTokenProvider
@@ -179,7 +229,7 @@ class Client:
         changes = _options(locals(), skip=_UNSET)
         client = Client.__new__(Client)
         # The pool is shared while the connection options are the same (as openai-python does).
-        client._setup(self._config.with_options(**changes), None, parent=self)
+        client._setup(self._config.with_options(**changes), None, self._seams, parent=self)
         return client
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
@@ -209,8 +259,29 @@ class Client:
     def __reduce__(self) -> tuple[Any, ...]:
         # A client pickles as its configuration, credentials included (a process pool's
         # workers need them): treat a pickled client as a secret. The unpickled client builds
-        # its own connection pool on first use; a given ``api_client`` is not carried over.
+        # its own connection pool on first use; a given ``api_client``, ``transport`` or
+        # ``retry_sleep`` is not carried over.
         return (Client.from_config, (self._config,))
+
+
+@dataclass(frozen=True)
+class _Seams:
+    """What a caller gave in place of the wire and of the retry loop's waits."""
+
+    transport: HTTPTransport | None = None
+    retry_sleep: Callable[[float], None] | None = None
+
+    def sleep(self) -> Callable[[float], None]:
+        return time.sleep if self.retry_sleep is None else self.retry_sleep
+
+    def checked_transport(self) -> HTTPTransport | None:
+        if self.transport is not None and not isinstance(self.transport, HTTPTransport):
+            raise ValidationError(
+                f"transport must have urlopen(method, url, **kwargs) and clear(), as "
+                f"lakefs.testing.MockTransport or urllib3.PoolManager: got "
+                f"{type(self.transport).__name__}"
+            )
+        return self.transport
 
 
 def _sdk_configuration(host: str) -> Configuration:
@@ -271,37 +342,44 @@ _init_args: Mapping[str, Any] | None = None
 _default: Client | None = None
 
 
-def init(
-    *,
-    host: str | None = None,
-    access_key_id: str | None = None,
-    secret_access_key: str | None = None,
-    jwt_token: str | None = None,
-    session_token: str | None = None,
-    verify_ssl: bool | None = None,
-    ssl_ca_cert: str | os.PathLike[str] | None = None,
-    proxy: str | None = None,
-    timeout: RequestTimeout | None = None,
-    retries: int | None = None,
-    max_connections: int | None = None,
-    aws_iam: AwsIamSettings | None = None,
-) -> Client:
+def _parameters_of(
+    source: Callable[P, Client],
+) -> Callable[[Callable[..., Client]], Callable[P, Client]]:
+    """Give a function the parameters of ``source``, for type checkers and ``help()`` alike:
+    the client's arguments are written once, in :class:`Client`."""
+
+    def apply(func: Callable[..., Client]) -> Callable[P, Client]:
+        signature = inspect.signature(source).replace(return_annotation="Client")
+        func.__signature__ = signature  # type: ignore[attr-defined]
+        return func
+
+    return apply
+
+
+@_parameters_of(Client)
+def init(**arguments: Any) -> Client:
     """Configure the default client, used by every resource created without ``client=``.
 
-    The arguments are those of :class:`Client`. They also become the second link of the chain for
-    every ``Client(...)`` created afterwards (after explicit arguments, before the environment).
-    Without ``init()``, the default client is created on first use from the environment.
+    The arguments are those of :class:`Client`. Its options (all but ``api_client``,
+    ``transport`` and ``retry_sleep``, which are the default client's only) also become the
+    second link of the chain for every ``Client(...)`` created afterwards (after explicit
+    arguments, before the environment). Without ``init()``, the default client is created on
+    first use from the environment.
 
     Returns:
         The new default client.
+
+    Example:
+        >>> lakefs.init(host="http://localhost:8000", retries=10)  # doctest: +SKIP
     """
     global _init_args, _default
-    given = _options(locals(), skip=None)
+    given = _options(arguments, skip=None)
+    own = {k: v for k, v in arguments.items() if k not in OPTION_NAMES}
     with _lock:
         previous = _init_args
         _init_args = given
         try:
-            client = Client()
+            client = Client(**own)
         except BaseException:
             _init_args = previous
             raise

@@ -13,7 +13,8 @@ The server binary is built from lakeFS's Go module on first use (Go >= 1.26.4), 
 ``LAKEFS_BIN``. The ``"s3"`` configuration runs gofakes3, a Go S3 server built the same way (its
 version pinned once, in ``lakefs/testing/gofakes3/go.mod``), or taken from ``GOFAKES3_BIN``.
 
-``mock_client(handler)`` is the offline seam: a client whose requests a function answers.
+``mock_client(handler)`` is the offline seam: a client whose requests a function answers (it is
+``lakefs.Client(transport=MockTransport(handler))``).
 """
 
 from lakefs.testing._build import (
@@ -27,6 +28,7 @@ from lakefs.testing._mock import (
     MockPool,
     MockRequest,
     MockResponse,
+    MockTransport,
     mock_client,
     sent_requests,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "MockPool",
     "MockRequest",
     "MockResponse",
+    "MockTransport",
     "ServerStartError",
     "ensure_binary",
     "ensure_gofakes3",

@@ -1,14 +1,18 @@
 """An offline seam: a client whose requests are answered by a function, as httpx's MockTransport.
 
 Everything above the socket runs for real (retry loop, timeouts, redirects, limits, error mapping,
-the resource API); only the connection pool is replaced::
+the resource API); only the connection pool is replaced, through the public constructor argument
+``Client(transport=...)``::
 
     def handler(request: MockRequest) -> MockResponse:
         if request.method == "GET" and request.path.endswith("/branches/main"):
             return MockResponse.json({"id": "main", "commit_id": "c1"})
         return MockResponse(404, b'{"message": "not found"}')
 
-    client = mock_client(handler)
+    client = mock_client(handler)  # or, in full:
+    client = lakefs.Client(host="http://lakefs.mock", access_key_id="AKIA",
+                           secret_access_key="secret", transport=MockTransport(handler),
+                           retry_sleep=lambda seconds: None)
     lakefs.repository("repo", client=client).branch("main").head().id  # "c1"
 
 A handler may also raise a ``urllib3.exceptions.HTTPError`` (a refused connection, a reset) to
@@ -29,7 +33,14 @@ import urllib3
 from lakefs._client import Client
 from lakefs._config import ClientConfig
 
-__all__ = ["MockPool", "MockRequest", "MockResponse", "mock_client", "sent_requests"]
+__all__ = [
+    "MockPool",
+    "MockRequest",
+    "MockResponse",
+    "MockTransport",
+    "mock_client",
+    "sent_requests",
+]
 
 
 @dataclass
@@ -86,27 +97,28 @@ def _read_body(body: Any) -> bytes:
     return b"".join(bytes(chunk) for chunk in body if isinstance(chunk, (bytes, bytearray)))
 
 
-class MockPool:
-    """Stands for urllib3's ``PoolManager``: each ``urlopen`` asks the handler."""
+class MockTransport:
+    """A :class:`~lakefs._transport.HTTPTransport` (``Client(transport=...)``) that stands for
+    urllib3's ``PoolManager``: each ``urlopen`` asks the handler, and is listed in ``requests``.
+
+    Example:
+        >>> transport = MockTransport(lambda request: MockResponse.json({"ok": True}))
+        >>> client = lakefs.Client(host="http://lakefs.mock", jwt_token="t",  # doctest: +SKIP
+        ...                        transport=transport)
+    """
 
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.requests: list[MockRequest] = []
 
-    def urlopen(
-        self,
-        method: str,
-        url: str,
-        body: Any = None,
-        headers: Mapping[str, Any] | None = None,
-        decode_content: bool = True,
-        **_: Any,
-    ) -> urllib3.HTTPResponse:
+    def urlopen(self, method: str, url: str, **kwargs: Any) -> urllib3.HTTPResponse:
+        """Ask the handler (urllib3's arguments: ``body``, ``headers``, ``decode_content``
+        are read, the others ignored)."""
+        headers: Mapping[str, Any] = kwargs.get("headers") or {}
         shown = {
-            k: (v.decode("utf-8") if isinstance(v, bytes) else str(v))
-            for k, v in (headers or {}).items()
+            k: (v.decode("utf-8") if isinstance(v, bytes) else str(v)) for k, v in headers.items()
         }
-        request = MockRequest(method, url, shown, _read_body(body))
+        request = MockRequest(method, url, shown, _read_body(kwargs.get("body")))
         self.requests.append(request)
         answer = self.handler(request)
         return urllib3.HTTPResponse(
@@ -114,7 +126,7 @@ class MockPool:
             headers=answer.headers,
             status=answer.status,
             preload_content=False,
-            decode_content=decode_content,
+            decode_content=kwargs.get("decode_content", True),
             request_url=url,
         )
 
@@ -122,15 +134,8 @@ class MockPool:
         """Nothing to close."""
 
 
-class _FixedPool:
-    def __init__(self, pool: MockPool) -> None:
-        self._pool = pool
-
-    def get(self) -> MockPool:
-        return self._pool
-
-    def clear(self) -> None:
-        self._pool.clear()
+MockPool = MockTransport
+"""The former name of :class:`MockTransport`."""
 
 
 def mock_client(
@@ -144,21 +149,26 @@ def mock_client(
         options: client options (host, credentials, retries, timeout...); the host defaults to
             ``http://lakefs.mock`` and the credentials to fixed test keys.
 
-    The pool is ``client.transport.pool`` (a :class:`MockPool`): its ``requests`` list every
-    request sent.
+    The client is ``Client(transport=MockTransport(handler), retry_sleep=sleep)``:
+    ``client.transport.pool`` is the :class:`MockTransport`, whose ``requests`` list every request
+    sent (:func:`sent_requests`).
     """
     options.setdefault("host", "http://lakefs.mock")
     options.setdefault("access_key_id", "AKIAIOSFODNN7EXAMPLE")
     options.setdefault("secret_access_key", "mock-secret-access-key")
-    client = Client.from_config(ClientConfig(**options))
-    transport = client.transport
-    transport._pool = _FixedPool(MockPool(handler))  # type: ignore[assignment]
-    transport._sleep = sleep or (lambda seconds: None)
-    return client
+    return Client.from_config(
+        ClientConfig(**options),
+        transport=MockTransport(handler),
+        retry_sleep=sleep or _no_wait,
+    )
+
+
+def _no_wait(seconds: float) -> None:
+    del seconds
 
 
 def sent_requests(client: Client) -> list[MockRequest]:
     """The requests a mock client sent so far."""
     pool = client.transport.pool
-    assert isinstance(pool, MockPool)
+    assert isinstance(pool, MockTransport)
     return list(pool.requests)

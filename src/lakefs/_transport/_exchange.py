@@ -1,0 +1,276 @@
+"""One attempt of a request, in layers: prepare, send once, redirect, status, capped read.
+
+:func:`prepare` builds what every attempt of a request shares (headers, the replayable body, the
+timeout); :func:`exchange` runs one attempt through the layers in order:
+
+* :func:`send_once`: one ``urlopen`` on the :class:`~._pool.HTTPTransport`, within the call's
+  deadline, the answer's body left unread;
+* :func:`follow_redirect`: a redirect is an error, except one a caller allows (a pre-signed read,
+  to http(s) only, without credentials);
+* :func:`check_status`: a proxy's refusal, then an error status, become errors;
+* :func:`read_capped`: an answer read whole is capped at ``MAX_ANSWER_BYTES``.
+
+The retry loop (:mod:`._retry`) runs the attempts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+
+import lakefs._transport as _package
+from lakefs import _deadline
+from lakefs._config import Timeout
+from lakefs._exceptions import APIResponseError, header_value, make_status_error
+from lakefs._transport._body import Body, Replayable
+from lakefs._transport._failures import (
+    FollowFailed,
+    is_proxy_answer,
+    object_path,
+    path_of,
+    proxy_refusal,
+)
+from lakefs._transport._pool import HTTPTransport
+from lakefs._transport._proxies import Proxy
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_ERROR_BODY = 64 * 1024  # of an error answer, what is read for the message
+
+ProxyFor = Callable[[str], Proxy | None]
+"""The proxy a URL goes through, if any."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What every attempt of one request shares."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    source: Replayable
+    chunked: bool
+    timeout: Timeout
+    stream: bool
+    decode: bool
+    on_redirect: Callable[[str], None] | None
+    deadline: float | None  # seconds for the whole call, when it is bounded
+
+
+def prepare(
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None,
+    auth: Mapping[str, str],
+    body: Body,
+    timeout: Timeout,
+    stream: bool,
+    decode: bool,
+    on_redirect: Callable[[str], None] | None,
+) -> Request:
+    """A request ready for its attempts (``auth``: the headers that authenticate it, if any)."""
+    all_headers = {**auth, **(headers or {})}
+    length = header_value(headers, "Content-Length")
+    source = Replayable(body, int(length) if length and length.isdigit() else None)
+    chunked = source.chunked and "Content-Length" not in all_headers
+    # A call is bounded as a whole unless its body or its answer is a stream of unknown
+    # length (a stream's answer headers are still bounded: see Timeout.total).
+    bounded = body is None or isinstance(body, (bytes, bytearray, memoryview))
+    return Request(
+        method,
+        url,
+        all_headers,
+        source,
+        chunked,
+        timeout,
+        stream,
+        decode,
+        on_redirect,
+        timeout.deadline if bounded else None,
+    )
+
+
+def exchange(
+    wire: HTTPTransport, request: Request, proxy_for: ProxyFor
+) -> urllib3.BaseHTTPResponse:
+    """One attempt: send, follow an allowed redirect, check the status, read the answer."""
+    resp = send_once(
+        wire,
+        request.method,
+        request.url,
+        request.headers,
+        request.source.open(),
+        chunked=request.chunked,
+        timeout=request.timeout,
+        decode=request.decode,
+    )
+    if resp.status in REDIRECTS:
+        resp = follow_redirect(wire, request, resp)
+    check_status(resp, request.method, request.url, proxy_for)
+    if not request.stream:
+        resp._body = read_capped(resp, request.method, request.url)  # type: ignore[attr-defined]
+    return resp
+
+
+def send_once(
+    wire: HTTPTransport,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: Any,
+    *,
+    chunked: bool,
+    timeout: Timeout,
+    decode: bool,
+) -> urllib3.BaseHTTPResponse:
+    """One ``urlopen``, its timeouts cut to what is left of the call's deadline; the answer is
+    left unread (the caller decides how much to read)."""
+    connect, read = timeout.connect, timeout.read
+    watch = _deadline.current()
+    if watch is not None:
+        limit = watch.remaining()
+        connect, read = min(connect, limit), min(read, limit)
+    return wire.urlopen(
+        method,
+        url,
+        body=body,
+        headers=dict(headers),
+        timeout=urllib3.Timeout(connect=connect, read=read),
+        preload_content=False,
+        decode_content=decode,
+        chunked=chunked,
+        redirect=False,
+        retries=False,
+    )
+
+
+def follow_redirect(
+    wire: HTTPTransport, request: Request, resp: urllib3.BaseHTTPResponse
+) -> urllib3.BaseHTTPResponse:
+    """Follow one allowed redirect (to http(s), without credentials), or refuse it."""
+    method = request.method
+    location = resp.headers.get("Location") or ""
+    read_some(resp, _ERROR_BODY)
+    path = path_of(request.url)
+    target = urlsplit(location)
+    if request.on_redirect is None or method != "GET" or target.scheme not in ("http", "https"):
+        where = f"{target.scheme}://{target.netloc}" if target.scheme else "a relative URL"
+        raise APIResponseError(
+            f"unexpected redirect ({resp.status}) to {where}: {method} {path}; the SDK "
+            "does not follow redirects of API calls",
+            method=method,
+            path=path,
+        )
+    request.on_redirect(location)
+    # Only what the store needs goes on: never credentials or the caller's extra headers.
+    kept = {k: v for k, v in request.headers.items() if k.lower() == "range"}
+    try:
+        follow = send_once(
+            wire,
+            "GET",
+            location,
+            kept,
+            None,
+            chunked=False,
+            timeout=request.timeout,
+            decode=request.decode,
+        )
+    except urllib3.exceptions.HTTPError as exc:
+        raise FollowFailed(location, exc) from exc
+    if follow.status in REDIRECTS:
+        read_some(follow, _ERROR_BODY)
+        raise APIResponseError(
+            f"a redirect led to another redirect ({follow.status}): {method} {path}",
+            method=method,
+            path=path,
+        )
+    return follow
+
+
+def check_status(
+    resp: urllib3.BaseHTTPResponse, method: str, url: str, proxy_for: ProxyFor
+) -> None:
+    """Raise the error an answer means: a proxy's refusal, or an error status."""
+    if resp.status in (401, 407):
+        _check_proxy_answer(resp, method, url, proxy_for(url))
+    if not 200 <= resp.status <= 299:
+        data = read_some(resp, _ERROR_BODY)
+        raise make_status_error(
+            resp.status,
+            body=data,
+            headers=resp.headers,
+            method=method,
+            path=url,
+            object_path=object_path(url),
+        )
+
+
+def _check_proxy_answer(
+    resp: urllib3.BaseHTTPResponse, method: str, url: str, proxy: Proxy | None
+) -> None:
+    """A 407, or a proxy's 401, to a plain-http request sent through a proxy is the proxy's
+    refusal (over https a refusal ends the CONNECT instead): raise it as such, not retried
+    and never read as lakeFS refusing the key."""
+    if proxy is None or urlsplit(url).scheme != "http":
+        return
+    if resp.status == 401 and not is_proxy_answer(resp):
+        return
+    read_some(resp, _ERROR_BODY)
+    raise proxy_refusal(resp.status, method, path_of(url), proxy.url)
+
+
+def read_some(resp: urllib3.BaseHTTPResponse, limit: int) -> bytes:
+    """Up to ``limit`` bytes of an answer; the connection is reused only if it was read whole."""
+    try:
+        data = resp.read(limit)
+        complete = not data or len(data) < limit or not resp.read(1)
+    except urllib3.exceptions.HTTPError:
+        data, complete = b"", False
+    if not complete:
+        resp.close()  # a half-read connection must not serve another request
+    resp.release_conn()
+    return data
+
+
+def read_capped(resp: urllib3.BaseHTTPResponse, method: str, url: str) -> bytes:
+    """The whole answer, refusing more than ``lakefs._transport.MAX_ANSWER_BYTES`` (decoded)."""
+    cap = _package.MAX_ANSWER_BYTES  # read at each call: the package's, as set there
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in resp.stream(1 << 20):
+        size += len(chunk)
+        if size > cap:
+            resp.close()
+            resp.release_conn()
+            path = path_of(url)
+            raise APIResponseError(
+                f"the answer exceeds {cap >> 20} MiB: {method} {path}",
+                method=method,
+                path=path,
+            )
+        chunks.append(chunk)
+    resp.release_conn()
+    return b"".join(chunks)
+
+
+def json_object(resp: urllib3.BaseHTTPResponse, method: str, url: str) -> dict[str, Any]:
+    """An answer's JSON object; anything else is an :class:`APIResponseError`."""
+    path = path_of(url)
+    try:
+        data = json.loads(resp.data)
+    except ValueError as exc:
+        raise APIResponseError(
+            f"the answer is not JSON: {method} {path}", method=method, path=path
+        ) from exc
+    if not isinstance(data, dict):
+        raise APIResponseError(
+            f"expected a JSON object, got {type(data).__name__}: {method} {path}",
+            method=method,
+            path=path,
+        )
+    return data

@@ -1,0 +1,192 @@
+"""The bottom layer: what sends one HTTP exchange, once (no retries, no redirects followed).
+
+By default that is this process's connection pools (:class:`Routes`: one direct, one per forward
+proxy in use), built per process so that a child after ``fork()`` never shares a parent's socket,
+with one ``SSLContext`` per pool. A caller may give its own instead (``Client(transport=...)``):
+any :class:`HTTPTransport`, such as ``lakefs.testing.MockTransport`` or a ``urllib3.PoolManager``.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import threading
+import weakref
+from typing import Any, Protocol, runtime_checkable
+
+import urllib3
+
+from lakefs import _deadline
+from lakefs._config import ClientConfig
+from lakefs._exceptions import ValidationError
+from lakefs._transport._proxies import Proxy, proxies_from_environment, proxy_for
+
+
+@runtime_checkable
+class HTTPTransport(Protocol):
+    """What sends one HTTP exchange: the seam under the retry loop (as httpx's transports).
+
+    ``urlopen`` takes urllib3's arguments (``body``, ``headers``, ``timeout``,
+    ``preload_content=False``, ``decode_content``, ``chunked``, ``redirect=False``,
+    ``retries=False``) and returns a ``urllib3.BaseHTTPResponse`` whose body is not read yet, or
+    raises a ``urllib3.exceptions.HTTPError`` (a refused connection, a reset, a timeout).
+    Everything above it runs as for a real server: retries, timeouts, redirects, limits, error
+    mapping. ``urllib3.PoolManager`` is one; ``lakefs.testing.MockTransport`` is another.
+    """
+
+    def urlopen(self, method: str, url: str, **kwargs: Any) -> urllib3.BaseHTTPResponse:
+        """Send one request; the answer's body is left unread."""
+        ...
+
+    def clear(self) -> None:
+        """Close every pooled connection."""
+        ...
+
+
+_POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for pool in list(_POOLS):
+        pool.after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class Routes:
+    """This process's connection pools: one direct, and one per forward proxy in use.
+
+    Which way a URL goes (see :func:`proxy_for`) is decided per request, so that lakeFS and
+    the object store's pre-signed URLs each follow the proxy settings for their own host.
+    """
+
+    def __init__(self, config: ClientConfig) -> None:
+        self._config = config
+        self._context = _ssl_context(config)
+        self._args: dict[str, Any] = {
+            "num_pools": 8,
+            "maxsize": config.max_connections,
+            "block": False,
+            "retries": False,  # the loop in Transport.send owns retries and redirects
+            "cert_reqs": self._context.verify_mode,
+            "ssl_context": self._context,
+            # Send bodies in 1 MiB writes, not http.client's 16 KiB: a socket with a timeout
+            # polls before each write, which costs a third of a large upload's speed.
+            "blocksize": 1 << 20,
+        }
+        self._environ = proxies_from_environment()
+        self._lock = threading.Lock()
+        self._direct = self._manager(None)
+        self._proxied: dict[str, urllib3.PoolManager] = {}
+
+    def _manager(self, proxy: Proxy | None) -> urllib3.PoolManager:
+        manager: urllib3.PoolManager
+        if proxy is None:
+            manager = urllib3.PoolManager(**self._args)
+        else:
+            manager = urllib3.ProxyManager(
+                proxy.url,
+                proxy_headers=proxy.headers,
+                proxy_ssl_context=self._context,
+                **self._args,
+            )
+        manager.pool_classes_by_scheme = _deadline.POOL_CLASSES
+        return manager
+
+    def proxy_for(self, url: str) -> Proxy | None:
+        """The proxy a request to ``url`` goes through, if any."""
+        return proxy_for(url, self._config.proxy, self._environ)
+
+    def urlopen(self, method: str, url: str, **kwargs: Any) -> urllib3.BaseHTTPResponse:
+        """Send one request through the direct pool or its proxy's."""
+        proxy = self.proxy_for(url)
+        if proxy is None:
+            return self._direct.urlopen(method, url, **kwargs)
+        manager = self._proxied.get(proxy.url)
+        if manager is None:
+            with self._lock:
+                manager = self._proxied.setdefault(proxy.url, self._manager(proxy))
+        return manager.urlopen(method, url, **kwargs)
+
+    def clear(self) -> None:
+        """Close every pooled connection."""
+        self._direct.clear()
+        for manager in list(self._proxied.values()):
+            manager.clear()
+
+
+def _ssl_context(config: ClientConfig) -> ssl.SSLContext:
+    """One TLS context for every connection of a pool (building one per connection costs tens
+    of milliseconds of CPU): the system's trust store (``SSL_CERT_FILE`` / ``SSL_CERT_DIR``
+    honoured, as lakectl does), plus ``ssl_ca_cert`` when given, so that a private CA for lakeFS
+    does not stop pre-signed URLs of a public cloud store from verifying."""
+    context = urllib3.util.ssl_.create_urllib3_context()
+    if not config.verify_ssl:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_default_certs()
+    if config.ssl_ca_cert:
+        try:
+            context.load_verify_locations(cafile=config.ssl_ca_cert)
+        except (OSError, ssl.SSLError) as exc:
+            raise ValidationError(
+                f"ssl_ca_cert={config.ssl_ca_cert!r} is not a readable PEM file of CA "
+                f"certificates: {exc}"
+            ) from None
+    return context
+
+
+class Pool:
+    """A client's :class:`HTTPTransport`: the one given, or this process's :class:`Routes`
+    (a child after ``fork()`` builds its own on first use).
+
+    Shared by clients whose connection options are equal (``Client.with_options``); a given
+    transport is shared by every client made from the one it was given to.
+    """
+
+    def __init__(self, config: ClientConfig, given: HTTPTransport | None = None) -> None:
+        self._config = config
+        self._given = given
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._routes: Routes | None = None
+        _POOLS.add(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: a thread of the parent may have held the lock, so a new one."""
+        self._lock = threading.Lock()
+
+    def get(self) -> HTTPTransport:
+        """The transport for this process."""
+        if self._given is not None:
+            return self._given
+        routes, pid = self._routes, os.getpid()
+        if routes is not None and self._pid == pid:
+            return routes
+        with self._lock:
+            if self._routes is None or self._pid != pid:
+                # After a fork the parent's sockets are left alone (closing them here could
+                # disturb the parent's exchanges); the child starts with none.
+                self._routes, self._pid = Routes(self._config), pid
+            return self._routes
+
+    def clear(self) -> None:
+        """Close this process's connections (the next request opens new ones)."""
+        if self._given is not None:
+            self._given.clear()
+            return
+        with self._lock:
+            if self._routes is not None and self._pid == os.getpid():
+                self._routes.clear()
+            self._routes = None
+
+    def serves(self, config: ClientConfig) -> bool:
+        """Whether a client of ``config`` may share this pool."""
+        return self._given is not None or _key(self._config) == _key(config)
+
+
+def _key(config: ClientConfig) -> tuple[Any, ...]:
+    return (config.max_connections, config.verify_ssl, config.ssl_ca_cert, config.proxy)

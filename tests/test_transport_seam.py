@@ -1,0 +1,106 @@
+"""The offline seam is a constructor argument: ``Client(transport=...)``, ``retry_sleep=`` (no
+network: every request is answered by a function)."""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+from collections.abc import Iterator
+
+import pytest
+
+import lakefs
+from lakefs import Client, ServerError, ValidationError
+from lakefs._client import _reset_default_client
+from lakefs.testing import MockRequest, MockResponse, MockTransport, mock_client, sent_requests
+
+KEYS = {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "mock-secret"}
+BRANCH = {"id": "main", "commit_id": "c1"}
+
+
+def _branch_or_busy(busy: int) -> MockTransport:
+    """Answers 503 ``busy`` times, then the branch."""
+
+    def handler(request: MockRequest) -> MockResponse:
+        if len(transport.requests) <= busy:
+            return MockResponse(503, b'{"message": "busy"}')
+        return MockResponse.json(BRANCH)
+
+    transport = MockTransport(handler)
+    return transport
+
+
+@pytest.fixture
+def no_default_client() -> Iterator[None]:
+    _reset_default_client()
+    yield
+    _reset_default_client()
+
+
+def test_a_client_sends_through_the_transport_it_is_given() -> None:
+    transport = MockTransport(lambda request: MockResponse.json(BRANCH))
+    client = Client(host="http://lakefs.mock", transport=transport, **KEYS)
+    assert lakefs.repository("repo", client=client).branch("main").head().id == "c1"
+    assert client.transport.pool is transport
+    [request] = transport.requests
+    assert request.path == "/api/v1/repositories/repo/branches/main"
+    assert request.headers["Authorization"].startswith("Basic ")
+
+
+def test_retry_sleep_is_how_the_retry_loop_waits() -> None:
+    slept: list[float] = []
+    transport = _branch_or_busy(2)
+    client = Client(
+        host="http://lakefs.mock", transport=transport, retry_sleep=slept.append, **KEYS
+    )
+    assert lakefs.repository("repo", client=client).branch("main").head().id == "c1"
+    assert len(transport.requests) == 3
+    assert len(slept) == 2
+    assert all(0 < s <= 8 for s in slept)
+
+
+def test_with_options_keeps_the_transport_and_the_sleep() -> None:
+    slept: list[float] = []
+    transport = _branch_or_busy(10)
+    client = Client(
+        host="http://lakefs.mock", transport=transport, retry_sleep=slept.append, **KEYS
+    )
+    other = client.with_options(retries=1, max_connections=3)  # another pool's options
+    assert other.transport.pool is transport
+    with pytest.raises(ServerError):
+        lakefs.repository("repo", client=other).branch("main").head()
+    assert len(transport.requests) == 2
+    assert len(slept) == 1
+
+
+def test_a_pickled_client_leaves_the_given_transport_behind() -> None:
+    client = mock_client(lambda request: MockResponse.json(BRANCH))
+    copy = pickle.loads(pickle.dumps(client))
+    assert copy.config == client.config
+    assert not isinstance(copy.transport.pool, MockTransport)
+
+
+def test_a_transport_without_urlopen_is_refused() -> None:
+    with pytest.raises(ValidationError, match="transport must have urlopen"):
+        Client(host="http://lakefs.mock", transport=object(), **KEYS)  # type: ignore[arg-type]
+
+
+def test_mock_client_is_the_public_seam() -> None:
+    client = mock_client(lambda request: MockResponse.json(BRANCH), retries=0)
+    assert isinstance(client.transport.pool, MockTransport)
+    lakefs.repository("repo", client=client).branch("main").head()
+    assert [r.method for r in sent_requests(client)] == ["GET"]
+
+
+def test_init_takes_the_arguments_of_client(no_default_client: None) -> None:
+    assert inspect.signature(lakefs.init).parameters == inspect.signature(Client).parameters
+    transport = MockTransport(lambda request: MockResponse.json(BRANCH))
+    client = lakefs.init(host="http://lakefs.mock", transport=transport, **KEYS)
+    assert lakefs.repository("repo").branch("main").head().id == "c1"
+    assert client.transport.pool is transport
+    # The options are the chain's second link; the transport is the default client's only.
+    later = Client()
+    assert later.config.host == "http://lakefs.mock/api/v1"
+    assert later.transport.pool is not transport
+    with pytest.raises(TypeError, match="hots"):
+        lakefs.init(hots="http://x")  # type: ignore[call-arg]
