@@ -363,7 +363,7 @@ def ctrl_c(runners: _Runners) -> Iterator[Callable[[], None]]:
 
     def press() -> None:
         signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
-        assert runners[-1].stop.wait(10), "Ctrl-C did not cancel the run"
+        assert runners[-1].token.wait(10), "Ctrl-C did not cancel the run"
 
     yield press
     signal.signal(signal.SIGINT, previous)

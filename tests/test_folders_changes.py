@@ -78,9 +78,9 @@ def test_a_small_file_changed_after_it_was_opened_publishes_nothing(
     source = _aged(tmp_path / "src" / "small.txt", b"local")
     compare = folders.same_content
 
-    def rewritten_while_compared(*args: object) -> bool:
+    def rewritten_while_compared(*args: object, **kwargs: object) -> bool:
         _rewrite_in_place(source)  # between the first look and the bytes sent
-        return compare(*args)  # type: ignore[arg-type]
+        return compare(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(folders, "same_content", rewritten_while_compared)
     result = store.branch.upload_folder(source.parent, "m", pre_signed=False, max_workers=1)

@@ -4,6 +4,8 @@ fail-fast, and Ctrl-C."""
 
 from __future__ import annotations
 
+import hashlib
+import pathlib
 import threading
 import time
 import tracemalloc
@@ -14,9 +16,11 @@ from typing import Any
 import pytest
 
 from lakefs import ValidationError
-from lakefs.lib import _transfers
+from lakefs.lib._checksums import digests, same_content
+from lakefs.lib._transfers import Cancelled, CancelToken, _Runner
 from lakefs.lib.folders import Transfer, run_transfers, transfer_run
 from lakefs.lib.progress import Tracker
+from tests.test_folders_safety import Store
 
 
 class _Flight:
@@ -95,9 +99,7 @@ def test_submit_says_when_the_run_stopped() -> None:
         pass
 
 
-def test_ctrl_c_right_after_a_submit_still_waits_for_that_transfer(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_ctrl_c_right_after_a_submit_still_waits_for_that_transfer() -> None:
     started, ended = threading.Event(), threading.Event()
 
     def run(counter: Tracker) -> int:
@@ -118,7 +120,104 @@ def test_ctrl_c_right_after_a_submit_still_waits_for_that_transfer(
             assert started.wait(10)
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(_transfers, "ThreadPoolExecutor", Pool)
-    with pytest.raises(KeyboardInterrupt):
-        run_transfers([Transfer("x", run)], operation="get", max_workers=2)
+    with (
+        pytest.raises(KeyboardInterrupt),
+        transfer_run(operation="get", max_workers=2, pool=Pool) as t,
+    ):
+        t.submit(Transfer("x", run))
     assert ended.is_set()  # the cancellation waited for it to clean up
+
+
+# -- the cancel token: owned by the runner, checked by the transfers, apart from progress -------
+
+
+def test_the_cancel_token_is_set_once_and_checked() -> None:
+    token = CancelToken()
+    assert not token.cancelled
+    assert not token.wait(0)
+    token.check()  # nothing yet
+    token.cancel()
+    token.cancel()
+    assert token.cancelled
+    assert token.wait(0)
+    with pytest.raises(Cancelled):
+        token.check()
+
+
+def test_hashing_stops_at_its_next_chunk_once_cancelled(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * (3 << 20))
+    token = CancelToken()
+    md5 = hashlib.md5(path.read_bytes()).hexdigest()
+    with path.open("rb") as file:
+        assert same_content(file, 3 << 20, md5, 3 << 20, cancel=token)
+        assert digests(file, token)[0] == md5
+        token.cancel()
+        for compare in (
+            lambda: same_content(file, 3 << 20, md5, 3 << 20, cancel=token),
+            lambda: same_content(file, 3 << 20, "0" * 32 + "-3", 3 << 20, cancel=token),
+            lambda: digests(file, token),
+        ):
+            file.seek(0)
+            with pytest.raises(Cancelled):
+                compare()
+            assert file.tell() == 0  # not a byte read
+
+
+def test_a_run_cancelled_from_another_thread_stops_its_transfers_at_a_chunk() -> None:
+    chunks: list[int] = []
+    started = threading.Event()
+
+    def run(counter: Tracker) -> int:
+        started.set()
+        while True:  # a transfer that would never end
+            counter.advance(1)
+            chunks.append(1)
+            time.sleep(0.005)
+
+    with transfer_run(operation="get", max_workers=2) as run_:
+        run_.submit(Transfer("endless", run))
+        assert started.wait(10)
+        run_.cancel()
+        assert not run_.submit(Transfer("late", lambda c: 0))
+    assert run_.stopped
+    assert (run_.result.sent, run_.result.failed) == (0, {})  # stopped, not failed
+    seen = len(chunks)
+    time.sleep(0.05)
+    assert len(chunks) == seen
+
+
+def test_without_a_progress_bar_a_transfer_still_stops_at_its_next_chunk() -> None:
+    """The chunk hook checks the token whatever progress does (progress=False: no bar)."""
+    after: list[int] = []
+
+    def run(counter: Tracker) -> int:
+        counter.advance(1)
+        after.append(1)
+        return 1
+
+    with transfer_run(operation="get", max_workers=1, progress=False) as run_:
+        run_.submit(Transfer("a", run))
+        run_.cancel()
+        run_.submit(Transfer("b", run))  # never starts
+    assert (after, run_.result.sent) == ([1], 1)
+    runner = _Runner(1, False, "get")
+    runner.token.cancel()
+    with pytest.raises(Cancelled):
+        runner.chunks().advance(0)
+
+
+# -- the executor's order (rule 6 of lakefs.lib._folder_plan) ----------------------------------
+
+
+def test_a_local_delete_is_done_before_a_download_below_its_name(tmp_path: pathlib.Path) -> None:
+    for attempt in range(20):  # with the delete on a worker, the download raced it
+        store = Store({"p/a/b": b"below", "p/c": b"other"})
+        out = tmp_path / str(attempt)
+        out.mkdir()
+        (out / "a").write_bytes(b"a file where a directory must go")
+        result = store.branch.download_folder(
+            "p/", out, delete=True, max_workers=4, pre_signed=False
+        )
+        assert (result.sent, result.deleted, result.failed) == (2, 1, {})
+        assert (out / "a" / "b").read_bytes() == b"below"

@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from lakefs._exceptions import ValidationError
 from lakefs.lib.writer import DEFAULT_PART_SIZE
+
+if TYPE_CHECKING:
+    from lakefs.lib._transfers import CancelToken
 
 __all__ = ["SHA256_KEY", "SkipUnchanged", "digests", "is_md5", "same_content", "skip_mode"]
 
@@ -61,12 +65,27 @@ def is_md5(checksum: str) -> bool:
     return bool(_MD5.match(checksum.strip('"').lower()))
 
 
-def digests(file: IO[bytes]) -> tuple[str, str]:
-    """The MD5 and the SHA-256 (hex) of ``file``, read once from its start."""
+def _chunks(file: IO[bytes], size: int, cancel: CancelToken | None) -> Iterator[bytes]:
+    """``file``'s next ``size`` bytes (all of them when negative), a MiB at a time; between
+    two, ``cancel`` is checked (hashing a large file stops at once when its run is
+    cancelled)."""
+    while size:
+        if cancel is not None:
+            cancel.check()
+        chunk = file.read(_HASH_CHUNK if size < 0 else min(_HASH_CHUNK, size))
+        if not chunk:
+            return
+        size -= len(chunk) if size > 0 else 0
+        yield chunk
+
+
+def digests(file: IO[bytes], cancel: CancelToken | None = None) -> tuple[str, str]:
+    """The MD5 and the SHA-256 (hex) of ``file``, read once from its start (``cancel``
+    checked between chunks)."""
     md5 = hashlib.md5(usedforsecurity=False)
     sha = hashlib.sha256()
     file.seek(0)
-    while chunk := file.read(_HASH_CHUNK):
+    for chunk in _chunks(file, -1, cancel):
         md5.update(chunk)
         sha.update(chunk)
     return md5.hexdigest(), sha.hexdigest()
@@ -78,18 +97,25 @@ def same_content(
     checksum: str,
     stored_size: int,
     part_size: int = DEFAULT_PART_SIZE,
+    *,
+    cancel: CancelToken | None = None,
 ) -> bool:
     """Whether a local file (a path, or a file open for reading) of ``size`` bytes holds what
     lakeFS stores with ``checksum`` and ``stored_size`` (False whenever it cannot tell).
-    ``part_size`` is tried first for a multipart checksum."""
+    ``part_size`` is tried first for a multipart checksum; ``cancel`` is checked between
+    the chunks read.
+
+    Raises:
+        Cancelled: ``cancel`` was cancelled meanwhile.
+    """
     if size != stored_size:
         return False
     if isinstance(local, Path):
         with local.open("rb") as file:
-            return same_content(file, size, checksum, stored_size, part_size)
+            return same_content(file, size, checksum, stored_size, part_size, cancel=cancel)
     checksum = checksum.strip('"').lower()
     if _MD5.match(checksum):
-        return _md5_of(local) == checksum
+        return _md5_of(local, cancel) == checksum
     match = _MULTIPART_ETAG.match(checksum)
     if not match:
         return False
@@ -100,29 +126,29 @@ def same_content(
         if part <= 0 or part in tried or -(-size // part) != parts:
             continue
         tried.add(part)
-        if _multipart_md5(local, part) == checksum:
+        if _multipart_md5(local, part, cancel) == checksum:
             return True
     return False
 
 
-def _md5_of(file: IO[bytes]) -> str:
+def _md5_of(file: IO[bytes], cancel: CancelToken | None) -> str:
     digest = hashlib.md5(usedforsecurity=False)
     file.seek(0)
-    while chunk := file.read(_HASH_CHUNK):
+    for chunk in _chunks(file, -1, cancel):
         digest.update(chunk)
     return digest.hexdigest()
 
 
-def _multipart_md5(file: IO[bytes], part_size: int) -> str:
+def _multipart_md5(file: IO[bytes], part_size: int, cancel: CancelToken | None) -> str:
     parts = []
     file.seek(0)
     while True:
         digest = hashlib.md5(usedforsecurity=False)
-        left = part_size
-        while left and (chunk := file.read(min(_HASH_CHUNK, left))):
+        read = 0
+        for chunk in _chunks(file, part_size, cancel):
             digest.update(chunk)
-            left -= len(chunk)
-        if left == part_size:
+            read += len(chunk)
+        if not read:
             break
         parts.append(digest.digest())
     return f"{hashlib.md5(b''.join(parts), usedforsecurity=False).hexdigest()}-{len(parts)}"

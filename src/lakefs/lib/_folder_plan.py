@@ -1,155 +1,80 @@
-"""The planner of folder transfers: what to send, what to delete, what to refuse.
+"""The planner of folder transfers: what to upload or download, what to delete, what fails.
 
 It walks the local tree and lists the objects under the prefix *together*, both in the same
 (byte-wise) order, so that memory stays bounded whatever the folder's size: one directory's
-names at a time, one listing page. Each name found on either side becomes one action
-(:class:`Send`, :class:`Delete` or :class:`Refuse`), produced lazily for the executor
-(``lakefs.lib.folders``); names that need nothing produce none.
+names at a time, one listing page. Each name found on either side becomes at most one value
+(:class:`Upload`, :class:`Download`, :class:`Delete` or :class:`Fail`), produced lazily for
+the executor (``lakefs.lib.folders``); names that need nothing produce none. The planners
+(:func:`plan_upload`, :func:`plan_download`) take the two sides as iterables and do no I/O of
+their own: given lists, they are plain functions of their input.
 
 What counts as a local counterpart of an object (which ``delete=True`` never deletes): any
 entry of that name (a file, a directory for its marker object ``name/``, a FIFO, a socket, a
 symbolic link, an entry that cannot be read), and anything below a symbolic link or an
 unreadable directory (whose contents are not looked at). Only objects with none are deleted.
+
+Ordering rules (what the plan's correctness rests on; each is tested in
+``tests/test_folder_plan.py``):
+
+1. **One order.** Both sides come in increasing order of the key's bytes (UTF-8; a name that
+   is not UTF-8 by its surrogate-escaped bytes): lakeFS's listing order. :func:`walk` keeps it
+   by sorting each directory's names, a directory's with its trailing ``/`` (``a-b`` <
+   ``a/`` < ``a0``), so that its depth-first walk is sorted as a whole. Each side is checked
+   as it comes: a key not greater than the one before stops the plan (``LakeFSError``).
+2. **Missing means passed.** A key is taken as missing on one side only once that side has
+   passed it (its next key is greater, or it ended). With rule 1, nothing is taken as missing
+   from a side out of order: the values yielded before the error were decided on keys both
+   sides had passed in order, and stand.
+3. **One value per key, in key order, lazily.** An object listed outside the prefix is a
+   :class:`Fail` as soon as the listing returned it, before the next value.
+4. **Shelters come first.** A symbolic link ``name``, or an unreadable directory ``name/``,
+   shelters every key below ``name/`` from deletion: it is met before any of them (``name`` <
+   ``name/...``), and forgotten once the keys passed ``name/``.
+5. **Failures before filters.** A local entry that cannot be read or named fails whatever
+   ``include``/``exclude`` say; everything else must pass them. An upload never makes a value
+   of the prefix's own marker object (the key ``""``: its counterpart is the folder itself); a
+   download skips empty directory markers (the key ``""``, a key ending in ``/``).
+
+And how the executor carries the plan out (``lakefs.lib.folders``), which rule 3 allows:
+
+6. **Started in plan order.** Uploads and downloads run on workers, in any order of
+   completion (each its own name). A download's local :class:`Delete` is done in the
+   planner's thread before the next value starts (a file ``a`` removed before a download of
+   ``a/b`` makes the directory). An upload's object deletes go in batches (at most 1,000
+   paths a request), sent when a batch is full and at the end.
+7. **Skipping is the worker's.** Whether a file is unchanged takes its bytes (hashing), so it
+   is no plan value: an :class:`Upload` with :attr:`~Upload.compare`, or a
+   :class:`Download` when ``skip_unchanged``, is compared on its worker first, and counted
+   skipped when unchanged.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from lakefs import _validation as validate
-from lakefs._config import Timeout
 from lakefs._exceptions import APIResponseError, LakeFSError, ValidationError
+from lakefs.lib._folder_args import Filter
 from lakefs.lib._transfers import shown
 
-if TYPE_CHECKING:
-    from lakefs._client import RequestTimeout
-    from lakefs._generated.reference import Reference
-
 __all__ = [
+    "Action",
     "Delete",
+    "Download",
     "Entry",
-    "Filter",
-    "Options",
-    "Refuse",
-    "Send",
+    "Fail",
+    "Upload",
     "key_bytes",
     "plan_download",
     "plan_upload",
     "walk",
 ]
-
-
-# -- arguments -------------------------------------------------------------------------------
-
-
-def _patterns(value: object, name: str) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    items = [value] if isinstance(value, str) else value
-    if isinstance(items, (bytes, Mapping)) or not isinstance(items, Iterable):
-        raise ValidationError(f"{name} must be a glob pattern or patterns, not {value!r}")
-    out = []
-    for item in items:
-        if not isinstance(item, str) or not item:
-            raise ValidationError(f"{name} must hold non-empty str patterns, not {item!r}")
-        # As huggingface_hub: "dir/" means everything below dir.
-        out.append(item + "*" if item.endswith("/") else item)
-    return tuple(out)
-
-
-class Filter:
-    """include / exclude globs on the relative path (``*`` matches ``/`` too, as in fnmatch).
-
-    Raises:
-        ValidationError: a pattern that is not a non-empty str.
-    """
-
-    def __init__(self, include: object, exclude: object) -> None:
-        self.include = _patterns(include, "include")
-        self.exclude = _patterns(exclude, "exclude")
-
-    def __call__(self, rel: str) -> bool:
-        if self.include is not None and not any(fnmatch.fnmatchcase(rel, p) for p in self.include):
-            return False
-        return not (self.exclude and any(fnmatch.fnmatchcase(rel, p) for p in self.exclude))
-
-
-def flag(value: object, name: str) -> bool:
-    """A checked bool argument.
-
-    Raises:
-        ValidationError: not True or False.
-    """
-    if not isinstance(value, bool):
-        raise ValidationError(f"{name} must be True or False, not {value!r}")
-    return value
-
-
-def pre_signed_option(value: object) -> bool | None:
-    """A checked ``pre_signed``.
-
-    Raises:
-        ValidationError: not None, True or False.
-    """
-    if value is not None and not isinstance(value, bool):
-        raise ValidationError(f"pre_signed must be None, True or False, not {value!r}")
-    return value
-
-
-def prefix_option(value: object) -> str:
-    """A checked prefix, ending with ``/`` unless empty.
-
-    Raises:
-        ValidationError: not a str, or not UTF-8.
-    """
-    if not isinstance(value, str):
-        raise ValidationError(f"prefix must be a str, not {type(value).__name__}")
-    validate.utf8(value, "prefix")
-    return value if not value or value.endswith("/") else value + "/"
-
-
-def folder_option(value: object, name: str) -> Path:
-    """A checked local folder argument.
-
-    Raises:
-        ValidationError: not a str or a path.
-    """
-    if not isinstance(value, (str, os.PathLike)):
-        raise ValidationError(f"{name} must be a str or a path, not {type(value).__name__}")
-    return Path(value)
-
-
-@dataclass(frozen=True)
-class Options:
-    """Each request's ``timeout`` and ``extra_headers``."""
-
-    timeout: RequestTimeout | None
-    extra_headers: Mapping[str, str] | None
-
-
-def request_options(timeout: object, extra_headers: object) -> Options:
-    """Checked request options.
-
-    Raises:
-        ValidationError: a bad timeout or header.
-    """
-    if timeout is not None:
-        try:
-            Timeout.coerce(timeout)  # type: ignore[arg-type]
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(f"timeout: {exc}") from None
-    if extra_headers is not None:
-        if not isinstance(extra_headers, Mapping):
-            raise ValidationError("extra_headers must be a mapping of header names to values")
-        validate.headers(dict(extra_headers), "extra_headers")
-    return Options(timeout, extra_headers)  # type: ignore[arg-type]
 
 
 # -- the local tree --------------------------------------------------------------------------
@@ -329,153 +254,169 @@ class _Sheltered:
         return any(here.startswith(p) for p in self._prefixes)
 
 
-# -- actions ---------------------------------------------------------------------------------
+# -- the plan's values -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Send:
-    """Transfer one file: upload ``local`` (``stored``: the object it replaces, if any), or
-    download ``stored``."""
+class Upload:
+    """Upload the local file ``local`` to the key ``rel`` below the prefix; ``compare``: the
+    object it replaces, to compare with first (None: send it without comparing)."""
 
     rel: str
-    local: Entry | None
-    stored: Any  # ObjectInfo | None
+    local: Entry
+    compare: Any = None  # ObjectInfo | None
 
     @property
     def size(self) -> int:
         """The bytes it should move."""
-        return self.local.size if self.local is not None else int(self.stored.size_bytes())
+        return self.local.size
+
+
+@dataclass(frozen=True)
+class Download:
+    """Download the object ``stored`` (an ObjectInfo) to the local file ``rel``."""
+
+    rel: str
+    stored: Any
+
+    @property
+    def size(self) -> int:
+        """The bytes it should move."""
+        return int(self.stored.size_bytes())
 
 
 @dataclass(frozen=True)
 class Delete:
     """Remove the object ``key`` (an upload's mirror) or the local file ``rel`` (a
-    download's)."""
+    download's: ``key`` is empty)."""
 
     rel: str
     key: str = ""
 
 
 @dataclass(frozen=True)
-class Refuse:
+class Fail:
     """A name that fails without a transfer: ``error`` says why."""
 
     rel: str
     error: Exception
 
 
-Action = Send | Delete | Refuse
+Action = Upload | Download | Delete | Fail
 
 
-class _Listing:
-    """The objects under ``prefix`` as (path below the prefix, ObjectInfo), page by page; an
-    object listed that is not below the prefix is kept aside in :attr:`refused` (a failure,
-    never a name to map or to delete)."""
+class _Below:
+    """The ``objects`` listed under ``prefix`` (anything with a ``path``) as (key below the
+    prefix, object), as they come; one that is not below the prefix is kept aside as a
+    :class:`Fail` (never a name to map or to delete), for :meth:`failed`."""
 
-    def __init__(self, reference: Reference, prefix: str, opts: Options) -> None:
-        self._reference = reference
+    def __init__(self, objects: Iterable[Any], prefix: str) -> None:
+        self._objects = objects
         self._prefix = prefix
-        self._opts = opts
-        self.refused: list[Refuse] = []
+        self._failed: list[Fail] = []
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         prefix = self._prefix
-        for entry in self._reference.list_objects(
-            prefix=prefix,
-            delimiter="",
-            timeout=self._opts.timeout,
-            extra_headers=self._opts.extra_headers,
-        ):
+        for entry in self._objects:
             if not entry.path.startswith(prefix):
                 error = APIResponseError(
                     f"lakeFS listed {shown(entry.path)!r} under the prefix {prefix!r}, which it "
                     "is not below: left alone"
                 )
-                self.refused.append(Refuse(entry.path, error))
+                self._failed.append(Fail(entry.path, error))
                 continue
             yield entry.path[len(prefix) :], entry
 
-    def drain(self) -> Iterator[Refuse]:
-        while self.refused:
-            yield self.refused.pop(0)
+    def failed(self) -> Iterator[Fail]:
+        """The objects set aside since the last call (rule 3: at once)."""
+        while self._failed:
+            yield self._failed.pop(0)
 
 
 def plan_upload(
-    root: Path,
-    reference: Reference,
+    local: Iterable[tuple[str, Entry | Exception]],
+    objects: Iterable[Any],
+    *,
     prefix: str,
     keep: Filter,
-    *,
-    listed: bool,
+    compare: bool,
     delete: bool,
-    opts: Options,
 ) -> Iterator[Action]:
-    """The actions of ``upload_folder``: a :class:`Send` per local file passing ``keep`` (with
-    the object it replaces when ``listed``), a :class:`Delete` per object passing ``keep``
-    with no local counterpart when ``delete`` (see the module), a :class:`Refuse` per entry
-    that cannot be read or named.
+    """The plan of ``upload_folder`` (rules in the module): an :class:`Upload` per local file
+    passing ``keep`` (with the object it replaces when ``compare``), a :class:`Delete` per
+    object passing ``keep`` with no local counterpart when ``delete``, a :class:`Fail` per
+    entry that cannot be read or named.
+
+    Args:
+        local: the local tree, as :func:`walk` gives it with ``dirs=True``.
+        objects: the objects listed under ``prefix``, in listing order (pass none when
+            neither ``compare`` nor ``delete``: nothing is then asked of the listing).
 
     Raises:
         LakeFSError: a side is out of order (before anything is taken as missing).
     """
-    listing = _Listing(reference, prefix, opts)
-    remote: Iterator[tuple[str, Any]] = iter(listing) if listed or delete else iter(())
+    below = _Below(objects, prefix)
     sheltered = _Sheltered()
-    for rel, here, stored in _merge(walk(root, dirs=True), remote):
-        yield from listing.drain()
+    for rel, here, stored in _merge(iter(local), iter(below)):
+        yield from below.failed()
         if isinstance(here, Exception):
             if isinstance(here, _LinkError):
                 sheltered.add(rel + "/")
                 here = here.error
             elif rel.endswith("/"):
                 sheltered.add(rel)  # an unreadable directory
-            yield Refuse(rel, here)
+            yield Fail(rel, here)
             continue
         if here is not None and here.link:
             sheltered.add(rel + "/")
         if not keep(rel) or not rel:
             continue  # "": the prefix's own marker object, whose counterpart is the folder
-        if here is not None:
-            if here.kind == "file":
-                try:
-                    validate.object_path(prefix + rel, "path")
-                except ValidationError as exc:
-                    yield Refuse(rel, exc)
-                    continue
-                yield Send(rel, here, stored)
-        elif delete and rel not in sheltered:
-            yield Delete(rel, stored.path)
-    yield from listing.drain()
+        if here is None:
+            if delete and rel not in sheltered:
+                yield Delete(rel, stored.path)
+        elif here.kind == "file":
+            yield _upload(prefix, rel, here, stored if compare else None)
+    yield from below.failed()
+
+
+def _upload(prefix: str, rel: str, here: Entry, compare: Any) -> Upload | Fail:
+    try:
+        validate.object_path(prefix + rel, "path")
+    except ValidationError as exc:
+        return Fail(rel, exc)
+    return Upload(rel, here, compare)
 
 
 def plan_download(
-    root: Path,
-    reference: Reference,
+    local: Iterable[tuple[str, Entry | Exception]],
+    objects: Iterable[Any],
+    *,
     prefix: str,
     keep: Filter,
-    *,
     delete: bool,
-    temporary: re.Pattern[str],
-    opts: Options,
 ) -> Iterator[Action]:
-    """The actions of ``download_folder``: a :class:`Send` per object passing ``keep`` (but
-    directory markers), a :class:`Delete` per local regular file passing ``keep`` with no
-    object when ``delete`` (never a link, never a ``temporary`` file of this run), a
-    :class:`Refuse` per object listed outside the prefix.
+    """The plan of ``download_folder`` (rules in the module): a :class:`Download` per object
+    passing ``keep`` (but directory markers), a :class:`Delete` per local regular file
+    passing ``keep`` with no object when ``delete`` (never a link), a :class:`Fail` per
+    object listed outside the prefix.
+
+    Args:
+        local: the local files, as :func:`walk` gives them, without this run's temporary
+            files (pass none unless ``delete``: only deletes need them).
+        objects: the objects listed under ``prefix``, in listing order.
 
     Raises:
         LakeFSError: a side is out of order (before anything is taken as missing).
     """
-    listing = _Listing(reference, prefix, opts)
-    local = walk(root, skip=temporary) if delete else iter(())
-    for rel, here, stored in _merge(local, iter(listing)):
-        yield from listing.drain()
+    below = _Below(objects, prefix)
+    for rel, here, stored in _merge(iter(local), iter(below)):
+        yield from below.failed()
         if not keep(rel):
             continue
         if stored is not None:
             if (not rel or rel.endswith("/")) and stored.size_bytes() == 0:
                 continue  # a "directory marker" object
-            yield Send(rel, None, stored)
-        elif isinstance(here, Entry) and here.kind == "file" and not here.link:
+            yield Download(rel, stored)
+        elif delete and isinstance(here, Entry) and here.kind == "file" and not here.link:
             yield Delete(rel)
-    yield from listing.drain()
+    yield from below.failed()

@@ -11,13 +11,19 @@ Two ways in, one engine (:class:`_Runner`):
   transfer per free slot.
 
 Either way memory holds the transfers in flight and queued, never the whole list.
+
+Cancellation is a :class:`CancelToken` the runner owns and sets (Ctrl-C or any exception
+leaving the run, ``fail_fast``'s first failure, :meth:`TransferRun.cancel`); transfers check it
+at their natural points (before starting, between the chunks they hash, read or write). The
+progress tracker only counts: readers and writers take one per-chunk hook (:class:`_Chunks`),
+which checks the token, then counts.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +34,9 @@ from lakefs.lib.progress import ProgressOption, Tracker, check_option, tracker
 
 __all__ = [
     "DEFAULT_FOLDER_WORKERS",
+    "CancelToken",
+    "Cancelled",
+    "Pool",
     "Transfer",
     "TransferError",
     "TransferResult",
@@ -104,41 +113,84 @@ def check_workers(value: object) -> int:
     return value
 
 
-class _Cancelled(Exception):  # noqa: N818 - a signal inside a run, not an error users see
-    """Raised into a transfer between two chunks once its run was cancelled."""
+class Cancelled(Exception):  # noqa: N818 - a signal inside a run, not an error users see
+    """Raised by :meth:`CancelToken.check` once the run is cancelled: what stops a transfer at
+    its next natural point (a chunk, a part, a file not yet started)."""
 
 
-class _Counter(Tracker):
-    """What a transfer's reader or writer advances after each chunk it moved.
+class CancelToken:
+    """Whether a run is cancelled: set once, by its runner (Ctrl-C or any exception leaving
+    the run, ``fail_fast``'s first failure), and never cleared.
 
-    It forwards the bytes to the run's tracker (and to ``on_bytes``), and raises
-    :class:`_Cancelled` once the run is cancelled: a transfer in flight stops at its next chunk
-    (a download's temporary file is then removed, an upload is never published).
+    Each transfer of the run checks it at its natural stopping points: before it starts,
+    between the chunks it hashes, reads or writes (through :class:`_Chunks`, the hook readers
+    and writers are given), before it sends anything. A transfer stopped this way raises
+    :class:`Cancelled`, which the runner does not record as a failure.
+    """
+
+    def __init__(self) -> None:
+        self._set = threading.Event()
+
+    def cancel(self) -> None:
+        """Cancel the run (again: nothing more happens)."""
+        self._set.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the run was cancelled."""
+        return self._set.is_set()
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if the run was cancelled."""
+        if self._set.is_set():
+            raise Cancelled("the transfer was cancelled")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until the run is cancelled (or ``timeout`` seconds passed); whether it is."""
+        return self._set.wait(timeout)
+
+
+class _Chunks(Tracker):
+    """The per-chunk hook a transfer hands its reader or writer (as their ``counter``).
+
+    Readers and writers call one hook after each chunk they moved, and two things happen
+    there, each owned elsewhere: the run's :class:`CancelToken` is checked (the chunk is the
+    transfer's natural stopping point: a download's temporary file is then removed, an upload
+    is never published), then the bytes are counted on the run's progress tracker, which only
+    counts (and told to ``on_bytes``, an fsspec callback say).
     """
 
     def __init__(
-        self, run: Tracker, stop: threading.Event, on_bytes: Callable[[int], None] | None = None
+        self, token: CancelToken, bar: Tracker, on_bytes: Callable[[int], None] | None = None
     ) -> None:
-        super().__init__(run.operation)
-        self._run = run
-        self._stop = stop
+        super().__init__(bar.operation)
+        self._token = token
+        self._bar = bar
         self._on_bytes = on_bytes
 
     @property
     def active(self) -> bool:
-        """Always: the chunks are counted to see a cancellation."""
+        """Always: every chunk is a point where a cancellation is seen."""
         return True
 
     def advance(self, units: int) -> None:
-        """``units`` more bytes were moved (raises :class:`_Cancelled` once cancelled)."""
-        if self._stop.is_set():
-            raise _Cancelled("the transfer was cancelled")
+        """``units`` more bytes were moved (raises :class:`Cancelled` once cancelled)."""
+        self._token.check()
         if units <= 0:
             return
-        if self._run.active:
-            self._run.advance(units)
+        if self._bar.active:
+            self._bar.advance(units)
         if self._on_bytes is not None:
             self._on_bytes(units)
+
+
+Pool = Callable[[int], Executor]
+"""What makes a run's worker pool, given the number of workers (a seam: the default is a
+:class:`~concurrent.futures.ThreadPoolExecutor`; the run shuts down what it made)."""
+
+
+def _threads(workers: int) -> Executor:
+    return ThreadPoolExecutor(workers, thread_name_prefix="lakefs-folder")
 
 
 class _Runner:
@@ -147,11 +199,14 @@ class _Runner:
     worker, tasks run in the calling thread, one after the other (and requests in a fixed
     order, which recorded cassettes need).
 
+    The run's three parts are apart: the workers (``pool`` makes them), the cancel token
+    (:attr:`token`: the runner sets it, tasks check it) and the progress tracker (:attr:`bar`:
+    it only counts, and ends when the run does).
+
     A context manager: leaving the block waits for every task; leaving it by an exception
     (Ctrl-C included, also while waiting) cancels the run: queued tasks never start, and tasks
-    in flight stop at their next chunk (tasks move their bytes through :attr:`counter`). With
-    ``fail_fast`` the first failure cancels the run the same way. The progress tracker
-    (:attr:`bar`) ends when the run does.
+    in flight stop at their next check of the token (a chunk: tasks hand their readers and
+    writers :meth:`chunks`). With ``fail_fast`` the first failure cancels the run the same way.
     """
 
     def __init__(
@@ -161,17 +216,17 @@ class _Runner:
         operation: str,
         description: str = "",
         fail_fast: bool = False,
+        pool: Pool = _threads,
     ) -> None:
         self.result = TransferResult()
         self.bar = tracker(progress, operation, description=description)
-        self.stop = threading.Event()
-        self.counter: Tracker = _Counter(self.bar, self.stop)
+        self.token = CancelToken()
         self._fail_fast = fail_fast
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified when no task is running
-        self._running = 0  # tasks started on a worker and not ended
+        self._running = 0  # tasks started (on a worker or inline) and not ended
         self._inline = workers == 1
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="lakefs-folder")
+        self._pool = pool(workers)
         self._slots = threading.BoundedSemaphore(workers * 2)
         self._futures: set[Future[None]] = set()
 
@@ -202,20 +257,20 @@ class _Runner:
                 return
             wait(pending)
 
-    def counter_for(self, on_bytes: Callable[[int], None] | None) -> Tracker:
-        """The counter of a task whose chunks ``on_bytes`` is told of too."""
-        return self.counter if on_bytes is None else _Counter(self.bar, self.stop, on_bytes)
+    def chunks(self, on_bytes: Callable[[int], None] | None = None) -> Tracker:
+        """The per-chunk hook for a task's reader or writer (see :class:`_Chunks`)."""
+        return _Chunks(self.token, self.bar, on_bytes)
 
     def submit(self, rel: str, task: Callable[..., None], *args: Any) -> None:
         """Run ``task(rel, *args)`` on a worker (waits while too many are queued); nothing
         once the run is cancelled."""
-        if self.stop.is_set():
+        if self.token.cancelled:
             return
         if self._inline:
-            self._run(rel, task, args)
+            self.run_here(rel, task, *args)
             return
         self._slots.acquire()
-        future = self._pool.submit(self._run, rel, task, args)
+        future = self._pool.submit(self.run_here, rel, task, *args)
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._done)
@@ -225,15 +280,17 @@ class _Runner:
             self._futures.discard(future)
         self._slots.release()
 
-    def _run(self, rel: str, task: Callable[..., None], args: tuple[Any, ...]) -> None:
+    def run_here(self, rel: str, task: Callable[..., None], *args: Any) -> None:
+        """Run ``task(rel, *args)`` in this thread now, as a worker would: its failure is
+        recorded, nothing runs once the run is cancelled."""
         with self._lock:
             self._running += 1
         try:
-            if self.stop.is_set():
+            if self.token.cancelled:
                 return  # cancelled while it waited
             task(rel, *args)
         except Exception as exc:  # recorded: one file's failure does not stop the others
-            if self.stop.is_set():
+            if isinstance(exc, Cancelled) or self.token.cancelled:
                 return  # stopped by the cancellation: not a failure of its own
             self.fail(rel, exc)
         finally:
@@ -250,7 +307,7 @@ class _Runner:
             self.result.failed[name] = exc
         self.bar.file_done(name, "failed", exc)
         if self._fail_fast:
-            self.stop.set()
+            self.token.cancel()
 
     def count(self, rel: str, outcome: str, size: int = 0) -> None:
         """Record ``rel``'s outcome: sent (``size`` bytes), skipped or deleted."""
@@ -265,14 +322,14 @@ class _Runner:
         self.bar.file_done(rel, outcome)  # type: ignore[arg-type]
 
     def cancel(self) -> None:
-        """Stop: queued tasks never start, tasks in flight stop at their next chunk; waits
-        for them (a second Ctrl-C stops the wait, not the cancellation)."""
-        self.stop.set()
+        """Stop: queued tasks never start, tasks in flight stop at their next check of the
+        token; waits for them (a second Ctrl-C stops the wait, not the cancellation)."""
+        self.token.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._wait()
         # And every task that started, even one whose future Ctrl-C kept from being recorded
         # (between the pool's submit and the bookkeeping after it): a task that starts after
-        # this sees the stop at once and touches nothing.
+        # this sees the token at once and touches nothing.
         with self._idle:
             while self._running:
                 self._idle.wait()
@@ -285,9 +342,9 @@ class Transfer:
 
     Attributes:
         name: the file's name in progress events and in :attr:`TransferResult.failed`.
-        run: moves the file and returns the bytes moved. It is given a tracker to advance by
-            each chunk's bytes (pass it to the reader or writer as their ``counter``): that is
-            where a cancelled run stops it, by raising.
+        run: moves the file and returns the bytes moved. It is given the run's per-chunk
+            hook (pass it to the reader or writer as their ``counter``): each chunk counts
+            there, and a cancelled run stops the transfer there, by raising.
         size: the bytes it should move, for the progress total (0 when unknown).
         on_bytes: told each chunk's bytes as well (an fsspec callback, say).
     """
@@ -305,7 +362,7 @@ class TransferRun:
         self._runner = runner
 
     def _move(self, rel: str, transfer: Transfer) -> None:
-        moved = transfer.run(self._runner.counter_for(transfer.on_bytes))
+        moved = transfer.run(self._runner.chunks(transfer.on_bytes))
         self._runner.count(rel, "sent", moved)
 
     def submit(self, transfer: Transfer) -> bool:
@@ -318,16 +375,22 @@ class TransferRun:
             failure): the producer may stop making transfers.
         """
         runner = self._runner
-        if runner.stop.is_set():
+        if runner.token.cancelled:
             return False
         runner.bar.add_total(transfer.size, 1)
         runner.submit(transfer.name, self._move, transfer)
-        return not runner.stop.is_set()
+        return not runner.token.cancelled
 
     @property
     def stopped(self) -> bool:
         """Whether the run was stopped (nothing more starts)."""
-        return self._runner.stop.is_set()
+        return self._runner.token.cancelled
+
+    def cancel(self) -> None:
+        """Cancel the run from anywhere (another thread, say): nothing more starts, and the
+        transfers in flight stop at their next chunk; leaving the ``with`` block waits for
+        them."""
+        self._runner.token.cancel()
 
     @property
     def result(self) -> TransferResult:
@@ -343,6 +406,7 @@ def transfer_run(
     progress: ProgressOption = False,
     description: str = "",
     fail_fast: bool = False,
+    pool: Pool = _threads,
 ) -> Iterator[TransferRun]:
     """Run transfers as folder transfers run their files, submitted one by one while the run is
     open (internal to the SDK: ``lakefs.fs`` streams ``put``/``get`` through it).
@@ -352,7 +416,8 @@ def transfer_run(
     failure recorded in the result, and cancellation: an exception in the ``with`` block
     (Ctrl-C) stops the transfers in flight at their next chunk and starts no other; with
     ``fail_fast`` the first failure does the same (the result then holds that failure only).
-    Leaving the block normally waits for every transfer submitted.
+    Leaving the block normally waits for every transfer submitted. ``pool`` makes the
+    workers (see :data:`Pool`).
 
     Example:
         >>> with transfer_run(operation="get", fail_fast=True) as run:  # doctest: +SKIP
@@ -366,7 +431,7 @@ def transfer_run(
     """
     workers = check_workers(max_workers)
     check_option(progress)
-    with _Runner(workers, progress, operation, description, fail_fast) as runner:
+    with _Runner(workers, progress, operation, description, fail_fast, pool) as runner:
         yield TransferRun(runner)
 
 

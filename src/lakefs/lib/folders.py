@@ -1,13 +1,14 @@
 """Folders: ``Branch.upload_folder`` and ``Reference.download_folder``.
 
-A folder transfer is a planner and an executor. The planner (:mod:`lakefs.lib._folder_plan`)
-walks the local tree and lists the objects under the prefix together, in one byte-wise order,
-and makes each name one action: send it, delete it, or refuse it. The executor
-(:mod:`lakefs.lib._transfers`) moves files in parallel (``max_workers`` threads, all through
-the client's one connection pool, each request retried by the transport); a file that fails is
-recorded in :attr:`TransferResult.failed` and the others go on. Deletes of objects go in
-batches of 1,000 paths. Memory stays bounded whatever the folder's size: one directory's names,
-one listing page, and the files in flight.
+A folder transfer is a plan carried out by a runner. The plan (:mod:`lakefs.lib._folder_plan`,
+where its ordering rules are written) walks the local tree and lists the objects under the
+prefix together, in one byte-wise order, and makes each name at most one value: upload it,
+download it, delete it, or fail it. This module carries the values out, in plan order, on the
+runner (:mod:`lakefs.lib._transfers`): files move in parallel (``max_workers`` threads, all
+through the client's one connection pool, each request retried by the transport); a file that
+fails is recorded in :attr:`TransferResult.failed` and the others go on. Deletes of objects go
+in batches of 1,000 paths. Memory stays bounded whatever the folder's size: one directory's
+names, one listing page, and the files in flight.
 
 Uploads publish each object only when it was sent whole, and only if the file did not change
 while it was read (``SourceChangedError`` otherwise: see :func:`lakefs.lib.writer.send_file`).
@@ -18,10 +19,12 @@ while the transfer runs. An empty local directory where an object's file must go
 make room (as an old file is replaced); a directory holding anything is that file's failure,
 and nothing in it is touched.
 
-Ctrl-C (or any exception while the transfer runs) cancels it: files not started never start,
-and files in flight stop at their next chunk: downloads' temporary files are removed, uploads
-are cut short and never published (a pre-signed multipart upload lets its parts under way end,
-then is aborted), so nothing half-written remains. A chunk being sent or received when the
+Ctrl-C (or any exception while the transfer runs) cancels it, by the runner's cancel token,
+which each file checks before it starts, while it is hashed, before it is sent and at each
+chunk: files not started never start, and files in flight stop at their next chunk: downloads'
+temporary files are removed, uploads are cut short and never published (a pre-signed
+multipart upload lets its parts under way end, then is aborted), so nothing half-written
+remains. A chunk being sent or received when the
 cancellation comes still ends (bounded by the client's timeouts).
 
 Unchanged files are skipped by comparing what lakeFS stores with the local file
@@ -40,53 +43,38 @@ import mimetypes
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
 from lakefs_sdk.api.objects_api import ObjectsApi
 from lakefs_sdk.models.path_list import PathList
 
 from lakefs._exceptions import LakeFSError, ValidationError
 from lakefs._server_configuration import resolve_pre_signed
-from lakefs.lib._checksums import (
-    SHA256_KEY,
-    SkipUnchanged,
-    digests,
-    is_md5,
-    same_content,
-    skip_mode,
-)
+from lakefs.lib._checksums import SHA256_KEY, SkipUnchanged, digests, is_md5, same_content
+from lakefs.lib._folder_args import FolderJob, Options, RunOptions
 from lakefs.lib._folder_plan import (
+    Action,
     Delete,
+    Download,
     Entry,
-    Filter,
-    Options,
-    Refuse,
-    Send,
-    flag,
-    folder_option,
+    Upload,
     key_bytes,
     plan_download,
     plan_upload,
-    pre_signed_option,
-    prefix_option,
-    request_options,
     walk,
 )
 from lakefs.lib._local_tree import LocalTree, Place, fetch_contained, fetch_into, local_destination
-from lakefs.lib._transfers import (
-    DEFAULT_FOLDER_WORKERS,
-    Transfer,
-    TransferError,
-    TransferResult,
-    TransferRun,
-    _Runner,
-    check_workers,
-    run_transfers,
-    shown,
-    transfer_run,
-)
-from lakefs.lib.progress import ProgressEvent, check_option
+from lakefs.lib._transfers import DEFAULT_FOLDER_WORKERS as DEFAULT_FOLDER_WORKERS
+from lakefs.lib._transfers import CancelToken, _Runner, shown
+from lakefs.lib._transfers import Transfer as Transfer
+from lakefs.lib._transfers import TransferError as TransferError
+from lakefs.lib._transfers import TransferResult as TransferResult
+from lakefs.lib._transfers import TransferRun as TransferRun
+from lakefs.lib._transfers import run_transfers as run_transfers
+from lakefs.lib._transfers import transfer_run as transfer_run
+from lakefs.lib.progress import ProgressEvent
 from lakefs.lib.reader import DEFAULT_BLOCK_SIZE
 from lakefs.lib.writer import (
     DEFAULT_MAX_WORKERS,
@@ -101,18 +89,11 @@ if TYPE_CHECKING:
     from lakefs._generated.branch import Branch
     from lakefs._generated.reference import Reference
 
-__all__ = [
-    "DEFAULT_FOLDER_WORKERS",
-    "Transfer",
-    "TransferError",
-    "TransferResult",
-    "TransferRun",
+__all__ = [  # and the engine's names, imported from lakefs.lib._transfers
     "download_folder",
     "fetch_contained",
     "local_destination",
-    "run_transfers",
     "same_content",
-    "transfer_run",
     "upload_folder",
 ]
 
@@ -125,9 +106,6 @@ def _walk(root: Path) -> Iterator[tuple[str, Entry | Exception]]:
 
 
 _key_bytes = key_bytes
-
-
-# -- upload ----------------------------------------------------------------------------------
 
 
 def upload_folder(
@@ -150,95 +128,133 @@ def upload_folder(
         ValidationError: a bad argument (before any request), or ``local_dir`` is no folder.
         LakeFSError: the listing failed or came out of order (what was started ends first).
     """
-    root = folder_option(local_dir, "local_dir")
-    base = prefix_option(prefix)
-    keep = Filter(include, exclude)
-    delete = flag(delete, "delete")
-    mode = skip_mode(skip_unchanged)
-    workers = check_workers(max_workers)
-    pre_signed = pre_signed_option(pre_signed)
-    check_option(progress)
-    opts = request_options(timeout, extra_headers)
-    if not root.is_dir():
-        raise ValidationError(f"local_dir {str(root)!r} is not a directory")
-    use_presign = resolve_pre_signed(branch.client, pre_signed)
-    part_workers = min(DEFAULT_MAX_WORKERS, workers)
-
-    def upload(rel: str, action: Send) -> None:
-        assert action.local is not None
-        with tree.open_file(action.local.inside) as file:
-            since = os.fstat(file.fileno())  # before anything is read: see send_file
-            size = since.st_size
-            watched = _Watched(file, size, since)
-            bar.add_total(size - action.local.size)
-            hashes = digests(file) if mode == "sha256" else None
-            stored = action.stored
-            if stored is not None and mode and _unchanged(file, size, stored, hashes):
-                watched.check()  # what was compared is what the file holds
-                bar.add_total(-size)
-                runner.count(rel, "skipped")
-                return
-            target = _make_target(
-                branch,
-                base + rel,
-                exclusive=False,
-                pre_signed=use_presign,
-                content_type=mimetypes.guess_type(action.local.path.name)[0],
-                metadata={SHA256_KEY: hashes[1]} if hashes is not None else None,
-                part_size=DEFAULT_PART_SIZE,
-                max_workers=part_workers,
-            )
-            send_file(_with_options(target, opts), file, size, runner.counter, since=since)
-        runner.count(rel, "sent", size)
-
-    doomed: list[Delete] = []
-
-    def flush() -> None:
-        if doomed:
-            _delete_objects(branch, doomed, opts, runner)
-            doomed.clear()
-
-    def delete_later(rel: str, action: Delete) -> None:
-        doomed.append(action)
-        if len(doomed) >= _DELETE_BATCH:
-            flush()
-
-    plan = plan_upload(root, branch, base, keep, listed=bool(mode), delete=delete, opts=opts)
+    job = FolderJob.check(local_dir, prefix, include, exclude, delete, skip_unchanged)
+    how = RunOptions.check(max_workers, pre_signed, progress, timeout, extra_headers)
+    if not job.root.is_dir():
+        raise ValidationError(f"local_dir {str(job.root)!r} is not a directory")
+    use_presign = resolve_pre_signed(branch.client, how.pre_signed)
+    listed = _listing(branch, job.base, how.opts) if job.mode or job.delete else ()
+    plan = plan_upload(
+        walk(job.root, dirs=True),
+        listed,
+        prefix=job.base,
+        keep=job.keep,
+        compare=bool(job.mode),
+        delete=job.delete,
+    )
+    described = f"upload {job.root.name or job.root}"
     with (
-        LocalTree(root, create=False) as tree,  # left last: the runner waits for its tasks
-        _Runner(workers, progress, "upload_folder", f"upload {root.name or root}") as runner,
+        LocalTree(job.root, create=False) as tree,  # left last: the runner waits for its tasks
+        _Runner(how.workers, how.progress, "upload_folder", described) as runner,
     ):
-        bar = runner.bar
-        _execute(runner, plan, upload, delete_later)
-        flush()
+        uploads = _Uploads(branch, job, how, use_presign, tree, runner)
+        _execute(runner, plan, uploads.upload, uploads.delete)
+        uploads.flush()
     return runner.result
 
 
-def _with_options(target: Any, opts: Options) -> Any:
-    if opts.timeout is None and not opts.extra_headers:
-        return target
-    return dataclasses.replace(target, timeout=opts.timeout, extra_headers=opts.extra_headers)
+def _listing(reference: Reference, prefix: str, opts: Options) -> Iterator[Any]:
+    """The objects under ``prefix``, page by page (nothing is asked before the first)."""
+    yield from reference.list_objects(
+        prefix=prefix, delimiter="", timeout=opts.timeout, extra_headers=opts.extra_headers
+    )
 
 
 def _execute(
     runner: _Runner,
-    plan: Iterator[Send | Delete | Refuse],
-    send: Callable[[str, Send], None],
-    delete: Callable[[str, Delete], None],
+    plan: Iterator[Action],
+    transfer: Callable[[str, Any], None],
+    delete: Callable[[Delete], None],
 ) -> None:
-    """Carry out each action of ``plan`` as it comes: sends on the runner's workers, deletes
-    by ``delete`` (called here, in order: it batches or submits), refusals as failures."""
+    """Carry out each value of ``plan`` as it comes, in its order (rules 6 and 7 of
+    :mod:`lakefs.lib._folder_plan`): uploads and downloads by ``transfer`` on the runner's
+    workers, deletes by ``delete`` (called here: it batches, or deletes now), failures
+    recorded. Nothing more is taken from the plan once the run is cancelled."""
     bar = runner.bar
     for action in plan:
-        if isinstance(action, Send):
+        if runner.token.cancelled:
+            break
+        if isinstance(action, (Upload, Download)):
             bar.add_total(action.size, 1)
-            runner.submit(action.rel, send, action)
+            runner.submit(action.rel, transfer, action)
         elif isinstance(action, Delete):
             bar.add_total(files=1)
-            delete(action.rel, action)
+            delete(action)
         else:
             bar.add_total(files=1)
             runner.fail(action.rel, action.error)
+
+
+R = TypeVar("R")
+
+
+@dataclass
+class _Tasks(Generic[R]):
+    """What the tasks of one folder transfer share: the branch or reference, the checked
+    arguments, the local tree and the runner."""
+
+    ref: R
+    job: FolderJob
+    how: RunOptions
+    pre_signed: bool
+    tree: LocalTree
+    runner: _Runner
+
+
+@dataclass
+class _Uploads(_Tasks["Branch"]):
+    """The tasks of one ``upload_folder``: each file's upload (on a worker), and the object
+    deletes, batched."""
+
+    doomed: list[Delete] = field(default_factory=list)
+
+    def upload(self, rel: str, action: Upload) -> None:
+        """Send one file (skipped when it holds what ``action.compare`` does)."""
+        runner, bar, token = self.runner, self.runner.bar, self.runner.token
+        with self.tree.open_file(action.local.inside) as file:
+            since = os.fstat(file.fileno())  # before anything is read: see send_file
+            size = since.st_size
+            watched = _Watched(file, size, since)
+            bar.add_total(size - action.size)
+            hashes = digests(file, token) if self.job.mode == "sha256" else None
+            stored = action.compare
+            if stored is not None and _unchanged(file, size, stored, hashes, token):
+                watched.check()  # what was compared is what the file holds
+                bar.add_total(-size)
+                runner.count(rel, "skipped")
+                return
+            token.check()  # nothing is sent once cancelled
+            target = self._target(rel, action.local, hashes)
+            send_file(target, file, size, runner.chunks(), since=since)
+        runner.count(rel, "sent", size)
+
+    def _target(self, rel: str, local: Entry, hashes: tuple[str, str] | None) -> Any:
+        target = _make_target(
+            self.ref,
+            self.job.base + rel,
+            exclusive=False,
+            pre_signed=self.pre_signed,
+            content_type=mimetypes.guess_type(local.path.name)[0],
+            metadata={SHA256_KEY: hashes[1]} if hashes is not None else None,
+            part_size=DEFAULT_PART_SIZE,
+            max_workers=min(DEFAULT_MAX_WORKERS, self.how.workers),
+        )
+        opts = self.how.opts
+        if opts.timeout is None and not opts.extra_headers:
+            return target
+        return dataclasses.replace(target, timeout=opts.timeout, extra_headers=opts.extra_headers)
+
+    def delete(self, action: Delete) -> None:
+        """Delete the object later, in a batch (sent once full, and by :meth:`flush`)."""
+        self.doomed.append(action)
+        if len(self.doomed) >= _DELETE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the batch of deletes, if any."""
+        if self.doomed:
+            _delete_objects(self.ref, self.doomed, self.how.opts, self.runner)
+            self.doomed.clear()
 
 
 def _delete_objects(branch: Branch, doomed: list[Delete], opts: Options, runner: _Runner) -> None:
@@ -264,21 +280,25 @@ def _delete_objects(branch: Branch, doomed: list[Delete], opts: Options, runner:
             runner.count(d.rel, "deleted")
 
 
-def _unchanged(file: IO[bytes], size: int, stored: Any, hashes: tuple[str, str] | None) -> bool:
+def _unchanged(
+    file: IO[bytes],
+    size: int,
+    stored: Any,
+    hashes: tuple[str, str] | None,
+    token: CancelToken,
+) -> bool:
     """Whether the open local ``file`` of ``size`` bytes holds what ``stored`` (an ObjectInfo)
     does: the size and the checksum compared, or with ``hashes`` (the file's MD5 and SHA-256:
     ``skip_unchanged="sha256"``) the size, the SHA-256 stored with the object, and the MD5
-    when lakeFS's checksum is one."""
+    when lakeFS's checksum is one. Hashing stops once ``token`` is cancelled."""
     if hashes is None:
-        return same_content(file, size, stored.checksum(), stored.size_bytes(), DEFAULT_PART_SIZE)
+        checksum, stored_size = stored.checksum(), stored.size_bytes()
+        return same_content(file, size, checksum, stored_size, DEFAULT_PART_SIZE, cancel=token)
     md5, sha = hashes
     if size != stored.size_bytes() or stored.metadata().get(SHA256_KEY) != sha:
         return False
     checksum = stored.checksum()
     return not is_md5(checksum) or md5 == checksum.strip('"').lower()
-
-
-# -- download --------------------------------------------------------------------------------
 
 
 def download_folder(
@@ -301,40 +321,42 @@ def download_folder(
         ValidationError: a bad argument (before any request), or ``local_dir`` is a file.
         LakeFSError: the listing failed or came out of order (what was started ends first).
     """
-    base = prefix_option(prefix)
-    root = folder_option(local_dir, "local_dir")
-    keep = Filter(include, exclude)
-    delete = flag(delete, "delete")
-    mode = skip_mode(skip_unchanged)
-    workers = check_workers(max_workers)
-    pre_signed = pre_signed_option(pre_signed)
-    check_option(progress)
-    opts = request_options(timeout, extra_headers)
-    if root.exists() and not root.is_dir():
-        raise ValidationError(f"local_dir {str(root)!r} is not a directory")
-    use_presign = resolve_pre_signed(reference.client, pre_signed)
+    job = FolderJob.check(local_dir, prefix, include, exclude, delete, skip_unchanged)
+    how = RunOptions.check(max_workers, pre_signed, progress, timeout, extra_headers)
+    if job.root.exists() and not job.root.is_dir():
+        raise ValidationError(f"local_dir {str(job.root)!r} is not a directory")
+    use_presign = resolve_pre_signed(reference.client, how.pre_signed)
+    described = f"download {job.base or '/'}"
+    with (
+        LocalTree(job.root) as tree,  # left last: the runner waits for its tasks first
+        _Runner(how.workers, how.progress, "download_folder", described) as runner,
+    ):
+        local = walk(job.root, skip=tree.temporary) if job.delete else ()
+        listed = _listing(reference, job.base, how.opts)
+        plan = plan_download(local, listed, prefix=job.base, keep=job.keep, delete=job.delete)
+        downloads = _Downloads(reference, job, how, use_presign, tree, runner)
+        _execute(runner, plan, downloads.download, downloads.delete)
+    return runner.result
 
-    def download(rel: str, action: Send) -> None:
-        stored = action.stored
-        size = stored.size_bytes()
-        with tree.place(rel) as place:
-            if mode and _unchanged_here(place, stored, mode):
-                bar.add_total(-size)
+
+@dataclass
+class _Downloads(_Tasks["Reference"]):
+    """The tasks of one ``download_folder``: each object's download (on a worker), and the
+    local deletes (here, in plan order: rule 6 of :mod:`lakefs.lib._folder_plan`)."""
+
+    def download(self, rel: str, action: Download) -> None:
+        """Fetch one object (skipped when the local file holds what it does)."""
+        runner, token = self.runner, self.runner.token
+        stored, size = action.stored, action.size
+        with self.tree.place(rel) as place:
+            if self.job.mode and _unchanged_here(place, stored, self.job.mode, token):
+                runner.bar.add_total(-size)
                 runner.count(rel, "skipped")
                 return
+            token.check()  # nothing is written once cancelled
             emptied = _clear_the_way(place, rel)
             try:
-                got = fetch_into(
-                    place,
-                    reference,
-                    stored.path,
-                    pre_signed=use_presign,
-                    block_size=DEFAULT_BLOCK_SIZE,
-                    counter=runner.counter,
-                    timeout=opts.timeout,
-                    extra_headers=opts.extra_headers,
-                    expected_size=size,
-                )
+                got = self._fetch(place, stored.path, size)
             except BaseException:
                 if emptied:  # put the empty directory back: a failure changes nothing
                     with contextlib.suppress(OSError):
@@ -342,34 +364,38 @@ def download_folder(
                 raise
         runner.count(rel, "sent", got)
 
-    def remove(rel: str, action: Delete) -> None:
-        with tree.place(rel, create=False) as place:
-            place.unlink()
-        runner.count(rel, "deleted")
-
-    def delete_now(rel: str, action: Delete) -> None:
-        runner.submit(rel, remove, action)
-
-    with (
-        LocalTree(root) as tree,  # left last: the runner waits for its tasks first
-        _Runner(workers, progress, "download_folder", f"download {base or '/'}") as runner,
-    ):
-        bar = runner.bar
-        plan = plan_download(
-            root, reference, base, keep, delete=delete, temporary=tree.temporary, opts=opts
+    def _fetch(self, place: Place, path: str, size: int) -> int:
+        opts = self.how.opts
+        return fetch_into(
+            place,
+            self.ref,
+            path,
+            pre_signed=self.pre_signed,
+            block_size=DEFAULT_BLOCK_SIZE,
+            counter=self.runner.chunks(),
+            timeout=opts.timeout,
+            extra_headers=opts.extra_headers,
+            expected_size=size,
         )
-        _execute(runner, plan, download, delete_now)
-    return runner.result
+
+    def delete(self, action: Delete) -> None:
+        """Remove the local file now, before the plan goes on."""
+        self.runner.run_here(action.rel, self._remove)
+
+    def _remove(self, rel: str) -> None:
+        with self.tree.place(rel, create=False) as place:
+            place.unlink()
+        self.runner.count(rel, "deleted")
 
 
-def _unchanged_here(place: Place, stored: Any, mode: SkipUnchanged) -> bool:
+def _unchanged_here(place: Place, stored: Any, mode: SkipUnchanged, token: CancelToken) -> bool:
     """Whether the regular file at ``place`` holds what ``stored`` does (``mode``)."""
     st = place.stat
     if st is None or not stat.S_ISREG(st.st_mode) or st.st_size != stored.size_bytes():
         return False
     with place.open_read() as file:
-        hashes = digests(file) if mode == "sha256" else None
-        return _unchanged(file, st.st_size, stored, hashes)
+        hashes = digests(file, token) if mode == "sha256" else None
+        return _unchanged(file, st.st_size, stored, hashes, token)
 
 
 def _clear_the_way(place: Place, rel: str) -> bool:
