@@ -28,23 +28,37 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable, Iterator, Mapping
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from lakefs._exceptions import APIResponseError, ValidationError
-from lakefs.lib.reader import DEFAULT_BLOCK_SIZE, TEMP_SUFFIX, _Fetch
+from lakefs._exceptions import ValidationError
+from lakefs.lib._fetch import fetch_file
 
 if TYPE_CHECKING:
-    from lakefs._client import RequestTimeout
-    from lakefs._generated.reference import Reference
-    from lakefs.lib.progress import Tracker
+    from typing_extensions import Unpack
 
-__all__ = ["NAME_MAX", "LocalTree", "Place", "fetch_contained", "local_destination"]
+    from lakefs._generated.reference import Reference
+    from lakefs.lib._fetch import FetchOptions
+
+__all__ = [
+    "NAME_MAX",
+    "TEMP_SUFFIX",
+    "LocalTree",
+    "Place",
+    "fetch_contained",
+    "fetch_into",
+    "local_destination",
+    "replace_whole",
+]
 
 NAME_MAX = 255
 """The longest file name part, in bytes, that the local file system takes (POSIX's usual)."""
+
+TEMP_SUFFIX = ".lakefs-part"
+"""The suffix of the temporary file a download writes before renaming it into place."""
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
@@ -341,35 +355,41 @@ class Place:
         os.mkdir(self.name, dir_fd=self._dir)
 
 
+def replace_whole(target: Path, fill: Callable[[IO[bytes]], int]) -> int:
+    """Make the file ``target`` (any local path: no descriptor rule applies) whole or not at
+    all, as :meth:`Place.write` does below a folder: ``fill`` writes it under a temporary name
+    in the same folder, renamed into place once ``fill`` returned (removed on any failure).
+
+    Returns:
+        What ``fill`` returned.
+    """
+    # The temporary name keeps at most 100 bytes of the file's, so that a long name (up to
+    # the file system's 255 bytes) still leaves room for the random part and the suffix.
+    stem = os.fsdecode(os.fsencode(target.name)[:100])
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            result = fill(out)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return result
+
+
 def fetch_into(
     place: Place,
     reference: Reference,
     path: str,
     *,
     pre_signed: bool,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    max_workers: int = 1,
-    counter: Tracker | None = None,
-    timeout: RequestTimeout | None = None,
-    extra_headers: Mapping[str, str] | None = None,
-    expected_size: int | None = None,
+    **options: Unpack[FetchOptions],
 ) -> int:
     """Download the object ``path`` of ``reference`` to ``place`` (:meth:`Place.write`: whole
-    or not at all). Returns its size; a size other than ``expected_size`` (when given) is an
+    or not at all), as :func:`lakefs.lib._fetch.fetch_file` says (``options`` are its).
+    Returns its size; a size other than ``expected_size`` (when given) is an
     ``APIResponseError``, and nothing is renamed into place."""
-    fetch = _Fetch(reference, path, pre_signed, counter, timeout, extra_headers)
-
-    def fill(out: IO[bytes]) -> int:
-        size = fetch.to_file(out, block_size, max_workers)  # type: ignore[arg-type]
-        if expected_size is not None and size != expected_size:
-            raise APIResponseError(
-                f"{path}: {size} bytes arrived, the object has {expected_size}",
-                method="GET",
-                path=path,
-            )
-        return size
-
-    return place.write(fill)
+    return fetch_file(place.write, reference, path, pre_signed=pre_signed, **options)
 
 
 def fetch_contained(
@@ -379,18 +399,14 @@ def fetch_contained(
     relative: str,
     *,
     pre_signed: bool,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    max_workers: int = 1,
-    counter: Tracker | None = None,
-    timeout: RequestTimeout | None = None,
-    extra_headers: Mapping[str, str] | None = None,
-    expected_size: int | None = None,
+    **options: Unpack[FetchOptions],
 ) -> int:
     """Download the object ``path`` of ``reference`` to ``relative`` below the folder ``root``
     as ``download_folder`` writes each file: the name and the links on its way refused as
     :func:`local_destination` says, its missing directories made, none written through a
     link even if one is swapped in meanwhile (:class:`LocalTree`), under a temporary name
-    renamed into place when whole (removed on any failure).
+    renamed into place when whole (removed on any failure). ``options`` as
+    :func:`lakefs.lib._fetch.fetch_file` takes them.
 
     Returns:
         The object's size.
@@ -401,15 +417,4 @@ def fetch_contained(
         LakeFSError: the download failed.
     """
     with LocalTree(root) as tree, tree.place(relative) as place:
-        return fetch_into(
-            place,
-            reference,
-            path,
-            pre_signed=pre_signed,
-            block_size=block_size,
-            max_workers=max_workers,
-            counter=counter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            expected_size=expected_size,
-        )
+        return fetch_into(place, reference, path, pre_signed=pre_signed, **options)

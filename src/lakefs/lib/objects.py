@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import pathlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, TypeAlias
 
 from lakefs_sdk.api.objects_api import ObjectsApi
@@ -20,7 +20,14 @@ from lakefs._exceptions import (
 from lakefs._objects import ObjectInfo
 from lakefs._server_configuration import ServerConfiguration
 from lakefs._validation import object_path
-from lakefs.lib.writer import ObjectWriter, upload_file, upload_once
+from lakefs.lib._send import how_to_send, send_chunks
+from lakefs.lib.writer import (
+    DEFAULT_MAX_WORKERS,
+    DEFAULT_PART_SIZE,
+    _make_target,
+    upload_file,
+    upload_once,
+)
 
 if TYPE_CHECKING:
     from lakefs._client import RequestTimeout
@@ -86,35 +93,38 @@ def upload(
         raise ValidationError(
             f"data must be bytes, str, a file object or a pathlib.Path, not {type(data).__name__}"
         )
-    writer = ObjectWriter(
+    target = _make_target(
         branch,
         path,
+        exclusive=False,
+        pre_signed=None,
         content_type=content_type,
         metadata=metadata,
+        part_size=DEFAULT_PART_SIZE,
+        max_workers=DEFAULT_MAX_WORKERS,
         timeout=timeout,
         extra_headers=extra_headers,
     )
-    target = writer._target
     if isinstance(data, (bytes, bytearray, memoryview)):
         size = memoryview(data).nbytes
-        if not target.pre_signed or size <= target.multipart_threshold:
-            writer.discard()  # nothing was written to it: closing sends nothing
+        strategy = how_to_send(target, size)
+        if strategy == "one request":
             return upload_once(target, bytes(data), size)
-    elif _is_seekable_binary(data):
-        start = data.tell()
-        size = data.seek(0, io.SEEK_END) - start
-        data.seek(start)
-        if not target.pre_signed or size <= target.multipart_threshold:
-            writer.discard()
-            return upload_once(target, data, size)  # type: ignore[arg-type]
-    with writer:
-        if isinstance(data, (bytes, bytearray, memoryview)):
-            writer.write(data)
-        else:
-            while chunk := data.read(_CHUNK):
-                writer.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-    assert writer.info is not None
-    return writer.info
+        return send_chunks(target, [memoryview(data).cast("B")], strategy=strategy)
+    if not _is_seekable_binary(data):  # a pipe, a socket, a text file: its size is unknown
+        return send_chunks(target, _chunks(data))
+    start = data.tell()
+    size = data.seek(0, io.SEEK_END) - start
+    data.seek(start)
+    strategy = how_to_send(target, size)
+    if strategy == "one request":
+        return upload_once(target, data, size)  # type: ignore[arg-type]
+    return send_chunks(target, _chunks(data), strategy=strategy)
+
+
+def _chunks(data: IO[bytes] | IO[str]) -> Iterator[bytes]:
+    while chunk := data.read(_CHUNK):
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
 
 
 def _is_seekable_binary(data: object) -> bool:
