@@ -7,16 +7,26 @@ from the cache while a listing holds; ``info`` of a branch's path always asks th
 size, existence and kind decide what ``get``, ``put``, ``rm`` and readers like Dask do), and
 only a commit's listing answers it; ``find`` (and ``walk``, ``glob``, ``du``) list every time
 and fill the cache for ``ls``.
+
+The SDK's errors come out of these as it raises them: the filesystem's verbs translate them
+(:func:`lakefs._fs_errors.translating`), and :func:`pin` names the ref it resolves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from lakefs._exceptions import APIResponseError, NotFoundError
+from fsspec.spec import AbstractFileSystem
+
+from lakefs._exceptions import APIResponseError, NotFoundError, ValidationError
 from lakefs._fs_cache import Listing
+from lakefs._fs_errors import translating
+from lakefs._fs_refs import FSPath as _Path
+from lakefs._fs_refs import in_transaction
 from lakefs._generated import operations as ops
 from lakefs._generated.reference import Reference
 from lakefs._generated.repository import Repository
@@ -33,17 +43,24 @@ from lakefs._transport import json_object
 from lakefs.lib.repositories import list_repositories
 
 if TYPE_CHECKING:
-    from lakefs.fs import LakeFSFileSystem, _Path
+    from lakefs.fs import LakeFSFileSystem
 
 __all__ = [
+    "Seen",
     "cached_ls",
     "dir_entry",
+    "exists",
+    "file_detail",
     "file_entry",
     "find",
+    "find_path",
     "info",
+    "is_kind",
     "list_path",
+    "ls",
     "pin",
     "walk",
+    "walk_path",
 ]
 
 Entry = dict[str, Any]
@@ -70,18 +87,118 @@ def dir_entry(name: str) -> Entry:
     return {"name": name, "size": 0, "type": "directory"}
 
 
+class Seen(threading.local):
+    """The entries this thread's listings answer while an expansion collects them (``get``'s
+    and ``copy``'s: the kinds they act on, fresh, not from the cache)."""
+
+    entries: dict[str, Entry] | None = None
+
+    @contextlib.contextmanager
+    def collecting(self) -> Iterator[dict[str, Entry]]:
+        """Collect the entries listed meanwhile (nested: into the outer collection)."""
+        outer = self.entries
+        seen: dict[str, Entry] = {} if outer is None else outer
+        self.entries = seen
+        try:
+            yield seen
+        finally:
+            self.entries = outer
+
+    def record(self, entries: Iterable[Entry]) -> None:
+        """Entries a listing answered (kept only while collecting)."""
+        seen = self.entries
+        if seen is not None:
+            for entry in entries:
+                seen[entry["name"]] = entry
+
+
+# -- the verbs -------------------------------------------------------------------------------
+
+
+def ls(fs: LakeFSFileSystem, path: str, detail: bool, refresh: bool, kwargs: dict[str, Any]) -> Any:
+    """``fs.ls``: a cached listing while it holds, else one listed now."""
+    path = fs._strip_protocol(path)
+    p = fs._parse(path)
+    if kwargs.get("recursive"):
+        found = fs.find(path, withdirs=True, detail=True)
+        below = [e for name, e in found.items() if name != path or e["type"] == "file"]
+        return below if detail else [e["name"] for e in below]
+    if refresh and p.ref:
+        fs._refs.forget(p.repo, p.ref)
+    entries = None if refresh else cached_ls(fs, path, p)
+    if entries is None:
+        entries = list_path(fs, path, p)
+    return entries if detail else [e["name"] for e in entries]
+
+
+def exists(fs: LakeFSFileSystem, path: str, kwargs: dict[str, Any]) -> bool:
+    """``fs.exists``: whether ``info`` finds ``path`` (a name lakeFS cannot hold: no)."""
+    try:
+        fs.info(path, **kwargs)
+    except (FileNotFoundError, ValidationError):
+        return False
+    return True
+
+
+def is_kind(fs: LakeFSFileSystem, path: str, kind: str) -> bool:
+    """``fs.isdir``, ``fs.isfile``: whether ``path`` is of ``kind`` (missing: no)."""
+    try:
+        return bool(fs.info(path)["type"] == kind)
+    except (FileNotFoundError, ValidationError):
+        return False
+
+
+def file_detail(fs: LakeFSFileSystem, path: str, field: str, what: str) -> Any:
+    """An object's ``field`` from ``info`` (a directory has none: ``IsADirectoryError``)."""
+    entry = fs.info(path)
+    if entry["type"] != "file":
+        raise IsADirectoryError(errno.EISDIR, f"a directory has no {what}", path)
+    return entry[field]
+
+
+def find_path(
+    fs: LakeFSFileSystem, path: str, maxdepth: int | None, withdirs: bool, detail: bool
+) -> Any:
+    """``fs.find``: at a ref from one flat listing; above refs as fsspec walks."""
+    path = fs._strip_protocol(path)
+    p = fs._parse(path)
+    if not p.ref:
+        return AbstractFileSystem.find(
+            fs, path, maxdepth=maxdepth, withdirs=withdirs, detail=detail
+        )
+    found = find(fs, path, p, maxdepth, withdirs)
+    return found if detail else list(found)
+
+
+def walk_path(
+    fs: LakeFSFileSystem,
+    path: str,
+    maxdepth: int | None,
+    topdown: bool,
+    on_error: str | Callable[[BaseException], Any],
+    kwargs: dict[str, Any],
+) -> Iterator[Any]:
+    """``fs.walk``: at a ref from one flat listing; above refs as fsspec walks."""
+    path = fs._strip_protocol(path)
+    if not fs._parse(path).ref:
+        yield from AbstractFileSystem.walk(fs, path, maxdepth, topdown, on_error, **kwargs)
+        return
+    detail = kwargs.pop("detail", False)
+    yield from walk(fs, path, maxdepth, topdown, on_error, detail)
+
+
 # -- what the cache may answer --------------------------------------------------------------
 
 
+@translating(lambda fs, p: f"{p.repo}/{p.ref}")
 def pin(fs: LakeFSFileSystem, p: _Path) -> str | None:
     """The commit ``p``'s ref resolves to, which its listings are taken at and pinned to
     (None: a branch, a path above refs, or no cache kept)."""
-    if not p.ref or not fs.dircache.use_listings_cache or fs._in_transaction(p):
+    if not p.ref or not fs.dircache.use_listings_cache or in_transaction(fs, p):
         return None
     if fs._refs.is_branch(p.repo, p.ref):
         return None
-    with fs._errors(f"{p.repo}/{p.ref}"):
-        return fs._refs.resolve(p.repo, p.ref).commit
+    return fs._refs.resolve(p.repo, p.ref).commit
 
 
 def _holds(fs: LakeFSFileSystem, listing: Listing | None, p: _Path) -> bool:
@@ -135,57 +252,53 @@ def list_path(fs: LakeFSFileSystem, path: str, p: _Path) -> list[Entry]:
     """The entries directly under ``path``, listed now, and kept for ``ls``."""
     ticket = fs.dircache.ticket()  # before the request: a write meanwhile wins
     commit = pin(fs, p)
-    with fs._errors(path):
-        if not p.repo:
-            entries = [dir_entry(r.id) for r in list_repositories(client=fs.client)]
-        elif not p.ref:
-            repo = Repository(p.repo, client=fs.client)
-            refs = {b.id for b in repo.list_branches()}
-            refs.update(t.id for t in repo.list_tags())
-            entries = [dir_entry(f"{p.repo}/{ref}") for ref in sorted(refs)]
-        else:
-            base = f"{p.repo}/{p.ref}"
-            entries = []
-            listed = _at(fs, p, commit).list_objects(
-                prefix=f"{p.key}/" if p.key else "", delimiter="/"
-            )
-            for item in listed:
-                name = f"{base}/{item.path.rstrip('/')}"
-                if isinstance(item, CommonPrefix):
-                    entries.append(dir_entry(name))
-                elif not item.path.endswith("/"):  # a "directory marker" is listed already
-                    entries.append(file_entry(name, item))
-            if not entries and p.key:
-                return [fs.info(path)]  # a file (a missing path raises here)
-    fs._record(entries)
+    if not p.repo:
+        entries = [dir_entry(r.id) for r in list_repositories(client=fs.client)]
+    elif not p.ref:
+        repo = Repository(p.repo, client=fs.client)
+        refs = {b.id for b in repo.list_branches()}
+        refs.update(t.id for t in repo.list_tags())
+        entries = [dir_entry(f"{p.repo}/{ref}") for ref in sorted(refs)]
+    else:
+        base = f"{p.repo}/{p.ref}"
+        entries = []
+        listed = _at(fs, p, commit).list_objects(prefix=f"{p.key}/" if p.key else "", delimiter="/")
+        for item in listed:
+            name = f"{base}/{item.path.rstrip('/')}"
+            if isinstance(item, CommonPrefix):
+                entries.append(dir_entry(name))
+            elif not item.path.endswith("/"):  # a "directory marker" is listed already
+                entries.append(file_entry(name, item))
+        if not entries and p.key:
+            return [fs.info(path)]  # a file (a missing path raises here)
+    fs._seen.record(entries)
     fs.dircache.store(ticket, {path: entries}, commit)
     return entries
 
 
 def info(fs: LakeFSFileSystem, path: str, p: _Path, refresh: bool) -> Entry:
     """``path``'s entry: asked of the server, except at a commit whose listing is kept."""
-    with fs._errors(path):
-        if not p.repo:
-            return dir_entry("")
-        if not p.ref:
-            if not Repository(p.repo, client=fs.client).exists():
-                raise FileNotFoundError(errno.ENOENT, "no such repository", path)
-            return dir_entry(path)
-        ref = fs._reference(p)
-        if not p.key:
-            list(ref.list_objects(max_amount=1))  # a missing ref or repository: 404
-            return dir_entry(path)
-        cached = None if refresh else _pinned_info(fs, path, p)
-        if cached is not None:
-            return cached
-        try:
-            entry = file_entry(path, _stat_object(fs, ref, p.key))
-        except NotFoundError:
-            listed = ref.list_objects(max_amount=1, prefix=f"{p.key}/", delimiter="/")
-            if next(iter(listed), None) is None:
-                raise FileNotFoundError(errno.ENOENT, "no such object or prefix", path) from None
-            entry = dir_entry(path)
-    fs._record([entry])
+    if not p.repo:
+        return dir_entry("")
+    if not p.ref:
+        if not Repository(p.repo, client=fs.client).exists():
+            raise FileNotFoundError(errno.ENOENT, "no such repository", path)
+        return dir_entry(path)
+    ref = fs._reference(p)
+    if not p.key:
+        list(ref.list_objects(max_amount=1))  # a missing ref or repository: 404
+        return dir_entry(path)
+    cached = None if refresh else _pinned_info(fs, path, p)
+    if cached is not None:
+        return cached
+    try:
+        entry = file_entry(path, _stat_object(fs, ref, p.key))
+    except NotFoundError:
+        listed = ref.list_objects(max_amount=1, prefix=f"{p.key}/", delimiter="/")
+        if next(iter(listed), None) is None:
+            raise FileNotFoundError(errno.ENOENT, "no such object or prefix", path) from None
+        entry = dir_entry(path)
+    fs._seen.record([entry])
     return entry
 
 
@@ -216,12 +329,11 @@ def find(
     commit = pin(fs, p)
     base = f"{p.repo}/{p.ref}"
     files: dict[str, Entry] = {}
-    with fs._errors(path):
-        ref = _at(fs, p, commit)
-        for item in ref.list_objects(prefix=f"{p.key}/" if p.key else "", delimiter=""):
-            if isinstance(item, ObjectInfo) and not item.path.endswith("/"):
-                name = f"{base}/{item.path}"
-                files[name] = file_entry(name, item)
+    ref = _at(fs, p, commit)
+    for item in ref.list_objects(prefix=f"{p.key}/" if p.key else "", delimiter=""):
+        if isinstance(item, ObjectInfo) and not item.path.endswith("/"):
+            name = f"{base}/{item.path}"
+            files[name] = file_entry(name, item)
     _fill_cache(fs, path, files, ticket, commit)
     out: dict[str, Entry] = {}
     if not files and p.key:
@@ -247,7 +359,7 @@ def find(
                 parent = fs._parent(parent)
     if withdirs and files:
         out[path] = dir_entry(path)
-    fs._record(out.values())
+    fs._seen.record(out.values())
     return {n: out[n] for n in sorted(out)}  # in the listing's order already: one pass
 
 

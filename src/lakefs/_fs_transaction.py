@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from fsspec.transaction import Transaction
 
 from lakefs._exceptions import ValidationError
+from lakefs._fs_errors import translating
+from lakefs._fs_refs import check_branch
 from lakefs._generated.branch import Branch
 from lakefs._generated.reference import Reference
 from lakefs._generated.repository import Repository
@@ -153,6 +155,9 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
         """The ephemeral branch of each ``(repository, branch)`` written so far."""
         return {key: tx.branch for key, tx in self.transactions.items()}
 
+    @translating(
+        lambda self, repository_id, branch_id, create=False: f"{repository_id}/{branch_id}"
+    )
     def branch_for(self, repository_id: str, branch_id: str, create: bool = False) -> Branch:
         """The ephemeral branch that writes to ``branch_id`` go to (started on first use;
         ``create``: a write of new bytes, for which ``create_branch_ok`` creates the branch)."""
@@ -160,10 +165,9 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
         if key not in self.transactions:
             fs = self._fs
             assert fs is not None, "the transaction has ended"
-            source = fs._check_branch(repository_id, branch_id, create)
+            source = check_branch(fs, repository_id, branch_id, create)
             tx = source.transaction(self.message, metadata=self.metadata, txn_id=self.txn_id)
-            with fs._errors(f"{repository_id}/{branch_id}"):
-                tx.__enter__()
+            tx.__enter__()
             self.transactions[key] = tx
         return self.transactions[key].branch
 
@@ -316,9 +320,9 @@ class EphemeralBranchTransaction:
         """The ephemeral branch the block writes to."""
         return self._branch_
 
+    @translating(lambda self: f"{self.repository}/{self.base_branch.id}")
     def __enter__(self) -> EphemeralBranchTransaction:
-        with self.fs._errors(f"{self.repository}/{self.base_branch.id}"):
-            self._branch_.create(self.base_branch)
+        self._branch_.create(self.base_branch)
         return self
 
     def __exit__(

@@ -9,10 +9,14 @@ anything. Credentials come from ``client=``, from ``host=`` / ``access_key_id=``
 each process reads for itself: no secret in pickles and task graphs), or else from the SDK's
 chain (``lakefs.init()``, ``LAKECTL_*``, ``~/.lakectl.yaml``).
 
-Its parts: the listing cache (:mod:`lakefs._fs_cache`) and what a reference is
-(:mod:`lakefs._fs_refs`), ``put``/``get`` (:mod:`lakefs._fs_transfers`), files and ranged reads
-(:mod:`lakefs._fs_files`), transactions (:mod:`lakefs._fs_transaction`) and
-``credentials=`` (:mod:`lakefs._fs_credentials`).
+The class is a thin adapter: each verb says what it does and where its errors are translated
+(:mod:`lakefs._fs_errors`, the one point), and its body is in its part: the options and the
+client they make (:mod:`lakefs._fs_options`, ``credentials=`` in :mod:`lakefs._fs_credentials`),
+paths and what a reference is (:mod:`lakefs._fs_refs`), the listings and their cache
+(:mod:`lakefs._fs_listings`, :mod:`lakefs._fs_cache`), ``open``/``cat_file``/``get``
+(:mod:`lakefs._fs_reads`), ``pipe``/``put``/``cp``/``rm`` (:mod:`lakefs._fs_writes`), the
+transfer runs of ``put``/``get`` (:mod:`lakefs._fs_transfers`), files and ranged reads
+(:mod:`lakefs._fs_files`) and transactions (:mod:`lakefs._fs_transaction`).
 
 Example:
     >>> import fsspec  # doctest: +SKIP
@@ -25,45 +29,28 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from fsspec.callbacks import DEFAULT_CALLBACK, Callback
-from fsspec.spec import AbstractFileSystem, _Cached
-from fsspec.utils import isfilelike
+from fsspec.spec import AbstractFileSystem
 
 from lakefs import _fs_listings as listings
+from lakefs import _fs_options as options
+from lakefs import _fs_reads as reads
+from lakefs import _fs_refs as refs
+from lakefs import _fs_writes as writes
 from lakefs._client import Client, default_client
-from lakefs._exceptions import (
-    LakeFSError,
-    NotFoundError,
-    ValidationError,
-)
-from lakefs._fs_cache import DEFAULT_LISTINGS_EXPIRY_TIME, ListingCache
-from lakefs._fs_credentials import client_from, explicit_client
-from lakefs._fs_files import FSReader, FSWriter, open_fs_reader, read_range, translated
+from lakefs._fs_cache import DEFAULT_LISTINGS_EXPIRY_TIME
+from lakefs._fs_errors import ReadOnlyReferenceError, UnsupportedModeError, translating
+from lakefs._fs_files import FSReader, FSWriter, translated
 from lakefs._fs_refs import References
 from lakefs._fs_transaction import LakeFSTransaction
-from lakefs._fs_transfers import (
-    Deferred,
-    GetItem,
-    PutItem,
-    get_transfer,
-    plan_get,
-    put_transfer,
-    release,
-    running,
-)
-from lakefs._generated.branch import Branch
-from lakefs._generated.reference import Reference
-from lakefs._objects import ObjectInfo
-from lakefs._server_configuration import resolve_pre_signed
-from lakefs.lib.folders import DEFAULT_FOLDER_WORKERS, TransferRun
+from lakefs.lib.folders import DEFAULT_FOLDER_WORKERS
 from lakefs.lib.reader import DEFAULT_BLOCK_SIZE
 from lakefs.lib.writer import DEFAULT_PART_SIZE
 
@@ -74,125 +61,12 @@ __all__ = [
     "UnsupportedModeError",
 ]
 
-
-class UnsupportedModeError(LakeFSError, NotImplementedError):
-    """A file mode lakeFS objects cannot be opened in (``"ab"``: objects are written whole);
-    a ``LakeFSError`` and a ``NotImplementedError`` (as fsspec's files raise)."""
-
-
-class ReadOnlyReferenceError(LakeFSError, PermissionError):
-    """A write to a reference that is not a branch (a tag, a commit or an expression); a
-    ``LakeFSError`` and a ``PermissionError``.
-
-    Attributes:
-        repository_id: the repository.
-        reference_id: the reference that was written to.
-    """
-
-    def __init__(self, repository_id: str, reference_id: str) -> None:
-        self.repository_id = repository_id
-        self.reference_id = reference_id
-        super().__init__(
-            errno.EROFS,
-            f"{reference_id!r} of repository {repository_id!r} is not a branch (a tag, a commit "
-            "or an expression such as main~1): only branches are writable",
-            f"lakefs://{repository_id}/{reference_id}",
-        )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.repository_id, self.reference_id))
-
-
-FSSPEC_OPTIONS = frozenset(
-    {
-        "use_listings_cache",
-        "max_paths",
-        "skip_instance_cache",
-        "asynchronous",
-        "loop",
-        "batch_size",
-        "add_docs",
-        "add_aliases",
-    }
-)
+FSSPEC_OPTIONS = options.FSSPEC_OPTIONS
 """fsspec's own storage options a :class:`LakeFSFileSystem` accepts besides its keywords
 (any other keyword is a :class:`~lakefs.ValidationError`, never silently dropped)."""
 
-_OWN_OPTIONS = (
-    "host",
-    "access_key_id",
-    "secret_access_key",
-    "username",
-    "password",
-    "access_token",
-    "credentials",
-    "verify_ssl",
-    "ssl_ca_cert",
-    "proxy",
-    "client",
-    "pre_signed",
-    "pre_sign",
-    "max_workers",
-    "block_size",
-    "part_size",
-    "listings_expiry_time",
-    "create_branch_ok",
-    "source_branch",
-)
-_CREDENTIAL_OPTIONS = ("access_key_id", "secret_access_key", "jwt_token")
 
-
-def _alias(name: str, value: Any, alias: str, alias_value: Any) -> Any:
-    """``value``, or lakefs-spec's ``alias`` for it (both given and different: refused)."""
-    if alias_value is None:
-        return value
-    if value is not None and value != alias_value:
-        raise ValidationError(f"{alias}= is another name for {name}=: give one of them")
-    return alias_value
-
-
-# Read options fsspec's callers pass (fsspec.parquet, Dask): accepted; the reader reads
-# ahead on its own (block_size), whatever cache it is asked for.
-_READ_OPTIONS = {"cache_type"}
-
-
-def _write_options(call: str, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, str] | None]:
-    """``content_type`` and ``metadata`` of a write; any other option of fsspec's callers
-    that a write cannot carry is refused by name (never silently dropped)."""
-    allowed = {"content_type", "metadata", *(["precheck"] if call == "put_file" else [])}
-    unknown = sorted(set(kwargs) - allowed)
-    if unknown:
-        takes = ", ".join(f"{k}=" for k in sorted(allowed))
-        raise ValidationError(f"{call} takes {takes}, not {', '.join(unknown)}")
-    return kwargs.get("content_type"), kwargs.get("metadata")
-
-
-class _Path(NamedTuple):
-    """A parsed ``REPOSITORY/REF/KEY`` path (missing parts are empty strings)."""
-
-    repo: str
-    ref: str
-    key: str
-
-
-class _Stopped(Exception):  # noqa: N818 - a signal inside put, never seen outside
-    """A ``put``'s run stopped at a failure: fsspec's expansion need name no more files."""
-
-
-class _CachedPerClient(_Cached):  # type: ignore[misc]  # fsspec is untyped
-    """fsspec's instance cache, told apart by the ``client=`` object (its repr is its host only).
-
-    Without it two clients of one host with different keys would share one filesystem.
-    """
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - a metaclass
-        client = kwargs.get("client")
-        if client is not None and kwargs.get("client_token") is None:
-            kwargs["client_token"] = id(client)
-        return super().__call__(*args, **kwargs)
-
-
-class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type: ignore[misc]
+class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  # type: ignore[misc]
     """An fsspec filesystem over lakeFS: ``lakefs://REPOSITORY/REF/PATH``.
 
     Args:
@@ -283,42 +157,15 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
     ) -> None:
         if self._cached:
             return
-        unknown = sorted(set(storage_options) - FSSPEC_OPTIONS)
-        if unknown:
-            raise ValidationError(
-                f"LakeFSFileSystem got unknown keyword(s): {', '.join(unknown)} (its own are "
-                f"{', '.join(_OWN_OPTIONS)}; fsspec's {', '.join(sorted(FSSPEC_OPTIONS))})"
-            )
-        if api_key is not None:
-            raise ValidationError(
-                "api_key= (lakefs-spec's lakefs_sdk cookie/OIDC/SAML api keys) is not "
-                "supported: give access_key_id= and secret_access_key= (or username= and "
-                "password=), or access_token= for a lakeFS token"
-            )
-        access_key_id = _alias("access_key_id", access_key_id, "username", username)
-        secret_access_key = _alias("secret_access_key", secret_access_key, "password", password)
-        pre_signed = _alias("pre_signed", pre_signed, "pre_sign", pre_sign)
+        options.check_options(storage_options, api_key)
+        key = options.alias("access_key_id", access_key_id, "username", username)
+        secret = options.alias("secret_access_key", secret_access_key, "password", password)
+        pre_signed = options.alias("pre_signed", pre_signed, "pre_sign", pre_sign)
         super().__init__(**storage_options)
-        self.dircache = ListingCache(
-            use_listings_cache=storage_options.get("use_listings_cache", True),
-            listings_expiry_time=listings_expiry_time,
-            max_paths=storage_options.get("max_paths"),
-        )
-        if client is not None and not isinstance(client, Client):
-            raise ValidationError(f"client must be a lakefs.Client, not {type(client).__name__}")
-        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise ValidationError(f"max_workers must be a positive int, not {max_workers!r}")
-        self._client = self._make_client(
-            client,
-            credentials,
-            host=host,
-            access_key_id=access_key_id,
-            secret_access_key=secret_access_key,
-            jwt_token=access_token,
-            verify_ssl=verify_ssl,
-            ssl_ca_cert=ssl_ca_cert,
-            proxy=proxy,
-        )
+        self.dircache = options.listing_cache(storage_options, listings_expiry_time)
+        options.check_types(client, max_workers)
+        given = options.Connection(host, key, secret, access_token, verify_ssl, ssl_ca_cert, proxy)
+        self._client = options.make_client(client, credentials, given)
         self.pre_signed = pre_signed
         self.create_branch_ok = bool(create_branch_ok)
         self.source_branch = source_branch
@@ -326,29 +173,8 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         self.block_size = block_size
         self.part_size = part_size
         self._refs = References(lambda: self.client, lambda: self.dircache.listings_expiry_time)
-        self._local = threading.local()
-
-    @staticmethod
-    def _make_client(
-        client: Client | None, credentials: str | None, **options: Any
-    ) -> Client | None:
-        """The client of the options given (None: the SDK's default client, resolved late)."""
-        given = {k: v for k, v in options.items() if v is not None}
-        if client is not None and (given or credentials is not None):
-            named = ", ".join([*given, *(["credentials"] if credentials is not None else [])])
-            raise ValidationError(f"give either client= or connection options, not both ({named})")
-        secrets = [k for k in _CREDENTIAL_OPTIONS if k in given]
-        if credentials is not None:
-            if secrets:
-                raise ValidationError(
-                    f"give either credentials= or {' and '.join(secrets)}, not both"
-                )
-            return client_from(credentials, given)
-        if client is None and secrets:
-            return explicit_client(given)
-        if client is None and given:
-            return Client(**given)
-        return client
+        self._local = threading.local()  # put's run, for the put_file calls fsspec makes
+        self._seen = listings.Seen()  # what an expansion's listings answered
 
     # -- fsspec plumbing -------------------------------------------------------------------------
 
@@ -374,87 +200,17 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             self._transaction = LakeFSTransaction(self)
         return self._transaction
 
-    @classmethod
-    def _strip_protocol(cls, path: Any) -> Any:
-        """``lakefs://repo/ref/key/`` -> ``repo/ref/key`` (lists element-wise)."""
-        if isinstance(path, list):
-            return [cls._strip_protocol(p) for p in path]
-        text = os.fspath(path) if isinstance(path, os.PathLike) else str(path)
-        if text.startswith("lakefs://"):
-            text = text[len("lakefs://") :]
-        elif text.startswith("lakefs::"):
-            text = text[len("lakefs::") :]
-        return text.strip("/")
+    _strip_protocol = staticmethod(refs.strip_protocol)  # fsspec's hook: lakefs://a/b/ -> a/b
 
     def unstrip_protocol(self, name: str) -> str:
         """``repo/ref/key`` -> ``lakefs://repo/ref/key``."""
         return name if name.startswith("lakefs://") else f"lakefs://{name}"
 
-    @staticmethod
-    def _parse(path: str) -> _Path:
-        """Split ``REPOSITORY/REF/KEY``; an empty repository or reference before a later part
-        (``repo//main/x``) names nothing, so it is refused before any request."""
-        parts = LakeFSFileSystem._strip_protocol(path).split("/", 2)
-        parts += [""] * (3 - len(parts))
-        repo, ref, key = parts
-        if (not repo and (ref or key)) or (not ref and key):
-            raise FileNotFoundError(
-                errno.ENOENT, "an empty repository or reference in a lakefs:// path", path
-            )
-        return _Path(repo, ref, key)
-
-    def _errors(self, path: str) -> contextlib.AbstractContextManager[None]:
-        """Map the SDK's errors to the OSError subclasses Python code expects (one rule for
-        the filesystem and its files: :func:`lakefs._fs_files.translated`)."""
-        return translated(path)
-
-    def _in_transaction(self, p: _Path) -> bool:
-        tx = self._transaction if self._intrans else None
-        return tx is not None and (p.repo, p.ref) in tx.transactions
-
-    def _reference(self, p: _Path) -> Reference:
-        """The reference reads of ``p`` go to (a transaction's ephemeral branch if it has one)."""
-        tx = self._transaction if self._intrans else None
-        if tx is not None and (p.repo, p.ref) in tx.transactions:
-            return tx.transactions[(p.repo, p.ref)].branch
-        return Reference(p.repo, p.ref, client=self.client)
-
-    def _check_branch(self, repository_id: str, branch_id: str, create: bool = False) -> Branch:
-        """``branch_id`` as a Branch, after checking once that it is one (``create``, with
-        ``create_branch_ok``: a ref that names nothing is created from ``source_branch``)."""
-        try:
-            branch = Branch(repository_id, branch_id, client=self.client)
-        except ValidationError:
-            raise ReadOnlyReferenceError(repository_id, branch_id) from None
-        if self._refs.is_branch(repository_id, branch_id):
-            return branch
-        try:
-            with self._errors(f"{repository_id}/{branch_id}"):  # nothing: FileNotFoundError
-                resolved = self._refs.resolve(repository_id, branch_id)
-        except FileNotFoundError:
-            if not (create and self.create_branch_ok):
-                raise
-            with self._errors(f"{repository_id}/{branch_id}"):
-                branch.create(self.source_branch, exist_ok=True)
-            self._refs.forget(repository_id, branch_id)
-            self._refs.mark_branch(repository_id, branch_id)
-            self.invalidate_cache(repository_id)
-            return branch
-        if resolved.commit is not None:
-            raise ReadOnlyReferenceError(repository_id, branch_id)
-        return branch
-
-    def _branch(self, p: _Path, create: bool = False) -> Branch:
-        """The branch a write to ``p`` goes to (a transaction's ephemeral branch inside one;
-        ``create``: a write of new bytes, which ``create_branch_ok`` may create it for)."""
-        if not p.repo or not p.ref or not p.key:
-            raise IsADirectoryError(
-                errno.EISDIR, "a repository, a ref or a path is needed", "/".join(p)
-            )
-        tx = self._transaction if self._intrans else None
-        if tx is not None:
-            return tx.branch_for(p.repo, p.ref, create)
-        return self._check_branch(p.repo, p.ref, create)
+    # The parts' access to the filesystem: paths, refs, branches, and what a write changed.
+    _parse = staticmethod(refs.parse)
+    _reference = refs.read_reference
+    _branch = refs.write_branch
+    _errors = staticmethod(translated)  # the rule, for the transfer engine's workers
 
     def _written(self, path: str) -> None:
         """Forget the listings a write to ``path`` made stale."""
@@ -462,6 +218,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
 
     # -- listings (lakefs._fs_listings) ------------------------------------------------------
 
+    @translating("path")
     def ls(self, path: str, detail: bool = True, refresh: bool = False, **kwargs: Any) -> Any:
         """The entries directly under ``path`` (dicts with ``detail``, else names).
 
@@ -473,19 +230,9 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         expression resolves to). ``recursive=True`` (lakefs-spec's) lists everything below
         ``path``, objects and directories, from one flat listing (as ``find(withdirs=True)``).
         """
-        path = self._strip_protocol(path)
-        p = self._parse(path)
-        if kwargs.get("recursive"):
-            found = self.find(path, withdirs=True, detail=True)
-            below = [e for name, e in found.items() if name != path or e["type"] == "file"]
-            return below if detail else [e["name"] for e in below]
-        if refresh and p.ref:
-            self._refs.forget(p.repo, p.ref)
-        entries = None if refresh else listings.cached_ls(self, path, p)
-        if entries is None:
-            entries = listings.list_path(self, path, p)
-        return entries if detail else [e["name"] for e in entries]
+        return listings.ls(self, path, detail, refresh, kwargs)
 
+    @translating("path")
     def info(self, path: str, refresh: bool = False, **kwargs: Any) -> dict[str, Any]:
         """An object's (or a directory's) details: ``name``, ``size``, ``type``, ``mtime``,
         ``checksum``, ``content_type``, ``metadata``; asked of the server, except for a path
@@ -495,28 +242,17 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
 
     def exists(self, path: str, **kwargs: Any) -> bool:
         """Whether ``path`` is an object or a directory (a ``PermissionError`` is raised)."""
-        try:
-            self.info(path, **kwargs)
-        except FileNotFoundError:
-            return False
-        except ValidationError:
-            return False  # a name lakeFS cannot hold
-        return True
+        return listings.exists(self, path, kwargs)
 
     def isdir(self, path: str) -> bool:
         """Whether ``path`` is a directory (a prefix, a ref or a repository)."""
-        try:
-            return bool(self.info(path)["type"] == "directory")
-        except (FileNotFoundError, ValidationError):
-            return False
+        return listings.is_kind(self, path, "directory")
 
     def isfile(self, path: str) -> bool:
         """Whether ``path`` is an object."""
-        try:
-            return bool(self.info(path)["type"] == "file")
-        except (FileNotFoundError, ValidationError):
-            return False
+        return listings.is_kind(self, path, "file")
 
+    @translating("path")
     def find(
         self,
         path: str,
@@ -527,12 +263,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
     ) -> Any:
         """Every object under ``path`` (and directories, ``withdirs``), from one flat listing
         (asked every time: never from the cache, which it fills)."""
-        path = self._strip_protocol(path)
-        p = self._parse(path)
-        if not p.ref:
-            return super().find(path, maxdepth=maxdepth, withdirs=withdirs, detail=detail)
-        found = listings.find(self, path, p, maxdepth, withdirs)
-        return found if detail else list(found)
+        return listings.find_path(self, path, maxdepth, withdirs, detail)
 
     def walk(
         self,
@@ -543,12 +274,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         **kwargs: Any,
     ) -> Iterator[Any]:
         """``os.walk`` over ``path``, from one flat listing (``detail=True`` gives dicts)."""
-        path = self._strip_protocol(path)
-        if not self._parse(path).ref:
-            yield from super().walk(path, maxdepth, topdown, on_error, **kwargs)
-            return
-        detail = kwargs.pop("detail", False)
-        yield from listings.walk(self, path, maxdepth, topdown, on_error, detail)
+        return listings.walk_path(self, path, maxdepth, topdown, on_error, kwargs)
 
     def invalidate_cache(self, path: str | None = None) -> None:
         """Forget cached listings: all of them (and what tags and expressions resolve to), or
@@ -561,26 +287,14 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
             self.dircache.invalidate(path)
         super().invalidate_cache(path)
 
-    @contextlib.contextmanager
-    def _listed(self) -> Iterator[dict[str, dict[str, Any]]]:
+    def _listed(self) -> contextlib.AbstractContextManager[dict[str, dict[str, Any]]]:
         """Collect the entries this thread's listings answer meanwhile (an expansion's: the
         kinds ``get`` and ``copy`` act on, fresh, not from the cache)."""
-        outer = getattr(self._local, "seen", None)
-        seen: dict[str, dict[str, Any]] = {} if outer is None else outer
-        self._local.seen = seen
-        try:
-            yield seen
-        finally:
-            self._local.seen = outer
+        return self._seen.collecting()
 
-    def _record(self, entries: Iterable[dict[str, Any]]) -> None:
-        seen: dict[str, dict[str, Any]] | None = getattr(self._local, "seen", None)
-        if seen is not None:
-            for entry in entries:
-                seen[entry["name"]] = entry
+    # -- reading (lakefs._fs_reads) ----------------------------------------------------------------
 
-    # -- reading -----------------------------------------------------------------------------------
-
+    @translating("path")
     def _open(
         self,
         path: str,
@@ -595,75 +309,25 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         published when it closes; it does not pickle). A write takes ``content_type`` and
         ``metadata``, a read ``cache_type`` (accepted; the reader reads ahead on its own); any
         other option is a :class:`~lakefs.ValidationError` naming it."""
-        path = self._strip_protocol(path)
-        p = self._parse(path)
-        if mode == "rb":
-            unknown = sorted(set(kwargs) - _READ_OPTIONS)
-            if unknown:  # never a silently different read (a version_id=, say)
-                raise ValidationError(f"open('rb') takes cache_type=, not {', '.join(unknown)}")
-            if not p.key:
-                raise IsADirectoryError(errno.EISDIR, "not an object", path)
-            return self._open_reader(path, block_size or self.block_size, None)
-        if mode not in ("wb", "xb"):
-            raise UnsupportedModeError(
-                f"mode must be rb, wb or xb (or their text forms), not {mode!r}"
-                + (": lakeFS objects are written whole, never appended to" if "a" in mode else "")
-            )
-        content_type, metadata = _write_options(f"open({mode!r})", kwargs)
-        branch = self._branch(p, create=True)
-        with self._errors(path):
-            if mode == "xb":  # fail early; the server checks again, atomically, at close
-                try:
-                    branch.stat_object(p.key)
-                except NotFoundError:
-                    pass
-                else:
-                    raise FileExistsError(errno.EEXIST, "the object exists", path)
-            writer = FSWriter(
-                branch,
-                p.key,
-                exclusive=mode == "xb",
-                pre_signed=self.pre_signed,
-                content_type=content_type,
-                metadata=metadata,
-                part_size=self.part_size,
-                max_workers=self.max_workers,
-            )
-        self._written(path)
-        writer.path = path
-        writer.on_close = lambda: self._written(path)
-        return writer
+        return reads.open_file(self, self._strip_protocol(path), mode, block_size, kwargs)
 
+    @translating(lambda self, path, *args, **kwargs: path)
     def _open_reader(
         self, path: str, block_size: int, version: tuple[str | None, int, int] | None
     ) -> FSReader:
         """``path`` opened for reading (``version``: again, as an unpickled file is)."""
-        p = self._parse(path)
-        with self._errors(path):
-            return open_fs_reader(
-                self,
-                path,
-                self._reference(p),
-                p.key,
-                pre_signed=resolve_pre_signed(self.client, self.pre_signed),
-                block_size=block_size,
-                version=version,
-            )
+        return reads.open_reader(self, path, block_size, version)
 
+    @translating("path")
     def cat_file(
         self, path: str, start: int | None = None, end: int | None = None, **kwargs: Any
     ) -> bytes:
         """An object's bytes, or those from ``start`` to ``end`` (negative: from the end), in
         one ranged request whose answer says the size (a suffix range for a negative
         ``start``); an answer cut short is resumed, and a failure is a typed error."""
-        path = self._strip_protocol(path)
-        p = self._parse(path)
-        if not p.key:
-            raise IsADirectoryError(errno.EISDIR, "not an object", path)
-        with self._errors(path):
-            presign = resolve_pre_signed(self.client, self.pre_signed)
-            return read_range(self._reference(p), p.key, start, end, pre_signed=presign)
+        return reads.cat(self, path, start, end)
 
+    @translating("rpath")
     def get_file(
         self,
         rpath: str,
@@ -676,34 +340,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         complete (a directory becomes a local directory), never through a symbolic link in
         its place; ``lpath`` (or ``outfile``) may be a binary file object. ``callback`` learns
         the size and then each chunk's bytes."""
-        if outfile is None and isfilelike(lpath):
-            outfile = lpath
-        if outfile is not None:
-            self._get_into(rpath, outfile, callback)
-            return
-        item = GetItem(self._strip_protocol(rpath), os.fspath(lpath))
-        precheck = bool(kwargs.get("precheck", True))
-        with running(self, "get", None, files=1) as run:
-            run.submit(get_transfer(self, item, callback, precheck=precheck))
-
-    def _get_into(self, rpath: str, outfile: IO[bytes], callback: Callback) -> None:
-        """Stream an object into a file object (a directory writes nothing)."""
-        rpath = self._strip_protocol(rpath)
-        p = self._parse(rpath)
-        if not p.key:
-            return
-        try:
-            with self._errors(rpath):
-                ref = self._reference(p)
-                with ref.open(p.key, "rb", self.pre_signed, block_size=self.block_size) as f:
-                    callback.set_size(f.size)
-                    while chunk := f.read1(self.block_size):
-                        outfile.write(chunk)
-                        callback.relative_update(len(chunk))
-        except FileNotFoundError:
-            if self.isdir(rpath):
-                return
-            raise
+        reads.get_file(self, rpath, lpath, callback, outfile, kwargs)
 
     def get(
         self,
@@ -722,46 +359,17 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         ``callback`` counts files as they are done; each file's child callback its bytes. The
         first failure stops the rest and is raised as it is (``FileNotFoundError``,
         ``PermissionError``, ...); Ctrl-C stops the transfers in flight at their next chunk."""
-        precheck = bool(kwargs.pop("precheck", True))
-        items = plan_get(self, rpath, lpath, recursive, maxdepth, kwargs)
-        if not items:
-            return
-        callback.set_size(len(items))
-        with running(self, "get", callback, files=len(items)) as run:
-            for item in items:
-                child = callback.branched(item.rpath, item.local)
-                try:
-                    transfer = get_transfer(self, item, child, close_child=True, precheck=precheck)
-                except BaseException:
-                    child.close()
-                    raise
-                if not run.submit(transfer):
-                    child.close()
-                    break
+        reads.get(self, rpath, lpath, recursive, callback, maxdepth, kwargs)
 
-    # -- writing -----------------------------------------------------------------------------------
+    # -- writing (lakefs._fs_writes) ---------------------------------------------------------------
 
+    @translating("path")
     def pipe_file(self, path: str, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
         """Write ``value`` as the object at ``path`` (``mode="create"`` refuses an existing one),
         with ``content_type`` and user ``metadata`` if given (any other option is refused)."""
-        content_type, metadata = _write_options("pipe_file", kwargs)
-        if mode not in ("overwrite", "create"):
-            raise ValidationError(f"mode must be 'overwrite' or 'create', not {mode!r}")
-        path = self._strip_protocol(path)
-        p = self._parse(path)
-        branch = self._branch(p, create=True)
-        try:
-            with self._errors(path):
-                if mode == "create":
-                    with branch.open(
-                        p.key, "xb", self.pre_signed, content_type=content_type, metadata=metadata
-                    ) as f:
-                        f.write(value)
-                else:
-                    branch.upload(bytes(value), p.key, content_type=content_type, metadata=metadata)
-        finally:
-            self._written(path)
+        writes.pipe(self, path, value, mode, kwargs)
 
+    @translating("rpath")
     def put_file(
         self,
         lpath: str,
@@ -774,26 +382,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         refuses an existing object. ``content_type`` (else guessed from the name) and user
         ``metadata`` are stored with it. ``callback`` learns the size and then each chunk's
         bytes."""
-        _write_options("put_file", kwargs)
-        item = PutItem(lpath, rpath, callback, {"mode": mode, **kwargs})
-        run: TransferRun | None = getattr(self._local, "put", None)
-        if run is not None:  # inside put: its run takes the file
-            self._submit_put(run, item)
-        elif not os.path.isdir(lpath):
-            with running(self, "put", None, files=1) as own:
-                self._submit_put(own, item)
-
-    def _submit_put(self, run: TransferRun, item: PutItem) -> None:
-        if run.stopped:
-            release(item.callback)
-            raise _Stopped
-        try:
-            transfer = put_transfer(self, item)
-        except BaseException:
-            release(item.callback)
-            raise
-        if not run.submit(transfer):
-            release(item.callback)
+        writes.put_file(self, lpath, rpath, callback, mode, kwargs)
 
     def put(
         self,
@@ -810,74 +399,26 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         ``callback.branched``) its bytes. The first failure stops the rest and is raised as it
         is (``FileNotFoundError``, ``PermissionError``, ...); Ctrl-C stops the transfers in
         flight at their next chunk."""
-        with running(self, "put", callback) as run:
-            self._local.put = run
-            try:
-                super().put(
-                    lpath,
-                    rpath,
-                    recursive=recursive,
-                    callback=Deferred(callback),
-                    maxdepth=maxdepth,
-                    **kwargs,
-                )
-            except _Stopped:
-                pass  # the failure that stopped the run is raised as the run ends
-            finally:
-                self._local.put = None
+        writes.put(self, lpath, rpath, recursive, callback, maxdepth, kwargs)
 
     def copy(self, path1: Any, path2: Any, recursive: bool = False, **kwargs: Any) -> None:
         """Copy objects as fsspec names them (``cp_file`` each); the directories among them
         are known from the expansion's own listing."""
-        with self._listed():
-            super().copy(path1, path2, recursive=recursive, **kwargs)
+        writes.copy(self, path1, path2, recursive, kwargs)
 
+    @translating("path1")
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
         """Copy an object: on the server within a repository (across branches too), else
         streamed. A directory copies nothing (there are no empty directories). The copy keeps
         the source's content type and metadata: ``content_type=`` and ``metadata=`` are
         refused (write the object with them instead)."""
-        carried = sorted(k for k in ("content_type", "metadata") if kwargs.get(k) is not None)
-        if carried:
-            raise ValidationError(
-                f"cp_file keeps the source's content type and metadata: {', '.join(carried)} "
-                "cannot be carried by a copy (pipe or put the object with them instead)"
-            )
-        path1, path2 = self._strip_protocol(path1), self._strip_protocol(path2)
-        src, dst = self._parse(path1), self._parse(path2)
-        seen: dict[str, dict[str, Any]] = getattr(self._local, "seen", None) or {}
-        if not src.key or seen.get(path1, {}).get("type") == "directory":
-            return
-        branch = self._branch(dst)
-        try:
-            with self._errors(path1):
-                if src.repo == dst.repo:
-                    branch.copy_object(self._reference(src), src.key, dst.key)
-                else:
-                    with (
-                        self._reference(src).open(src.key, "rb", self.pre_signed) as r,
-                        branch.open(dst.key, "wb", self.pre_signed) as w,
-                    ):
-                        while chunk := r.read1(self.block_size):
-                            w.write(chunk)
-        except FileNotFoundError:
-            if self.isdir(path1):  # asked now, not from a cache
-                return
-            raise
-        finally:
-            self._written(path2)
+        writes.cp(self, path1, path2, kwargs)
 
+    @translating("path")
     def rm_file(self, path: str) -> None:
         """Delete one object (as on S3, a missing object is no error; ``rm`` of a missing
         path raises ``FileNotFoundError``)."""
-        path = self._strip_protocol(path)
-        p = self._parse(path)
-        branch = self._branch(p)
-        try:
-            with self._errors(path):
-                ObjectInfo(p.repo, branch.id, p.key, client=self.client).delete()
-        finally:
-            self._written(path)
+        writes.rm_file(self, path)
 
     def rm(self, path: Any, recursive: bool = False, maxdepth: int | None = None) -> None:
         """Delete objects: a path, a glob or a list; ``recursive`` removes everything under a
@@ -889,29 +430,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
         on a tag, a commit or an expression (a repository's root reaches its tags too) raises
         :class:`ReadOnlyReferenceError` and removes nothing.
         """
-        paths = path if isinstance(path, list) else [path]
-        by_branch: dict[tuple[str, str], list[str]] = {}
-        for name in self.expand_path(paths, recursive=recursive, maxdepth=maxdepth):
-            p = self._parse(name)
-            if not p.key:
-                if recursive:
-                    continue  # a ref's root: its objects are listed on their own
-                raise IsADirectoryError(errno.EISDIR, "cannot remove a ref or repository", name)
-            by_branch.setdefault((p.repo, p.ref), []).append(p.key)
-        branches = {
-            (repo, ref): self._branch(_Path(repo, ref, keys[0]))
-            for (repo, ref), keys in by_branch.items()
-        }  # all of them before the first removal
-        for (repo, ref), keys in by_branch.items():
-            if not recursive and len(keys) == 1:
-                self.rm_file(f"{repo}/{ref}/{keys[0]}")
-                continue
-            branch = branches[(repo, ref)]
-            try:
-                with self._errors(f"{repo}/{ref}"):
-                    branch.delete_objects(sorted(set(keys)))
-            finally:
-                self.invalidate_cache(f"{repo}/{ref}")
+        writes.rm(self, path, recursive, maxdepth)
 
     def mkdir(self, path: str, create_parents: bool = True, **kwargs: Any) -> None:
         """Nothing: directories exist while objects are under them."""
@@ -925,27 +444,18 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=_CachedPerClient):  # type:
     def touch(self, path: str, truncate: bool = True, **kwargs: Any) -> None:
         """Create an empty object (``truncate=False`` leaves an existing one as it is: one
         request that creates it only if it is missing, decided by the server)."""
-        if truncate:
-            self.pipe_file(path, b"", **kwargs)
-            return
-        with contextlib.suppress(FileExistsError):
-            self.pipe_file(path, b"", mode="create", **kwargs)
+        writes.touch(self, path, truncate, kwargs)
 
     # -- details -----------------------------------------------------------------------------------
 
     def modified(self, path: str) -> datetime:
         """When the object was last written (timezone-aware, UTC)."""
-        entry = self.info(path)
-        if entry["type"] != "file":
-            raise IsADirectoryError(errno.EISDIR, "a directory has no modification time", path)
-        return entry["mtime"]  # type: ignore[no-any-return]
+        mtime: datetime = listings.file_detail(self, path, "mtime", "modification time")
+        return mtime
 
     def ukey(self, path: str) -> str:
         """lakeFS's checksum of the object (changes whenever its content does)."""
-        entry = self.info(path)
-        if entry["type"] != "file":
-            raise IsADirectoryError(errno.EISDIR, "a directory has no checksum", path)
-        return str(entry["checksum"])
+        return str(listings.file_detail(self, path, "checksum", "checksum"))
 
     def checksum(self, path: str) -> int:
         """lakeFS's checksum of the object, as an int (fsspec's convention)."""
