@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         typed.schemas_module(spec.raw_schemas, resolved.answers, version)
     )
     files["operations.py"] = render.format_source(
-        routes.routes_module(spec, list(mapping.operations), version)
+        routes.routes_module(spec, sorted({*mapping.operations, *resolved.operations}), version)
     )
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:

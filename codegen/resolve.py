@@ -74,6 +74,7 @@ class Resolved:
     problems: list[Problem]
     reached: set[str]
     answers: set[str] = field(default_factory=set)  # response schemas read: typed answers
+    operations: set[str] = field(default_factory=set)  # sent by generated methods: routes
 
 
 def _sentence(text: str) -> str:
@@ -110,6 +111,7 @@ class _Resolver:
         self.validators = self._module_functions("lakefs._validation")
         self.sdk_version = _sdk_version()
         self.answers: set[str] = set()  # response schemas generated code reads (typed answers)
+        self.operations: set[str] = set()  # operations generated methods send (their routes)
         self.current = ""  # the resource being resolved, and what its module imports
         self.imp = Imports()
 
@@ -504,8 +506,10 @@ class _Resolver:
     def bindings(
         self, m: MethodDecl, op: Operation, where: str, names: set[str]
     ) -> tuple[list[str], list[tuple[str, str]]]:
-        """The SDK call's keyword arguments, and the docs of the method's parameters."""
-        kwargs: list[str] = []
+        """The route call's arguments (path parameters positional, in the path's order; query
+        ones by keyword; ``body=`` a dict), and the docs of the method's parameters."""
+        path_args: dict[str, str] = {}
+        query: list[str] = []
         body_fields: list[str] = []
         param_docs: dict[str, str] = {}
         for key, expr in m.bind.items():
@@ -521,42 +525,64 @@ class _Resolver:
                 body_fields.append(f'"{prop}": {expr}')
                 if expr in names:
                     param_docs.setdefault(expr, op.body.properties[prop])
+                continue
+            param = op.params.get(key)
+            if param is None:
+                self.problem(where, f"binds {key!r}, which is not a parameter of the operation")
+                continue
+            if param.location == "path":
+                path_args[key] = expr
+            elif param.location == "query":
+                query.append(f"{snake(key)}={expr}")
             else:
-                param = op.params.get(key)
-                if param is None:
-                    self.problem(where, f"binds {key!r}, which is not a parameter of the operation")
-                    continue
-                kwargs.append(f"{snake(key)}={expr}")
-                if expr in names:
-                    param_docs.setdefault(expr, param.description)
+                self.problem(where, f"binds {param.location} parameter {key!r}: not sent")
+                continue
+            if expr in names:
+                param_docs.setdefault(expr, param.description)
         paginated = m.paginate is not None
         for param in op.params.values():
             if param.name in m.bind or (paginated and param.name in PAGINATION):
                 continue
             if param.required:
                 self.problem(where, f"required {param.location} parameter {param.name!r} unbound")
-        self.check_sdk_call(where, op, [k.split("=", 1)[0] for k in kwargs], paginated)
+        keywords = [snake(k) for k in m.bind if not k.startswith("body.")]
+        self.check_sdk_call(where, op, keywords, paginated)
+        args = [path_args[n] for n in re.findall(r"{(\w+)}", op.path) if n in path_args]
+        args += query
         if op.body is not None:
             bound = {k[5:] for k in m.bind if k.startswith("body.")}
             missing = sorted(op.body.required - bound)
             if missing and (bound or op.body_required):
                 self.problem(where, f"required body properties {missing} of {op.body.name} unbound")
             if body_fields:
-                fields = ", ".join(body_fields)
-                self.imp.runtime(f"lakefs_sdk.models.{snake(op.body.name)}", op.body.name)
-                kwargs.append(f"{snake(op.body.name)}={op.body.name}.from_dict({{{fields}}})")
+                fields = ", ".join([*body_fields, *self.body_defaults(op, bound)])
+                args.append(f"body={{{fields}}}")
         docs = [(p.name, p.doc or param_docs.get(p.name, "")) for p in m.params]
-        return kwargs, docs
+        return args, docs
+
+    def body_defaults(self, op: Operation, bound: set[str]) -> list[str]:
+        """The spec's defaults of the body's unbound properties, sent as ``lakefs_sdk``'s models
+        send them (so the same request goes out, and is checked by the same cassettes)."""
+        assert op.body is not None
+        properties = (self.spec.raw_schemas.get(op.body.name) or {}).get("properties") or {}
+        return [
+            f'"{prop}": {node["default"]!r}'
+            for prop, node in properties.items()
+            if prop not in bound
+            and isinstance(node, dict)
+            and isinstance(node.get("default"), (bool, int, float, str))
+        ]
 
     def call_lines(
-        self, op: Operation, kwargs: list[str], indent: str = "", raw: bool = False
+        self, op: Operation, args: list[str], indent: str = "", raw: bool = False
     ) -> list[str]:
-        """The SDK call; ``raw`` when the body is data, not JSON (say, an object's content)."""
-        args = [*kwargs, "timeout=timeout", "extra_headers=extra_headers"]
+        """The route call; ``raw`` when the answer is data, not JSON (say, an object's content)."""
+        args = [*args, "timeout=timeout", "extra_headers=extra_headers"]
         if raw:
             args.append("raw=True")
-        self.imp.runtime(f"lakefs_sdk.api.{snake(op.sdk_api[:-3])}_api", op.sdk_api)
-        lines = [f"self._call({op.sdk_api}(self._sdk).{op.sdk_method}_with_http_info,"]
+        self.operations.add(op.id)
+        self.imp.runtime("lakefs._generated", "operations", alias="ops")
+        lines = [f"self._request(ops.{snake(op.id)},"]
         lines += [f"{indent}    {a}," for a in args]
         lines.append(f"{indent})")
         return lines
@@ -624,4 +650,6 @@ def resolve(spec: Spec, mapping: Mapping, src: Path) -> Resolved:
     resources = []
     for decl in mapping.resources:
         resources.append(resolver.resource(decl))
-    return Resolved(resources, resolver.problems, resolver.reached, resolver.answers)
+    return Resolved(
+        resources, resolver.problems, resolver.reached, resolver.answers, resolver.operations
+    )

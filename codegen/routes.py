@@ -1,9 +1,10 @@
-"""Routes: the operations hand-written code sends itself (streamed bodies, raw answers, lakeFS's
-own login), as functions that build their method and URL from the spec.
+"""Routes: every operation this SDK sends, as a function that builds its method and URL from
+the spec.
 
-``_generated/operations.py`` gets one function per operation the mapping lists under
-``operations:``; hand-written code calls them by name, so their paths and parameters are never
-typed by hand, and :func:`calls` finds every operation the hand-written code uses.
+``_generated/operations.py`` gets one function per operation a generated method sends and per
+operation the mapping lists under ``operations:`` (those hand-written code sends itself: streamed
+bodies, raw answers, lakeFS's own login). Both call them by name, so paths and parameters are
+never typed by hand, and :func:`calls` finds every operation the hand-written code uses.
 """
 
 from __future__ import annotations
@@ -12,19 +13,21 @@ import ast
 import re
 from pathlib import Path
 
-from codegen.spec import Operation, Spec, snake
+from codegen.spec import Operation, Param, Spec, snake
 
 __all__ = ["calls", "direct_operation", "routes_module"]
 
-_PY_TYPES = {"boolean": "bool", "integer": "int", "number": "float"}
+_PY_TYPES = {"boolean": "bool", "integer": "int", "number": "float", "array": "list[str]"}
+_PY_FORMATS = {"date-time": "datetime.datetime"}
 
 _HEADER = '''# Generated from the lakeFS {version} OpenAPI document by codegen/ (make generate). \
 Do not edit.
-"""The method and URL of each operation hand-written code sends itself (listed under
-``operations:`` in codegen/mapping.yaml): paths and parameters come from the spec."""
+"""The method and URL of each operation this SDK sends (those of codegen/mapping.yaml's methods,
+and those listed under its ``operations:``): paths and parameters come from the spec."""
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -40,14 +43,29 @@ class Route(NamedTuple):
     url: str
 
 
-def _query(values: dict[str, object]) -> dict[str, str]:
-    """Query parameters as lakeFS reads them (booleans as ``true``/``false``; None left out)."""
-    return {{
-        key: ("true" if value is True else "false" if value is False else str(value))
+def _text(value: object) -> str:
+    """A query value as lakeFS parses it: ``true``/``false``; a datetime in UTC, RFC 3339."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return str(value)
+
+
+def _query(values: dict[str, object]) -> list[tuple[str, str]]:
+    """Query parameters: a list as the parameter repeated (``objects=a&objects=b``), None left
+    out."""
+    return [
+        (key, _text(item))
         for key, value in values.items()
-        if value is not None
-    }}
+        for item in (value if isinstance(value, (list, tuple)) else [value])
+        if item is not None
+    ]
 '''
+
+
+def _py_type(param: Param) -> str:
+    return _PY_FORMATS.get(param.format) or _PY_TYPES.get(param.type, "str")
 
 
 def _function(op: Operation) -> str:
@@ -58,8 +76,8 @@ def _function(op: Operation) -> str:
         args.append("*")
     required = [p for p in query if p.required]
     optional = [p for p in query if not p.required]
-    args += [f"{snake(p.name)}: {_PY_TYPES.get(p.type, 'str')}" for p in required]
-    args += [f"{snake(p.name)}: {_PY_TYPES.get(p.type, 'str')} | None = None" for p in optional]
+    args += [f"{snake(p.name)}: {_py_type(p)}" for p in required]
+    args += [f"{snake(p.name)}: {_py_type(p)} | None = None" for p in optional]
     segments = [
         snake(part[1:-1]) if part.startswith("{") else repr(part)
         for part in op.path.strip("/").split("/")

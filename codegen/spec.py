@@ -32,6 +32,7 @@ class Param:
     required: bool
     type: str
     description: str
+    format: str = ""  # the schema's format: "date-time", ...
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def load(path: Path, version: str) -> Spec:
                     required=bool(p.get("required")),
                     type=(p.get("schema") or {}).get("type", "string"),
                     description=(p.get("description") or "").strip(),
+                    format=(p.get("schema") or {}).get("format", ""),
                 )
             body_name = _json_schema(raw.get("requestBody"))
             responses = {str(code): r for code, r in (raw.get("responses") or {}).items()}

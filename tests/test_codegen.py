@@ -113,7 +113,11 @@ def test_a_valid_mapping_renders_typed_compilable_code(tmp_path: Path) -> None:
     compile(source, "thing.py", "exec")
     assert source.startswith("# Generated from the lakeFS 9.9.9 OpenAPI document")
     assert "def create(\n        self,\n        size: int = 0," in source
-    assert 'ThingCreation.from_dict({"name": self.id, "size": size})' in source
+    assert "ops.create_thing,\n            self.repository_id,\n" in source  # path: positional
+    assert 'body={"name": self.id, "size": size},' in source
+    assert "from lakefs._generated import operations as ops" in source
+    assert "lakefs_sdk" not in source  # the route is sent itself, the sdk's signature checked
+    assert {"createThing", "deleteThing", "listThings"} <= resolved.operations  # routes made
     assert "def siblings(" in source
     assert "-> Paginator[Thing]:" in source
     assert "only these" in source.lower()  # the spec's description became the docstring

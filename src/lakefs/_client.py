@@ -15,10 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
-
-from lakefs_sdk.api_client import ApiClient
-from lakefs_sdk.configuration import Configuration
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from lakefs._config import (
     OPTION_NAMES,
@@ -28,7 +25,11 @@ from lakefs._config import (
     resolve_from_process,
 )
 from lakefs._exceptions import ValidationError
-from lakefs._transport import HTTPTransport, SDKRestClient, Transport
+from lakefs._transport import HTTPTransport, Transport
+
+if TYPE_CHECKING:
+    from lakefs_sdk.api_client import ApiClient
+    from lakefs_sdk.configuration import Configuration
 
 __all__ = ["Client", "RequestTimeout", "default_client", "init"]
 
@@ -180,13 +181,10 @@ class Client:
             from lakefs.lib.aws_iam import AwsIamTokenProvider
 
             self._transport.token = AwsIamTokenProvider(config.aws_iam, self._transport).token
-        if api_client is None:
-            api_client = ApiClient(_sdk_configuration(config.host))
-        # Date-times in queries (log's ``since``) go as RFC 3339 in UTC, which lakeFS accepts;
-        # lakefs_sdk's default (``+0000`` offsets) it rejects. Generated code sends UTC only.
-        api_client.configuration.datetime_format = "%Y-%m-%dT%H:%M:%S.%fZ"
-        api_client.rest_client = SDKRestClient(api_client.configuration, self._transport)
         self._sdk = api_client
+        self._sdk_ready = False
+        if api_client is not None:
+            self._sdk_over_transport(api_client)
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.Lock()
         self._cache_pid = os.getpid()
@@ -198,8 +196,32 @@ class Client:
 
     @property
     def sdk(self) -> ApiClient:
-        """The ``lakefs_sdk.ApiClient`` every generated call goes through (our transport)."""
+        """A ``lakefs_sdk.ApiClient`` over this client's transport (its pool, credentials, TLS,
+        proxy, timeouts, retries and errors), for the endpoints this SDK does not cover; built
+        on first use (``import lakefs`` does not import ``lakefs_sdk``).
+
+        Example:
+            >>> import lakefs_sdk  # doctest: +SKIP
+            >>> lakefs_sdk.AuthApi(lakefs.Client().sdk).get_current_user()  # doctest: +SKIP
+        """
+        if self._sdk is None or not self._sdk_ready:
+            with self._cache_lock:
+                if self._sdk is None:
+                    from lakefs_sdk.api_client import ApiClient
+
+                    self._sdk = ApiClient(_sdk_configuration(self._config.host))
+                self._sdk_over_transport(self._sdk)
         return self._sdk
+
+    def _sdk_over_transport(self, api_client: ApiClient) -> None:
+        """Send ``api_client``'s calls through this client's transport."""
+        from lakefs._transport._sdk import SDKRestClient
+
+        # Date-times in queries (log's ``since``) go as RFC 3339 in UTC, which lakeFS accepts;
+        # lakefs_sdk's default (``+0000`` offsets) it rejects.
+        api_client.configuration.datetime_format = "%Y-%m-%dT%H:%M:%S.%fZ"
+        api_client.rest_client = SDKRestClient(api_client.configuration, self._transport)
+        self._sdk_ready = True
 
     @property
     def transport(self) -> Transport:
@@ -296,6 +318,8 @@ def _sdk_configuration(host: str) -> Configuration:
     loggers = [logging.getLogger(name) for name in ("lakefs_sdk", "urllib3")]
     levels = [logger.level for logger in loggers]
     debuglevel = http.client.HTTPConnection.debuglevel
+    from lakefs_sdk.configuration import Configuration
+
     try:
         return Configuration(host=host)
     finally:

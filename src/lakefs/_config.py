@@ -28,8 +28,6 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import yaml
-
 from lakefs._exceptions import NoAuthenticationFound, ValidationError
 
 __all__ = [
@@ -315,6 +313,8 @@ def _file_source(environ: Mapping[str, str], home: Path) -> tuple[_Source | None
         if named:
             raise ValidationError(f"{_ENV_CONFIG_FILE} names {path}, which is not a file")
         return None, f"config file {path} (not found)"
+    import yaml  # only when there is a file to read (import lakefs stays light)
+
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:

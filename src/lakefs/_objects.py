@@ -6,11 +6,10 @@ import datetime
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, overload
 
-from lakefs_sdk.api.objects_api import ObjectsApi
-
 from lakefs import _validation as validate
 from lakefs._client import Client, RequestTimeout
 from lakefs._exceptions import NotFoundError, ValidationError
+from lakefs._generated import operations as ops
 from lakefs._resource import Resource
 
 if TYPE_CHECKING:
@@ -177,10 +176,10 @@ class ObjectInfo(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> Mapping[str, Any]:
         if self._stats is None:
-            data = self._call(
-                ObjectsApi(self._sdk).stat_object_with_http_info,
-                repository=self.repository_id,
-                ref=self.reference_id,
+            data = self._request(
+                ops.stat_object,
+                self.repository_id,
+                self.reference_id,
                 path=self.path,
                 timeout=timeout,
                 extra_headers=extra_headers,
@@ -263,10 +262,10 @@ class ObjectInfo(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         """Delete the object (its reference must be a branch)."""
-        self._call(
-            ObjectsApi(self._sdk).delete_object_with_http_info,
-            repository=self.repository_id,
-            branch=self.reference_id,
+        self._request(
+            ops.delete_object,
+            self.repository_id,
+            self.reference_id,
             path=self.path,
             timeout=timeout,
             extra_headers=extra_headers,
@@ -329,10 +328,10 @@ class CommonPrefix(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
         """Whether any object lies under the prefix."""
-        data = self._call(
-            ObjectsApi(self._sdk).list_objects_with_http_info,
-            repository=self.repository_id,
-            ref=self.reference_id,
+        data = self._request(
+            ops.list_objects,
+            self.repository_id,
+            self.reference_id,
             prefix=self.path,
             amount=1,
             timeout=None,

@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from lakefs_sdk.exceptions import ApiTypeError, ApiValueError
-
-from lakefs import _validation as validate
+from lakefs import _wire as wire
 from lakefs._client import Client, RequestTimeout, default_client
-from lakefs._config import Timeout
-from lakefs._exceptions import APIResponseError, ValidationError, header_value
+from lakefs._exceptions import ValidationError
 from lakefs._pagination import Page
 
 if TYPE_CHECKING:
-    from lakefs_sdk.api_client import ApiClient
+    from lakefs._generated.operations import Route
 
 __all__ = ["Resource", "ref_id"]
 
 T = TypeVar("T")
-
-
-def _pydantic_errors() -> tuple[type[Exception], ...]:
-    """The validation errors of the pydantic API lakefs_sdk runs on (v1, or v1 inside v2)."""
-    import pydantic
-
-    errors: list[type[Exception]] = [pydantic.ValidationError, ApiTypeError, ApiValueError]
-    try:
-        from pydantic import v1
-    except ImportError:  # pragma: no cover - pydantic 1
-        pass
-    else:
-        errors.append(v1.ValidationError)
-    return tuple(errors)
-
-
-_SDK_ARGUMENT_ERRORS = _pydantic_errors()
-
-
-class _Answer(dict[str, Any]):
-    """A JSON answer: a field lakeFS left out is an ``APIResponseError``, not a ``KeyError``."""
-
-    def __missing__(self, key: str) -> Any:
-        raise APIResponseError(f"the answer has no {key!r} field")
 
 
 class Resource:
@@ -66,55 +38,30 @@ class Resource:
         """The client this resource's requests go through."""
         return self._client if self._client is not None else default_client()
 
-    @property
-    def _sdk(self) -> ApiClient:
-        return self.client.sdk
-
-    def _call(
+    def _request(
         self,
-        operation: Callable[..., Any],
-        *,
+        operation: Callable[..., Route],
+        *path: str,
+        body: Mapping[str, Any] | None = None,
         timeout: RequestTimeout | None,
         extra_headers: Mapping[str, str] | None,
         raw: bool = False,
-        **arguments: Any,
+        **query: Any,
     ) -> Any:
-        """Call a ``lakefs_sdk`` ``*_with_http_info`` operation; returns the parsed JSON body
-        (bytes when ``raw`` or not JSON, None for an empty one).
-
-        The SDK's response models are skipped: parsing JSON directly costs a fraction of the
-        time on large listings.
-        """
-        options: dict[str, Any] = {"_preload_content": False}
-        if timeout is not None:
-            options["_request_timeout"] = Timeout.coerce(timeout)
-        if extra_headers:
-            validate.headers(dict(extra_headers), "extra_headers")
-            options["_headers"] = dict(extra_headers)
-        try:
-            response = operation(**arguments, **options)
-        except _SDK_ARGUMENT_ERRORS as exc:
-            # lakefs_sdk's own checks: an argument the SDK's validators let through.
-            raise ValidationError(f"invalid argument: {exc}") from None
-        body = response.raw_data
-        if raw:
-            return body.encode() if isinstance(body, str) else bytes(body or b"")
-        if not body:
-            return None
-        content_type = (header_value(response.headers, "Content-Type") or "").lower()
-        if "html" in content_type:  # a web page: not lakeFS's API (a proxy, or the UI)
-            raise APIResponseError(
-                "the server answered with a web page, not lakeFS's API: check the host"
-            )
-        if "json" not in content_type:
-            return bytes(body) if not isinstance(body, str) else body
-        try:
-            data = json.loads(body)
-        except ValueError as exc:
-            raise APIResponseError("the answer is not valid JSON") from exc
-        if not isinstance(data, dict):
-            raise APIResponseError(f"expected a JSON object, got {type(data).__name__}")
-        return _Answer(data)
+        """Send one operation (its route from ``_generated/operations.py``, built from the
+        path parameters and the ``query`` ones) through the client's transport; returns the
+        decoded answer (:func:`lakefs._wire.decode`; bytes when ``raw``). What every generated
+        method calls."""
+        return wire.send(
+            self.client,
+            operation,
+            *path,
+            body=body,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            raw=raw,
+            **query,
+        )
 
     @staticmethod
     def _page(data: Mapping[str, Any], items: Sequence[T]) -> Page[T]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from lakefs_sdk.api.config_api import ConfigApi
-
+from lakefs import _wire as wire
 from lakefs._client import Client, default_client
 from lakefs._exceptions import APIResponseError, ValidationError
+from lakefs._generated import operations as ops
 
 __all__ = ["ServerConfiguration", "ServerStorageConfiguration", "resolve_pre_signed"]
 
@@ -116,11 +115,9 @@ class ServerConfiguration(_Fetched):
 def _fetch(client: Client) -> _Snapshot:
     # Parsed from JSON (not lakefs_sdk's models): a field the server leaves out takes its
     # default, and a malformed answer is an APIResponseError, not a pydantic error.
-    response = ConfigApi(client.sdk).get_config_with_http_info(_preload_content=False)
-    try:
-        data = json.loads(response.raw_data or b"{}")
-    except ValueError as exc:
-        raise APIResponseError("the server's configuration is not JSON") from exc
+    data = wire.send(client, ops.get_config)
+    if data is not None and not isinstance(data, dict):
+        raise APIResponseError("the server's configuration is not JSON")
     storage = data.get("storage_config") if isinstance(data, dict) else None
     version = data.get("version_config") if isinstance(data, dict) else None
     if not isinstance(storage, dict):

@@ -5,18 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, overload
 
-from lakefs_sdk.api.branches_api import BranchesApi
-from lakefs_sdk.api.commits_api import CommitsApi
-from lakefs_sdk.api.objects_api import ObjectsApi
-from lakefs_sdk.models.branch_creation import BranchCreation
-from lakefs_sdk.models.cherry_pick_creation import CherryPickCreation
-from lakefs_sdk.models.commit_creation import CommitCreation
-from lakefs_sdk.models.object_copy_creation import ObjectCopyCreation
-from lakefs_sdk.models.reset_creation import ResetCreation
-from lakefs_sdk.models.update_object_user_metadata import UpdateObjectUserMetadata
-
 from lakefs import _validation as validate
 from lakefs._exceptions import ConflictError, NotFoundError
+from lakefs._generated import operations as ops
 from lakefs._generated.reference import Reference
 from lakefs._objects import Change, ObjectInfo
 from lakefs._pagination import Page, Paginator
@@ -85,12 +76,15 @@ class Branch(Reference):
         """
         validate.ref_or_resource(source_reference_id, "source_reference_id")
         try:
-            self._call(
-                BranchesApi(self._sdk).create_branch_with_http_info,
-                repository=self.repository_id,
-                branch_creation=BranchCreation.from_dict(
-                    {"name": self.id, "source": ref_id(source_reference_id)}
-                ),
+            self._request(
+                ops.create_branch,
+                self.repository_id,
+                body={
+                    "name": self.id,
+                    "source": ref_id(source_reference_id),
+                    "force": False,
+                    "hidden": False,
+                },
                 timeout=timeout,
                 extra_headers=extra_headers,
             )
@@ -106,10 +100,10 @@ class Branch(Reference):
         extra_headers: Mapping[str, str] | None = None,
     ) -> Reference:
         """The commit the branch points to now."""
-        data: wire.Ref = self._call(
-            BranchesApi(self._sdk).get_branch_with_http_info,
-            repository=self.repository_id,
-            branch=self.id,
+        data: wire.Ref = self._request(
+            ops.get_branch,
+            self.repository_id,
+            self.id,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -123,10 +117,10 @@ class Branch(Reference):
     ) -> bool:
         """Whether the branch exists (one request)."""
         try:
-            self._call(
-                BranchesApi(self._sdk).get_branch_with_http_info,
-                repository=self.repository_id,
-                branch=self.id,
+            self._request(
+                ops.get_branch,
+                self.repository_id,
+                self.id,
                 timeout=timeout,
                 extra_headers=extra_headers,
             )
@@ -155,18 +149,17 @@ class Branch(Reference):
         validate.commit_message(message, "message")
         validate.commit_metadata(metadata, "metadata")
         validate.unix_seconds(date, "date")
-        data: wire.Commit = self._call(
-            CommitsApi(self._sdk).commit_with_http_info,
-            repository=self.repository_id,
-            branch=self.id,
-            commit_creation=CommitCreation.from_dict(
-                {
-                    "message": message,
-                    "metadata": metadata,
-                    "allow_empty": allow_empty or None,
-                    "date": validate.unix_seconds(date, "date"),
-                }
-            ),
+        data: wire.Commit = self._request(
+            ops.commit,
+            self.repository_id,
+            self.id,
+            body={
+                "message": message,
+                "metadata": metadata,
+                "allow_empty": allow_empty,
+                "date": validate.unix_seconds(date, "date"),
+                "force": False,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -186,20 +179,17 @@ class Branch(Reference):
             path: An object path, or a prefix ending in '/'; None resets everything.
         """
         validate.optional_text(path, "path")
-        self._call(
-            BranchesApi(self._sdk).reset_branch_with_http_info,
-            repository=self.repository_id,
-            branch=self.id,
-            reset_creation=ResetCreation.from_dict(
-                {
-                    "type": (
-                        "reset"
-                        if path is None
-                        else "common_prefix" if path.endswith("/") else "object"
-                    ),
-                    "path": path,
-                }
-            ),
+        self._request(
+            ops.reset_branch,
+            self.repository_id,
+            self.id,
+            body={
+                "type": (
+                    "reset" if path is None else "common_prefix" if path.endswith("/") else "object"
+                ),
+                "path": path,
+                "force": False,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -245,13 +235,11 @@ class Branch(Reference):
         """
         validate.ref_or_resource(reference_id, "reference_id")
         validate.optional_parent(parent_number, "parent_number")
-        data: wire.Commit = self._call(
-            BranchesApi(self._sdk).cherry_pick_with_http_info,
-            repository=self.repository_id,
-            branch=self.id,
-            cherry_pick_creation=CherryPickCreation.from_dict(
-                {"ref": ref_id(reference_id), "parent_number": parent_number}
-            ),
+        data: wire.Commit = self._request(
+            ops.cherry_pick,
+            self.repository_id,
+            self.id,
+            body={"ref": ref_id(reference_id), "parent_number": parent_number, "force": False},
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -274,12 +262,12 @@ class Branch(Reference):
         """
         validate.object_path(path, "path")
         validate.object_metadata(metadata, "metadata")
-        self._call(
-            ObjectsApi(self._sdk).update_object_user_metadata_with_http_info,
-            repository=self.repository_id,
-            branch=self.id,
+        self._request(
+            ops.update_object_user_metadata,
+            self.repository_id,
+            self.id,
             path=path,
-            update_object_user_metadata=UpdateObjectUserMetadata.from_dict({"set": metadata}),
+            body={"set": metadata},
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -304,10 +292,10 @@ class Branch(Reference):
         validate.text(prefix, "prefix")
 
         def fetch_page(cursor: str, amount: int) -> Page[Change]:
-            data: wire.DiffList = self._call(
-                BranchesApi(self._sdk).diff_branch_with_http_info,
-                repository=self.repository_id,
-                branch=self.id,
+            data: wire.DiffList = self._request(
+                ops.diff_branch,
+                self.repository_id,
+                self.id,
                 prefix=prefix,
                 after=cursor,
                 amount=amount,
@@ -325,10 +313,10 @@ class Branch(Reference):
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         """Delete the branch (its commits stay reachable from other references)."""
-        self._call(
-            BranchesApi(self._sdk).delete_branch_with_http_info,
-            repository=self.repository_id,
-            branch=self.id,
+        self._request(
+            ops.delete_branch,
+            self.repository_id,
+            self.id,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -671,14 +659,17 @@ class Branch(Reference):
         """
         validate.ref_or_resource(from_reference, "from_reference")
         validate.object_path(from_path, "from_path")
-        data: wire.ObjectStats = self._call(
-            ObjectsApi(self._sdk).copy_object_with_http_info,
-            repository=self.repository_id,
-            branch=self.id,
+        data: wire.ObjectStats = self._request(
+            ops.copy_object,
+            self.repository_id,
+            self.id,
             dest_path=from_path if to_path is None else to_path,
-            object_copy_creation=ObjectCopyCreation.from_dict(
-                {"src_path": from_path, "src_ref": ref_id(from_reference)}
-            ),
+            body={
+                "src_path": from_path,
+                "src_ref": ref_id(from_reference),
+                "force": False,
+                "shallow": False,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
         )

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, overload
 
-from lakefs_sdk.api.objects_api import ObjectsApi
-from lakefs_sdk.api.refs_api import RefsApi
-from lakefs_sdk.models.merge import Merge
-
 from lakefs import _validation as validate
+from lakefs._generated import operations as ops
 from lakefs._objects import Change, ObjectInfo, object_entries
 from lakefs._pagination import Page, Paginator
 from lakefs._resource import Resource, ref_id
@@ -85,10 +82,10 @@ class Reference(Resource):
         validate.text(delimiter, "delimiter")
 
         def fetch_page(cursor: str, amount: int) -> Page[ObjectInfo | CommonPrefix]:
-            data: wire.ObjectStatsList = self._call(
-                ObjectsApi(self._sdk).list_objects_with_http_info,
-                repository=self.repository_id,
-                ref=self.id,
+            data: wire.ObjectStatsList = self._request(
+                ops.list_objects,
+                self.repository_id,
+                self.id,
                 prefix=prefix,
                 delimiter=delimiter,
                 after=cursor,
@@ -113,10 +110,10 @@ class Reference(Resource):
             path: The object's path.
         """
         validate.object_path(path, "path")
-        data: wire.ObjectStats = self._call(
-            ObjectsApi(self._sdk).stat_object_with_http_info,
-            repository=self.repository_id,
-            ref=self.id,
+        data: wire.ObjectStats = self._request(
+            ops.stat_object,
+            self.repository_id,
+            self.id,
             path=path,
             timeout=timeout,
             extra_headers=extra_headers,
@@ -136,10 +133,10 @@ class Reference(Resource):
             path: The object's path.
         """
         validate.object_path(path, "path")
-        data = self._call(
-            ObjectsApi(self._sdk).get_object_with_http_info,
-            repository=self.repository_id,
-            ref=self.id,
+        data = self._request(
+            ops.get_object,
+            self.repository_id,
+            self.id,
             path=path,
             timeout=timeout,
             extra_headers=extra_headers,
@@ -338,10 +335,10 @@ class Reference(Resource):
         validate.optional_ref(stop_at, "stop_at")
 
         def fetch_page(cursor: str, amount: int) -> Page[Reference]:
-            data: wire.CommitList = self._call(
-                RefsApi(self._sdk).log_commits_with_http_info,
-                repository=self.repository_id,
-                ref=self.id,
+            data: wire.CommitList = self._request(
+                ops.log_commits,
+                self.repository_id,
+                self.id,
                 objects=objects,
                 prefixes=prefixes,
                 since=validate.utc(since, "since"),
@@ -411,11 +408,11 @@ class Reference(Resource):
             destination_branch: The other side (a branch or any reference).
         """
         validate.ref_or_resource(destination_branch, "destination_branch")
-        data: wire.FindMergeBaseResult = self._call(
-            RefsApi(self._sdk).find_merge_base_with_http_info,
-            repository=self.repository_id,
-            source_ref=self.id,
-            destination_branch=ref_id(destination_branch),
+        data: wire.FindMergeBaseResult = self._request(
+            ops.find_merge_base,
+            self.repository_id,
+            self.id,
+            ref_id(destination_branch),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -471,11 +468,11 @@ class Reference(Resource):
         validate.diff_type(diff_type, "diff_type")
 
         def fetch_page(cursor: str, amount: int) -> Page[Change]:
-            data: wire.DiffList = self._call(
-                RefsApi(self._sdk).diff_refs_with_http_info,
-                repository=self.repository_id,
-                left_ref=self.id,
-                right_ref=ref_id(other_ref),
+            data: wire.DiffList = self._request(
+                ops.diff_refs,
+                self.repository_id,
+                self.id,
+                ref_id(other_ref),
                 type=diff_type,
                 prefix=prefix,
                 delimiter=delimiter,
@@ -516,21 +513,19 @@ class Reference(Resource):
         validate.optional_text(message, "message")
         validate.commit_metadata(metadata, "metadata")
         validate.merge_strategy(strategy, "strategy")
-        data: wire.MergeResult = self._call(
-            RefsApi(self._sdk).merge_into_branch_with_http_info,
-            repository=self.repository_id,
-            source_ref=self.id,
-            destination_branch=ref_id(destination_branch),
-            merge=Merge.from_dict(
-                {
-                    "message": message,
-                    "metadata": metadata,
-                    "strategy": strategy,
-                    "squash_merge": squash or None,
-                    "force": force or None,
-                    "allow_empty": allow_empty or None,
-                }
-            ),
+        data: wire.MergeResult = self._request(
+            ops.merge_into_branch,
+            self.repository_id,
+            self.id,
+            ref_id(destination_branch),
+            body={
+                "message": message,
+                "metadata": metadata,
+                "strategy": strategy,
+                "squash_merge": squash,
+                "force": force,
+                "allow_empty": allow_empty,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
         )

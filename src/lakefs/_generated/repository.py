@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lakefs_sdk.api.branches_api import BranchesApi
-from lakefs_sdk.api.repositories_api import RepositoriesApi
-from lakefs_sdk.api.tags_api import TagsApi
-from lakefs_sdk.models.repository_creation import RepositoryCreation
-
 from lakefs import _validation as validate
 from lakefs._exceptions import ConflictError, NotFoundError
+from lakefs._generated import operations as ops
 from lakefs._generated.branch import Branch
 from lakefs._generated.reference import Reference
 from lakefs._generated.tag import Tag
@@ -65,16 +61,15 @@ class Repository(Resource):
         validate.storage_namespace(storage_namespace, "storage_namespace")
         validate.branch_id(default_branch_id, "default_branch_id")
         try:
-            self._call(
-                RepositoriesApi(self._sdk).create_repository_with_http_info,
-                repository_creation=RepositoryCreation.from_dict(
-                    {
-                        "name": self.id,
-                        "storage_namespace": storage_namespace,
-                        "default_branch": default_branch_id,
-                        "sample_data": include_samples,
-                    }
-                ),
+            self._request(
+                ops.create_repository,
+                body={
+                    "name": self.id,
+                    "storage_namespace": storage_namespace,
+                    "default_branch": default_branch_id,
+                    "sample_data": include_samples,
+                    "read_only": False,
+                },
                 timeout=timeout,
                 extra_headers=extra_headers,
             )
@@ -119,9 +114,9 @@ class Repository(Resource):
     ) -> bool:
         """Whether the repository exists (one request)."""
         try:
-            self._call(
-                RepositoriesApi(self._sdk).get_repository_with_http_info,
-                repository=self.id,
+            self._request(
+                ops.get_repository,
+                self.id,
                 timeout=timeout,
                 extra_headers=extra_headers,
             )
@@ -136,9 +131,9 @@ class Repository(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         """Delete the repository (its data in the storage namespace is left in place)."""
-        self._call(
-            RepositoriesApi(self._sdk).delete_repository_with_http_info,
-            repository=self.id,
+        self._request(
+            ops.delete_repository,
+            self.id,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -179,9 +174,9 @@ class Repository(Resource):
         validate.text(prefix, "prefix")
 
         def fetch_page(cursor: str, amount: int) -> Page[Branch]:
-            data: wire.RefList = self._call(
-                BranchesApi(self._sdk).list_branches_with_http_info,
-                repository=self.id,
+            data: wire.RefList = self._request(
+                ops.list_branches,
+                self.id,
                 prefix=prefix,
                 after=cursor,
                 amount=amount,
@@ -214,9 +209,9 @@ class Repository(Resource):
         validate.text(prefix, "prefix")
 
         def fetch_page(cursor: str, amount: int) -> Page[Tag]:
-            data: wire.RefList = self._call(
-                TagsApi(self._sdk).list_tags_with_http_info,
-                repository=self.id,
+            data: wire.RefList = self._request(
+                ops.list_tags,
+                self.id,
                 prefix=prefix,
                 after=cursor,
                 amount=amount,
@@ -236,9 +231,9 @@ class Repository(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> RepositoryProperties:
         """The repository's name, default branch, storage namespace and creation date."""
-        data: wire.Repository = self._call(
-            RepositoriesApi(self._sdk).get_repository_with_http_info,
-            repository=self.id,
+        data: wire.Repository = self._request(
+            ops.get_repository,
+            self.id,
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -251,9 +246,9 @@ class Repository(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
         """The repository's metadata."""
-        data: wire.RepositoryMetadata = self._call(
-            RepositoriesApi(self._sdk).get_repository_metadata_with_http_info,
-            repository=self.id,
+        data: wire.RepositoryMetadata = self._request(
+            ops.get_repository_metadata,
+            self.id,
             timeout=timeout,
             extra_headers=extra_headers,
         )

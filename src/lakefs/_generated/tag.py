@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lakefs_sdk.api.tags_api import TagsApi
-from lakefs_sdk.models.tag_creation import TagCreation
-
 from lakefs import _validation as validate
 from lakefs._exceptions import ConflictError, NotFoundError
+from lakefs._generated import operations as ops
 from lakefs._generated.reference import Reference
 from lakefs._resource import Resource, ref_id
 
@@ -55,10 +53,10 @@ class Tag(Reference):
         """
         validate.ref_or_resource(source_ref, "source_ref")
         try:
-            self._call(
-                TagsApi(self._sdk).create_tag_with_http_info,
-                repository=self.repository_id,
-                tag_creation=TagCreation.from_dict({"id": self.id, "ref": ref_id(source_ref)}),
+            self._request(
+                ops.create_tag,
+                self.repository_id,
+                body={"id": self.id, "ref": ref_id(source_ref), "force": False},
                 timeout=timeout,
                 extra_headers=extra_headers,
             )
@@ -75,10 +73,10 @@ class Tag(Reference):
     ) -> bool:
         """Whether the tag exists (one request)."""
         try:
-            self._call(
-                TagsApi(self._sdk).get_tag_with_http_info,
-                repository=self.repository_id,
-                tag=self.id,
+            self._request(
+                ops.get_tag,
+                self.repository_id,
+                self.id,
                 timeout=timeout,
                 extra_headers=extra_headers,
             )
@@ -93,10 +91,10 @@ class Tag(Reference):
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         """Delete the tag."""
-        self._call(
-            TagsApi(self._sdk).delete_tag_with_http_info,
-            repository=self.repository_id,
-            tag=self.id,
+        self._request(
+            ops.delete_tag,
+            self.repository_id,
+            self.id,
             timeout=timeout,
             extra_headers=extra_headers,
         )

@@ -16,7 +16,8 @@ The layers, top to bottom (one module each):
 * ``_failures``: urllib3's errors and a proxy's refusals as this SDK's errors;
 * ``_pool``: :class:`HTTPTransport`, what sends one exchange (the seam ``Client(transport=...)``
   replaces), and this process's own pools; ``_proxies``: which proxy a URL goes through;
-* ``_sdk``: :class:`SDKRestClient`.
+* ``_sdk``: ``SDKRestClient``, what :attr:`lakefs.Client.sdk` sends through (imported with
+  ``lakefs_sdk``, on first use).
 
 Retry policy: connection failures before a request was sent are always retried; a lost or timed-out
 answer only for idempotent methods; failures that cannot succeed (TLS, redirects) never. Statuses
@@ -48,7 +49,6 @@ from lakefs._transport._failures import proxy_refusal, safe_cause
 from lakefs._transport._pool import HTTPTransport, Routes
 from lakefs._transport._proxies import proxies_from_environment, proxy_for
 from lakefs._transport._retry import IDEMPOTENT_METHODS, RetryPolicy
-from lakefs._transport._sdk import SDKRestClient
 
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 """The largest answer read whole (JSON and error bodies; far above any real lakeFS answer, whose
@@ -63,7 +63,6 @@ __all__ = [
     "Body",
     "HTTPTransport",
     "RetryPolicy",
-    "SDKRestClient",
     "Transport",
     "json_object",
     "proxies_from_environment",

@@ -7,7 +7,7 @@ import base64
 import functools
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -72,11 +72,17 @@ class Transport:
         """The timeout of one request: the per-call override, else the client's."""
         return self.config.timeout if override is None else Timeout.coerce(override)
 
-    def api_url(self, segments: list[str], query: Mapping[str, str] | None = None) -> str:
-        """The URL of an API path: each segment quoted whole (as lakefs_sdk does), then a query."""
+    def api_url(
+        self,
+        segments: list[str],
+        query: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    ) -> str:
+        """The URL of an API path: each segment quoted whole (as lakefs_sdk does), then a query
+        (a mapping, or pairs where a name may repeat)."""
         url = self.config.host + "".join("/" + quote(s, safe="") for s in segments)
-        if query:
-            url += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+        pairs = query.items() if isinstance(query, Mapping) else query
+        if pairs:
+            url += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in pairs)
         return url
 
     def auth_headers(self) -> dict[str, str]:

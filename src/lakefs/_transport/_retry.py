@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar, cast
 
 import urllib3
-from lakefs_sdk.exceptions import ApiException
 
 from lakefs import _deadline
 from lakefs._exceptions import (
@@ -38,6 +38,9 @@ from lakefs._transport._failures import (
     path_of,
     safe_cause,
 )
+
+if TYPE_CHECKING:
+    from lakefs_sdk.exceptions import ApiException
 
 __all__ = ["IDEMPOTENT_METHODS", "Call", "RetryPolicy", "retrying"]
 
@@ -106,6 +109,17 @@ class _Failed:
     outcome: str  # for the log: the status, or the error's type
 
 
+class _NeverRaisedError(Exception):
+    """Stands for ``lakefs_sdk``'s ``ApiException`` while lakefs_sdk is not imported (nothing
+    can raise it then)."""
+
+
+def _sdk_exception() -> type[ApiException]:
+    """``lakefs_sdk.exceptions.ApiException`` if lakefs_sdk was imported (``Client.sdk``)."""
+    module = sys.modules.get("lakefs_sdk.exceptions")
+    return cast("type[ApiException]", getattr(module, "ApiException", _NeverRaisedError))
+
+
 def retrying(call: Call, attempt: Callable[[], T]) -> T:
     """Run ``attempt`` (one HTTP exchange) until it succeeds or the retry policy gives up.
 
@@ -118,7 +132,7 @@ def retrying(call: Call, attempt: Callable[[], T]) -> T:
         started = time.monotonic()
         try:
             return _attempt(attempt, watch, call, started)
-        except (ApiException, APIStatusError) as exc:
+        except (_sdk_exception(), APIStatusError) as exc:
             failed = _status_failure(exc, call)
         except urllib3.exceptions.HTTPError as exc:
             failed = _connection_failure(exc, call)

@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from lakefs_sdk.api.branches_api import BranchesApi
-from lakefs_sdk.api.commits_api import CommitsApi
-from lakefs_sdk.models.revert_creation import RevertCreation
-
 from lakefs import _validation as validate
+from lakefs import _wire as wire
 from lakefs._exceptions import ValidationError
+from lakefs._generated import operations as ops
 from lakefs._resource import ref_id
 from lakefs._values import Commit
 
@@ -44,10 +42,11 @@ def get_commit(
     known = getattr(reference, _COMMIT, None)
     if isinstance(known, Commit):
         return known
-    data = reference._call(
-        CommitsApi(reference._sdk).get_commit_with_http_info,
-        repository=reference.repository_id,
-        commit_id=reference.id,
+    data = wire.send(
+        reference.client,
+        ops.get_commit,
+        reference.repository_id,
+        reference.id,
         timeout=timeout,
         extra_headers=extra_headers,
     )
@@ -87,13 +86,18 @@ def reverse(
     validate.ref_or_resource(reference_id, "reference_id")
     if isinstance(parent_number, bool) or not isinstance(parent_number, int) or parent_number < 0:
         raise ValidationError(f"parent_number must be an int >= 0, not {parent_number!r}")
-    branch._call(
-        BranchesApi(branch._sdk).revert_branch_with_http_info,
-        repository=branch.repository_id,
-        branch=branch.id,
-        revert_creation=RevertCreation.from_dict(
-            {"ref": ref_id(reference_id), "parent_number": parent_number}
-        ),
+    wire.send(
+        branch.client,
+        ops.revert_branch,
+        branch.repository_id,
+        branch.id,
+        # lakefs_sdk's RevertCreation sends its defaults too: the same request either way
+        body={
+            "ref": ref_id(reference_id),
+            "parent_number": parent_number,
+            "force": False,
+            "allow_empty": False,
+        },
         timeout=timeout,
         extra_headers=extra_headers,
     )

@@ -47,10 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
-from lakefs_sdk.api.objects_api import ObjectsApi
-from lakefs_sdk.models.path_list import PathList
-
+from lakefs import _wire as wire
 from lakefs._exceptions import LakeFSError, ValidationError
+from lakefs._generated import operations as ops
 from lakefs._server_configuration import resolve_pre_signed
 from lakefs.lib._checksums import SHA256_KEY, SkipUnchanged, digests, is_md5, same_content
 from lakefs.lib._folder_args import FolderJob, Options, RunOptions
@@ -260,11 +259,12 @@ class _Uploads(_Tasks["Branch"]):
 def _delete_objects(branch: Branch, doomed: list[Delete], opts: Options, runner: _Runner) -> None:
     """One bulk delete; each path it refuses is a failure."""
     try:
-        data = branch._call(
-            ObjectsApi(branch._sdk).delete_objects_with_http_info,
-            repository=branch.repository_id,
-            branch=branch.id,
-            path_list=PathList(paths=[d.key for d in doomed]),
+        data = wire.send(
+            branch.client,
+            ops.delete_objects,
+            branch.repository_id,
+            branch.id,
+            body={"paths": [d.key for d in doomed]},
             timeout=opts.timeout,
             extra_headers=opts.extra_headers,
         )

@@ -8,15 +8,14 @@ import pathlib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, TypeAlias
 
-from lakefs_sdk.api.objects_api import ObjectsApi
-from lakefs_sdk.models.path_list import PathList
-
+from lakefs import _wire as wire
 from lakefs._exceptions import (
     APIResponseError,
     LakeFSError,
     PresignNotSupportedError,
     ValidationError,
 )
+from lakefs._generated import operations as ops
 from lakefs._objects import ObjectInfo
 from lakefs._server_configuration import ServerConfiguration
 from lakefs._validation import object_path
@@ -157,11 +156,12 @@ def delete_objects(
     while batch := list(itertools.islice(iterator, DELETE_BATCH)):
         for p in batch:
             object_path(p, "object_paths")
-        data = branch._call(
-            ObjectsApi(branch._sdk).delete_objects_with_http_info,
-            repository=branch.repository_id,
-            branch=branch.id,
-            path_list=PathList(paths=batch),
+        data = wire.send(
+            branch.client,
+            ops.delete_objects,
+            branch.repository_id,
+            branch.id,
+            body={"paths": batch},
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -190,10 +190,11 @@ def presigned_url(
             f"this server's {storage.blockstore_type() or 'unknown'} blockstore cannot pre-sign "
             "URLs: read the object through lakeFS (open(), download())"
         )
-    data = reference._call(
-        ObjectsApi(reference._sdk).stat_object_with_http_info,
-        repository=reference.repository_id,
-        ref=reference.id,
+    data = wire.send(
+        reference.client,
+        ops.stat_object,
+        reference.repository_id,
+        reference.id,
         path=path,
         presign=True,
         timeout=timeout,

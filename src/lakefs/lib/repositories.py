@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from lakefs_sdk.api.repositories_api import RepositoriesApi
-
+from lakefs import _wire as wire
 from lakefs._client import Client, RequestTimeout
 from lakefs._exceptions import ConflictError
+from lakefs._generated import operations as ops
 from lakefs._pagination import Page, Paginator
 from lakefs._resource import Resource
 
@@ -55,8 +55,9 @@ def list_repositories(
     owner = Resource(client)
 
     def fetch_page(cursor: str, amount: int) -> Page[Repository]:
-        data = owner._call(
-            RepositoriesApi(owner._sdk).list_repositories_with_http_info,
+        data = wire.send(
+            owner.client,
+            ops.list_repositories,
             prefix=prefix,
             after=cursor,
             amount=amount,
