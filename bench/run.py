@@ -59,6 +59,8 @@ SDK_WORKLOADS = (
     "folder_upload",
     "folder_reupload",
     "folder_download",
+    "tls_stats",
+    "import_package",
 )
 FS_WORKLOADS = ("fs_find", "fs_info", "fs_read", "fs_put", "fs_read_parquet")
 MiB = 1 << 20
@@ -74,11 +76,7 @@ class Workload(NamedTuple):
 
 
 def _client(server: LocalLakeFS) -> lakefs.Client:
-    return lakefs.Client(
-        host=server.endpoint,
-        access_key_id=server.access_key_id,
-        secret_access_key=server.secret_access_key,
-    )
+    return lakefs.Client(**server.client_options())
 
 
 def _write_random(path: Path, size: int) -> None:
@@ -215,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
 
     scratch = Path(tempfile.mkdtemp(prefix="lakefs-bench-"))
     try:
-        with LocalLakeFS("local") as local, LocalLakeFS("s3") as s3:
+        with (
+            LocalLakeFS("local") as local,
+            LocalLakeFS("s3") as s3,
+            LocalLakeFS("local", tls=True) as tls,
+        ):
             print("seeding ...", flush=True)
             t0 = time.monotonic()
             big_file, pre_file, csv_file = (
@@ -231,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             main_branch.upload_file(csv_file, "data.csv")
             main_branch.commit_changes("seed data")  # an import needs a clean branch
             stat_paths = _seed_listing(local, main_branch, args.objects)
+            tls_branch = _repository(tls, "bench-tls")
+            tls_paths = [f"stat/object-{i:04d}.txt" for i in range(100)]
+            for path in tls_paths:
+                tls_branch.upload(b"x", path)
             s3_branch = _repository(s3, "bench-s3")
             s3_branch.upload_file(pre_file, "big.bin")
             folder = scratch / "folder"
@@ -292,6 +298,13 @@ def main(argv: list[str] | None = None) -> int:
                 file_size=args.presigned_mib * MiB,
                 pre_sign=True,
             )
+            over_tls = ctx(
+                tls,
+                "bench-tls",
+                ca=str(tls.ca_cert),
+                stats=1000,
+                stat_paths=(tls_paths * 10)[:1000],
+            )
             sdk_rows = [
                 (f"upload {args.big_mib} MiB file", "upload_file", base),
                 (f"download {args.big_mib} MiB", "download", base),
@@ -317,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
                 (f"upload_folder ({folder_files:,} files)", "folder_upload", base),
                 ("  again, nothing changed", "folder_reupload", base),
                 (f"download_folder ({folder_files:,} files)", "folder_download", base),
+                ("1,000 stats over https", "tls_stats", over_tls),
+                ("import the package (see below)", "import_package", base),
             ]
             fs_rows = [
                 (f"find over {args.objects:,} objects", "fs_find", base),
@@ -390,7 +405,8 @@ def _report(
     print()
     print(
         f"Median of {repeat} runs (spread min-max); ratio = raw time / contender time; "
-        "best = raw's best / the contender's best."
+        "best = raw's best / the contender's best; CPU s = the client's CPU seconds (all "
+        "threads), CPU x = the contender's / raw's."
     )
     captions = {
         SDK_CONTENDERS: "The SDK: ours = this package, official = lakefs 0.16.0.",
@@ -403,6 +419,7 @@ def _report(
             print()
             print(caption)
             _table(rows, results, contenders[1:])
+    _imports(workloads, results)
     sent = [
         (w.title, name, r["bytes"])
         for w in workloads
@@ -426,26 +443,32 @@ def _table(
     results: dict[tuple[str, str], list[dict[str, Any]]],
     names: tuple[str, ...],
 ) -> None:
-    """One table: raw's time, then each of ``names``' time, ratios, requests and RSS growth."""
-    header = f"| {'workload':32} | {'raw s':>8} |"
+    """One table: raw's time and CPU, then each of ``names``': time, ratio (median, spread, best),
+    client CPU (median, and its ratio to raw's), requests and RSS growth."""
+    header = f"| {'workload':32} | {'raw s':>8} | {'raw CPU':>7} |"
     widths = {name: max(8, len(name) + 2) for name in names}
     for name in names:
         header += (
-            f" {name + ' s':>{widths[name]}} | {'ratio':>17} | {'best':>5} | {'requests':>8} |"
-            f" {'RSS MiB':>7} |"
+            f" {name + ' s':>{widths[name]}} | {'ratio':>17} | {'best':>5} | {'CPU s':>6} |"
+            f" {'CPU x':>5} | {'requests':>8} | {'RSS MiB':>7} |"
         )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for title in (w.title for w in workloads):
-        raw = [r["seconds"] for r in results[(title, "raw")] if "seconds" in r]
+        raw_runs = [r for r in results[(title, "raw")] if "seconds" in r]
+        raw = [r["seconds"] for r in raw_runs]
         raw_s = statistics.median(raw) if raw else float("nan")
-        line = f"| {title:32} | {raw_s:8.2f} |"
+        raw_cpu = statistics.median(r["cpu"] for r in raw_runs) if raw_runs else float("nan")
+        line = f"| {title:32} | {raw_s:8.2f} | {raw_cpu:7.2f} |"
         for name in names:
             runs = [r for r in results[(title, name)] if "seconds" in r]
             if not runs:
                 absent = all(r.get("absent") for r in results[(title, name)])
                 shown = "n/a" if absent else "error"
-                line += f" {shown:>{widths[name]}} | {'':>17} | {'':>5} | {'':>8} | {'':>7} |"
+                line += (
+                    f" {shown:>{widths[name]}} | {'':>17} | {'':>5} | {'':>6} | {'':>5} |"
+                    f" {'':>8} | {'':>7} |"
+                )
                 continue
             secs = [r["seconds"] for r in runs]
             ratios = sorted(raw_s / s for s in secs)
@@ -453,11 +476,30 @@ def _table(
             spread = f"{ratio} ({ratios[0]:.2f}-{ratios[-1]:.2f})" if len(ratios) > 1 else ratio
             rss = max(r["rss_growth"] for r in runs) / MiB
             best = min(raw) / min(secs) if raw else float("nan")
+            cpu = statistics.median(r["cpu"] for r in runs)
+            cpu_x = cpu / raw_cpu if raw_cpu else float("nan")
             line += (
                 f" {statistics.median(secs):{widths[name]}.2f} | {spread:>17} | {best:5.2f} |"
-                f" {runs[0]['requests']:8d} | {rss:7.0f} |"
+                f" {cpu:6.2f} | {cpu_x:5.2f} | {runs[0]['requests']:8d} | {rss:7.0f} |"
             )
         print(line)
+
+
+def _imports(
+    workloads: list[Workload], results: dict[tuple[str, str], list[dict[str, Any]]]
+) -> None:
+    """The import row's own figures: what importing each package costs a fresh process."""
+    row = next((w for w in workloads if w.name == "import_package"), None)
+    if row is None:
+        return
+    print()
+    print("Import in a fresh process (median; raw = urllib3, its whole stack):")
+    for name in row.contenders:
+        runs = [r for r in results[(row.title, name)] if "import_cpu" in r]
+        if runs:
+            cpu = statistics.median(r["import_cpu"] for r in runs)
+            kib = statistics.median(r["import_kib"] for r in runs)
+            print(f"  {name:11} {cpu:6.3f} s of CPU, RSS +{kib / 1024:5.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,10 @@ CHUNK = 8 << 20
 
 def setup(ctx: dict[str, Any]) -> dict[str, Any]:
     client = lakefs.Client(
-        host=ctx["endpoint"], access_key_id=ctx["key"], secret_access_key=ctx["secret"]
+        host=ctx["endpoint"],
+        access_key_id=ctx["key"],
+        secret_access_key=ctx["secret"],
+        ssl_ca_cert=ctx.get("ca"),
     )
     branch = lakefs.repository(ctx["repo"], client=client).branch("main")
     lakefs.ServerConfiguration(client).storage_config().blockstore_type()  # fetched once per client
@@ -31,6 +34,7 @@ def setup(ctx: dict[str, Any]) -> dict[str, Any]:
         "host": ctx["endpoint"],
         "access_key_id": ctx["key"],
         "secret_access_key": ctx["secret"],
+        "ssl_ca_cert": ctx.get("ca"),
     }
     warm(ctx, LakeFSFileSystem)  # pandas must find ours
     return {"branch": branch, "fs": LakeFSFileSystem(**options), "options": options}
@@ -76,6 +80,9 @@ def stats(s: dict[str, Any], ctx: dict[str, Any]) -> None:
         assert s["branch"].stat_object(ctx["stat_paths"][i]).size_bytes() >= 0
 
 
+tls_stats = stats
+
+
 presigned_upload = upload_file
 
 
@@ -113,3 +120,10 @@ def folder_download(s: dict[str, Any], ctx: dict[str, Any]) -> None:
     result = s["branch"].download_folder(ctx["tree_prefix"], ctx["out_dir"], progress=False)
     assert result.ok, result.failed
     assert result.sent == ctx["folder_files"], result
+
+
+def import_package(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    """What ``import lakefs`` costs a fresh process."""
+    from _import_row import measure
+
+    return measure("lakefs")

@@ -22,7 +22,7 @@ def setup(ctx: dict[str, Any]) -> dict[str, Any]:
     base = f"{ctx['endpoint']}/api/v1/repositories/{ctx['repo']}"
     _warm(ctx)
     return {
-        "http": urllib3.PoolManager(maxsize=8),
+        "http": urllib3.PoolManager(maxsize=8, ca_certs=ctx.get("ca")),
         "h": {"Authorization": f"Basic {auth}"},
         "base": base,
     }
@@ -118,6 +118,9 @@ def stats(s: dict[str, Any], ctx: dict[str, Any]) -> None:
             json.loads(_check(s["http"].request("GET", url, headers=s["h"])).data)["size_bytes"]
             >= 0
         )
+
+
+tls_stats = stats
 
 
 def presigned_upload(s: dict[str, Any], ctx: dict[str, Any]) -> None:
@@ -322,3 +325,10 @@ def fs_read_parquet(s: dict[str, Any], ctx: dict[str, Any]) -> None:
     data = _check(s["http"].request("GET", _obj(s, ctx["parquet"]), headers=s["h"])).data
     frame = pd.read_parquet(io.BytesIO(data))
     assert len(frame) == ctx["parquet_rows"], len(frame)
+
+
+def import_package(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    """What ``import urllib3`` costs a fresh process."""
+    from _import_row import measure
+
+    return measure("urllib3")
