@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lakefs import _validation as validate
-from lakefs._exceptions import APIResponseError, header_value
+from lakefs._exceptions import APIResponseError
 from lakefs._transport._failures import path_of
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def call(
     resp = transport.request(route.method, route.url, headers=headers, body=data, timeout=timeout)
     if raw:
         return bytes(resp.data or b"")
-    content_type = header_value(resp.headers, "Content-Type")
+    content_type = resp.headers.get("Content-Type")  # urllib3's headers: case-insensitive
     return decode(resp.data, content_type, route.method, path_of(route.url))
 
 

@@ -79,10 +79,10 @@ class Transport:
     ) -> str:
         """The URL of an API path: each segment quoted whole (as lakefs_sdk does), then a query
         (a mapping, or pairs where a name may repeat)."""
-        url = self.config.host + "".join("/" + quote(s, safe="") for s in segments)
+        url = self.config.host + "".join(["/" + _quoted(s) for s in segments])
         pairs = query.items() if isinstance(query, Mapping) else query
         if pairs:
-            url += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in pairs)
+            url += "?" + "&".join([f"{k}={_quoted(v)}" for k, v in pairs])
         return url
 
     def auth_headers(self) -> dict[str, str]:
@@ -209,6 +209,13 @@ class Transport:
     def _proxy_for(self, url: str) -> Proxy | None:
         routes = self.pool
         return routes.proxy_for(url) if isinstance(routes, Routes) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _quoted(text: str) -> str:
+    """``text`` quoted whole, as a path segment or a query value (repository, ref and object
+    names repeat from call to call: each is quoted once)."""
+    return quote(text, safe="")
 
 
 def _auth_header(config: ClientConfig) -> str | None:

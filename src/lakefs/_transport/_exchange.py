@@ -240,6 +240,18 @@ def read_some(resp: urllib3.BaseHTTPResponse, limit: int) -> bytes:
 def read_capped(resp: urllib3.BaseHTTPResponse, method: str, url: str) -> bytes:
     """The whole answer, refusing more than ``lakefs._transport.MAX_ANSWER_BYTES`` (decoded)."""
     cap = _package.MAX_ANSWER_BYTES  # read at each call: the package's, as set there
+    headers = resp.headers
+    length = headers.get("Content-Length")
+    # A known length within the cap, sent as is (no decoding can make it larger): one read.
+    if (
+        length is not None
+        and length.isdigit()
+        and int(length) <= cap
+        and not headers.get("Content-Encoding")
+    ):
+        data: bytes = resp.read()
+        resp.release_conn()
+        return data
     chunks: list[bytes] = []
     size = 0
     for chunk in resp.stream(1 << 20):
