@@ -23,6 +23,7 @@ import hashlib
 import logging
 import re
 import secrets
+import shutil
 import socket
 import tempfile
 from collections.abc import Callable, Iterator
@@ -63,6 +64,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "loopback: opens local sockets; runs in live mode only")
+    import os
+
+    # Folder indexes (lakefs.lib._index) of this run's folders: kept with the run, never in
+    # the user's cache directory (subprocesses inherit the variable).
+    index_home = tempfile.mkdtemp(prefix="lakefs-test-index-")
+    config.add_cleanup(lambda: shutil.rmtree(index_home, ignore_errors=True))
+    os.environ["LAKEFS_INDEX_DIR"] = index_home
 
 
 def _mode(config: pytest.Config) -> Mode:

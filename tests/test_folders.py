@@ -11,6 +11,7 @@ import os
 import pathlib
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -585,3 +586,49 @@ def _rss(field: str) -> int:
     with open("/proc/self/status") as f:
         line = next(ln for ln in f if ln.startswith(field + ":"))
     return int(line.split()[1]) * 1024
+
+
+def _bytes_read() -> int:
+    """Bytes this process has read through read(2) and friends (files and sockets alike)."""
+    with open("/proc/self/io") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("rchar:"))
+
+
+@pytest.mark.server("local")
+@pytest.mark.loopback  # live only: a cassette would hold every downloaded byte
+def test_a_rerun_over_an_unchanged_folder_reads_nothing(
+    local_main: Branch, tmp_path: pathlib.Path, workers: int, sent: object
+) -> None:
+    count = sent  # type: ignore[assignment]
+    files = {f"d{i % 4}/f{i:03d}.bin": os.urandom(256 * 1024) for i in range(40)}  # 10 MiB
+    total = sum(len(b) for b in files.values())
+    source = _write(tmp_path / "src", files)
+    time.sleep(0.06)  # the files settle: what is noted about them next is trusted
+    assert local_main.upload_folder(source, "ix", max_workers=workers).sent == len(files)
+
+    read, before = _bytes_read(), count()  # type: ignore[operator]
+    again = local_main.upload_folder(source, "ix", max_workers=workers)
+    assert again == TransferResult(skipped=len(files))
+    assert _bytes_read() - read < total // 100  # the listing's answer, no file's bytes
+    if before is not None:
+        assert count() == before + 1  # type: ignore[operator]  # one listing page
+
+    # An edit that keeps the size and sets the modification time back is still seen.
+    victim = source / "d1" / "f001.bin"
+    old = victim.stat()
+    victim.write_bytes(os.urandom(256 * 1024))
+    os.utime(victim, ns=(old.st_atime_ns, old.st_mtime_ns))
+    changed = local_main.upload_folder(source, "ix", max_workers=workers)
+    assert (changed.sent, changed.skipped) == (1, len(files) - 1)
+    assert local_main.download("ix/d1/f001.bin") == victim.read_bytes()
+
+    target = tmp_path / "out"
+    local_main.download_folder("ix", target, max_workers=workers)
+    time.sleep(0.06)
+    # Files this SDK just wrote are compared once (read), then noted as settled ...
+    assert local_main.download_folder("ix", target, max_workers=workers).skipped == len(files)
+    read = _bytes_read()
+    # ... so the next comparison reads nothing.
+    down = local_main.download_folder("ix", target, max_workers=workers)
+    assert down == TransferResult(skipped=len(files))
+    assert _bytes_read() - read < total // 100

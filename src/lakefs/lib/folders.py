@@ -64,6 +64,7 @@ from lakefs.lib._folder_plan import (
     plan_upload,
     walk,
 )
+from lakefs.lib._index import FolderIndex, State, open_index
 from lakefs.lib._local_tree import LocalTree, Place, fetch_contained, fetch_into, local_destination
 from lakefs.lib._transfers import DEFAULT_FOLDER_WORKERS as DEFAULT_FOLDER_WORKERS
 from lakefs.lib._transfers import CancelToken, _Runner, shown
@@ -144,9 +145,10 @@ def upload_folder(
     described = f"upload {job.root.name or job.root}"
     with (
         LocalTree(job.root, create=False) as tree,  # left last: the runner waits for its tasks
+        _noted(job) as index,
         _Runner(how.workers, how.progress, "upload_folder", described) as runner,
     ):
-        uploads = _Uploads(branch, job, how, use_presign, tree, runner)
+        uploads = _Uploads(branch, job, how, use_presign, tree, runner, index)
         _execute(runner, plan, uploads.upload, uploads.delete)
         uploads.flush()
     return runner.result
@@ -198,6 +200,19 @@ class _Tasks(Generic[R]):
     pre_signed: bool
     tree: LocalTree
     runner: _Runner
+    index: FolderIndex | None  # what each file was last found to hold (mode True only)
+
+    def noted(self, rel: str, state: State, stored: Any) -> bool:
+        """Whether the index says the file ``rel``, in ``state``, holds what ``stored`` does
+        (nothing is read)."""
+        if self.index is None or state.size != stored.size_bytes():
+            return False
+        return self.index.checksum(rel, state) == _normal(stored.checksum())
+
+    def note(self, rel: str, state: State, checksum: str) -> None:
+        """Remember that ``rel``, in ``state``, holds content of lakeFS's ``checksum``."""
+        if self.index is not None:
+            self.index.record(rel, state, _normal(checksum))
 
 
 @dataclass
@@ -215,16 +230,23 @@ class _Uploads(_Tasks["Branch"]):
             size = since.st_size
             watched = _Watched(file, size, since)
             bar.add_total(size - action.size)
-            hashes = digests(file, token) if self.job.mode == "sha256" else None
+            state = State.of(since)
             stored = action.compare
+            if stored is not None and self.noted(rel, state, stored):
+                bar.add_total(-size)
+                runner.count(rel, "skipped")
+                return
+            hashes = digests(file, token) if self.job.mode == "sha256" else None
             if stored is not None and _unchanged(file, size, stored, hashes, token):
                 watched.check()  # what was compared is what the file holds
+                self.note(rel, state, stored.checksum())
                 bar.add_total(-size)
                 runner.count(rel, "skipped")
                 return
             token.check()  # nothing is sent once cancelled
             target = self._target(rel, action.local, hashes)
-            send_file(target, file, size, runner.chunks(), since=since)
+            sent = send_file(target, file, size, runner.chunks(), since=since)
+            self.note(rel, state, sent.checksum())  # send_file checked: the file held still
         runner.count(rel, "sent", size)
 
     def _target(self, rel: str, local: Entry, hashes: tuple[str, str] | None) -> Any:
@@ -329,12 +351,13 @@ def download_folder(
     described = f"download {job.base or '/'}"
     with (
         LocalTree(job.root) as tree,  # left last: the runner waits for its tasks first
+        _noted(job) as index,
         _Runner(how.workers, how.progress, "download_folder", described) as runner,
     ):
         local = walk(job.root, skip=tree.temporary) if job.delete else ()
         listed = _listing(reference, job.base, how.opts)
         plan = plan_download(local, listed, prefix=job.base, keep=job.keep, delete=job.delete)
-        downloads = _Downloads(reference, job, how, use_presign, tree, runner)
+        downloads = _Downloads(reference, job, how, use_presign, tree, runner, index)
         _execute(runner, plan, downloads.download, downloads.delete)
     return runner.result
 
@@ -349,7 +372,15 @@ class _Downloads(_Tasks["Reference"]):
         runner, token = self.runner, self.runner.token
         stored, size = action.stored, action.size
         with self.tree.place(rel) as place:
+            st = place.stat
+            state = State.of(st) if st is not None and stat.S_ISREG(st.st_mode) else None
+            if state is not None and self.noted(rel, state, stored):
+                runner.bar.add_total(-size)
+                runner.count(rel, "skipped")
+                return
             if self.job.mode and _unchanged_here(place, stored, self.job.mode, token):
+                if state is not None:
+                    self.note(rel, state, stored.checksum())
                 runner.bar.add_total(-size)
                 runner.count(rel, "skipped")
                 return
@@ -385,6 +416,8 @@ class _Downloads(_Tasks["Reference"]):
     def _remove(self, rel: str) -> None:
         with self.tree.place(rel, create=False) as place:
             place.unlink()
+        if self.index is not None:
+            self.index.forget(rel)
         self.runner.count(rel, "deleted")
 
 
@@ -395,7 +428,25 @@ def _unchanged_here(place: Place, stored: Any, mode: SkipUnchanged, token: Cance
         return False
     with place.open_read() as file:
         hashes = digests(file, token) if mode == "sha256" else None
-        return _unchanged(file, st.st_size, stored, hashes, token)
+        same = _unchanged(file, st.st_size, stored, hashes, token)
+        # what was compared is the file of ``place.stat`` (it held still): else not unchanged
+        return same and State.of(os.fstat(file.fileno())) == State.of(st)
+
+
+@contextlib.contextmanager
+def _noted(job: FolderJob) -> Iterator[FolderIndex | None]:
+    """The folder's index for this run (``lakefs.lib._index``): with ``skip_unchanged=True``
+    only (``"sha256"`` compares what it reads, by its purpose)."""
+    index = open_index(job.root) if job.mode is True else None
+    try:
+        yield index
+    finally:
+        if index is not None:
+            index.close()
+
+
+def _normal(checksum: str) -> str:
+    return checksum.strip('"').lower()
 
 
 def _clear_the_way(place: Place, rel: str) -> bool:
