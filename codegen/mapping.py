@@ -33,23 +33,20 @@ class Result:
     ``build`` (a hand-written value type's ``_from_json``), ``value`` (an expression).
     """
 
-    kind: str  # self | none | new | build | value | type
-    target: str | None = None  # the resource or value type, or the annotation for value/type
+    kind: str  # self | none | new | build | value
+    target: str | None = None  # the resource or value type, or the annotation for value
     args: tuple[str, ...] = ()
     expr: str | None = None
 
 
 @dataclass(frozen=True)
-class OverloadDecl:
-    """A typing overload of an impl method: parameter types/defaults replaced, another return."""
-
-    returns: str
-    params: dict[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
 class MethodDecl:
-    """One method of a resource."""
+    """One method of a resource.
+
+    An ``impl`` method is its function, bound in the class: its signature (overloads
+    included), types, defaults and docstring are the function's, written once there; the
+    mapping only names it and the operations it sends (``uses``).
+    """
 
     resource: str
     name: str
@@ -63,7 +60,6 @@ class MethodDecl:
     paginate: Result | None = None
     doc: str | None = None
     uses: tuple[str, ...] = ()
-    overloads: tuple[OverloadDecl, ...] = ()
     exist_ok: bool = False  # a keyword ``exist_ok``: a 409 (it exists) then returns self
     missing: str | None = None  # what to return on a 404 (say, ``False`` for exists())
 
@@ -126,12 +122,11 @@ def _result(raw: Any, where: str) -> Result:
         return Result("build", raw["build"])
     if "value" in raw:
         return Result("value", str(raw.get("type", "Any")), expr=str(raw["value"]))
-    if "type" in raw:
-        return Result("type", str(raw["type"]))
-    raise MappingError(f"{where}: returns needs one of new, build, value or type")
+    raise MappingError(f"{where}: returns needs one of new, build or value")
 
 
 _PARAM_KEYS = frozenset({"name", "type", "default", "validate", "doc", "keyword"})
+_IMPL_KEYS = frozenset({"name", "impl", "uses"})
 
 
 def _param(raw: Any, where: str) -> ParamDecl:
@@ -159,6 +154,13 @@ def _method(resource: str, raw: dict[str, Any]) -> MethodDecl:
     kinds = [k for k in ("operation", "impl", "child") if k in raw]
     if len(kinds) != 1:
         raise MappingError(f"{where}: give exactly one of operation, impl or child")
+    extra = sorted(set(raw) - _IMPL_KEYS, key=str) if "impl" in raw else []
+    if extra:
+        raise MappingError(
+            f"{where}: an impl method is its function ({raw['impl']}): its signature, types, "
+            f"defaults and docstring are written there; give only {sorted(_IMPL_KEYS)}, "
+            f"not {extra}"
+        )
     paginate = raw.get("paginate")
     exist_ok = bool(raw.get("exist_ok"))
     if exist_ok and (raw.get("operation") is None or raw.get("returns") != "self"):
@@ -189,10 +191,6 @@ def _method(resource: str, raw: dict[str, Any]) -> MethodDecl:
         paginate=_result(paginate, where) if paginate is not None else None,
         doc=raw.get("doc"),
         uses=tuple(raw.get("uses") or ()),
-        overloads=tuple(
-            OverloadDecl(str(o["returns"]), dict(o.get("params") or {}))
-            for o in raw.get("overloads") or ()
-        ),
     )
 
 

@@ -40,14 +40,15 @@ class Problem:
 
 @dataclass
 class Method:
-    """A method ready to render."""
+    """A method ready to render: a ``def``, or (``function`` set) a hand-written function bound
+    in the class as it is (``name = function``), its signature and docstring its own."""
 
     name: str
     params: list[str]
     returns: str
     doc: str
     body: list[str]
-    overloads: list[tuple[list[str], str]] = field(default_factory=list)
+    function: str | None = None
 
 
 @dataclass
@@ -85,6 +86,21 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _documented_args(doc: str) -> list[str]:
+    """The parameter names a Google-style docstring's ``Args:`` section documents."""
+    lines = doc.splitlines()
+    if "Args:" not in lines:
+        return []
+    names = []
+    for line in lines[lines.index("Args:") + 1 :]:
+        if line and not line.startswith(" "):
+            break  # the next section
+        match = re.match(r" {4}\*{0,2}(\w+)(?: \([^)]*\))?:", line)
+        if match:
+            names.append(match.group(1))
+    return names
+
+
 def _docstring(summary: str, description: str, args: list[tuple[str, str]]) -> str:
     parts = [textwrap.fill(_sentence(summary) or "Call the lakeFS API.", 88)]
     if description and _sentence(description) != parts[0]:
@@ -108,7 +124,14 @@ class _Resolver:
         self.problems: list[Problem] = []
         self.reached: set[str] = set()
         self.resources = {r.name: r for r in mapping.resources}
+        self._functions: dict[str, dict[str, ast.FunctionDef]] = {}
         self.validators = self._module_functions("lakefs._validation")
+        # validators that return the value to use (``utc``: a datetime in UTC): converters
+        self.converters = {
+            name
+            for name, node in self.validators.items()
+            if node.returns is not None and ast.unparse(node.returns) != "None"
+        }
         self.sdk_version = _sdk_version()
         self.answers: set[str] = set()  # response schemas generated code reads (typed answers)
         self.operations: set[str] = set()  # operations generated methods send (their routes)
@@ -123,17 +146,19 @@ class _Resolver:
     def _module_file(self, module: str) -> Path:
         return self.src / (module.replace(".", "/") + ".py")
 
-    def _module_functions(self, module: str) -> dict[str, list[str]]:
-        path = self._module_file(module)
-        if not path.is_file():
-            self.problem("mapping", f"module {module} ({path}) does not exist")
-            return {}
-        tree = ast.parse(path.read_text())
-        return {
-            node.name: [a.arg for a in node.args.args + node.args.kwonlyargs]
-            for node in tree.body
-            if isinstance(node, ast.FunctionDef)
-        }
+    def _module_functions(self, module: str) -> dict[str, ast.FunctionDef]:
+        """The top-level functions of a hand-written module, parsed (never imported): for an
+        overloaded name, its implementation (the last ``def``)."""
+        if module not in self._functions:
+            path = self._module_file(module)
+            if not path.is_file():
+                self.problem("mapping", f"module {module} ({path}) does not exist")
+                return {}
+            tree = ast.parse(path.read_text())
+            self._functions[module] = {
+                node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)
+            }
+        return self._functions[module]
 
     def check_expr(self, where: str, expr: str, names: set[str]) -> None:
         """An expression of the mapping, emitted as is: its names must be known, and the ones
@@ -168,6 +193,8 @@ class _Resolver:
                 self.problem(where, f"{expr!r} reads {field_name!r}, which {known.name} lacks")
 
     def validation_lines(self, where: str, params: list[tuple[str, str | None]]) -> list[str]:
+        """A check per validated parameter, in order; a validator that returns the value to use
+        (a converter: ``utc``, ``unix_seconds``) rebinds the parameter to it."""
         lines = []
         for name, validator in params:
             if validator is None:
@@ -175,9 +202,36 @@ class _Resolver:
             if validator not in self.validators:
                 self.problem(where, f"validator {validator!r} does not exist in lakefs._validation")
                 continue
-            lines.append(f'validate.{validator}({name}, "{name}")')
+            check = f'validate.{validator}({name}, "{name}")'
+            lines.append(f"{name} = {check}" if validator in self.converters else check)
             self.imp.runtime("lakefs", "_validation", alias="validate")
         return lines
+
+    def check_validated_once(self, where: str, m: MethodDecl) -> None:
+        """A binding must not call the validator the parameter's ``validate:`` runs already."""
+        validators = {p.name: p.validate for p in m.params if p.validate}
+        for key, expr in m.bind.items():
+            try:
+                tree = ast.parse(expr, mode="eval")
+            except SyntaxError:
+                continue  # check_expr reports it
+            for node in ast.walk(tree):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "validate"
+                    and node.args
+                    and isinstance(node.args[0], ast.Name)
+                ):
+                    continue
+                param = node.args[0].id
+                if validators.get(param) == node.func.attr:
+                    self.problem(
+                        where,
+                        f"binds {key} to {expr!r}: {param}'s validate: runs "
+                        f"{node.func.attr} already (a converter rebinds {param}): bind {param}",
+                    )
 
     # -- names and their imports ---------------------------------------------------------
 
@@ -244,8 +298,6 @@ class _Resolver:
             return m.resource, "self"
         if result.kind == "none":
             return "None", None
-        if result.kind == "type":
-            return result.target or "Any", None
         if result.kind == "value":
             self.check_expr(where, result.expr or "", names | {var})
             self.check_fields(where, result.expr or "", var, schema)
@@ -306,15 +358,11 @@ class _Resolver:
         if m.child is not None:
             method = self.child_method(res, m, names, checks)
         elif m.impl is not None:
-            method = self.impl_method(m, checks)
+            method = self.impl_method(m)
         else:
             method = self.api_method(m, names, checks)
-        if method is not None:
+        if method is not None and method.function is None:
             self.annotation(m.where, method.returns)
-            for _, returns in method.overloads:
-                self.annotation(m.where, returns)
-            if method.overloads:
-                self.imp.runtime("typing", "overload")
         return method
 
     def child_method(
@@ -325,56 +373,47 @@ class _Resolver:
         body = [*checks, f"return {expr}"]
         return Method(m.name, self.signature(m.where, m.params, False), annotation, doc, body)
 
-    def impl_method(self, m: MethodDecl, checks: list[str]) -> Method | None:
+    def impl_method(self, m: MethodDecl) -> Method | None:
+        """The function bound in the class: its signature and docstring, written once in
+        ``lakefs.lib``, are the method's. Checked here: it exists under the method's name,
+        takes the resource first, and its docstring's ``Args:`` documents each other parameter
+        (and no other)."""
         module, _, func = (m.impl or "").partition(":")
-        functions = self._module_functions(module)
-        if func not in functions:
+        node = self._module_functions(module).get(func)
+        if node is None:
             self.problem(m.where, f"implementation {m.impl} does not exist")
             return None
-        expected = [p.name for p in m.params]
-        actual = functions[func][1:]
-        if actual != expected:
-            self.problem(m.where, f"{m.impl} takes {actual}, the mapping declares {expected}")
         for op in m.uses:
             if op not in self.spec.operations:
                 self.problem(m.where, f"uses unknown operationId {op!r}")
             self.reached.add(op)
+        if func != m.name:  # repr, tracebacks and pickled bound methods go by __name__
+            self.problem(m.where, f"{m.impl} must be named {m.name!r}, as the method it is")
+        self.check_impl_doc(m, node)
         package, _, name = module.rpartition(".")
         alias = "_" + name.lstrip("_")
         self.imp.runtime(package, name, alias=alias)
-        args = ", ".join(["self", *(f"{p}={p}" for p in expected)])
-        if m.returns.kind not in ("type", "self", "none"):
-            self.problem(
-                m.where, f"an impl method returns {{type: ...}} or self, not {m.returns.kind}"
-            )
-        annotation = m.returns.target if m.returns.kind == "type" else "None"
-        if m.returns.kind == "self":
-            annotation = m.resource
-        doc = _docstring(m.doc or m.name, "", [(p.name, p.doc or "") for p in m.params])
-        body = [*checks, f"return {alias}.{func}({args})"]
-        overloads = []
-        for o in m.overloads:
-            unknown = sorted(set(o.params) - set(expected))
-            if unknown:
-                self.problem(m.where, f"an overload changes unknown parameters {unknown}")
-            params = [
-                ParamDecl(
-                    p.name,
-                    str(o.params.get(p.name, {}).get("type", p.type)),
-                    o.params[p.name].get("default", p.default) if p.name in o.params else p.default,
-                    keyword=p.keyword,
-                )
-                for p in m.params
-            ]
-            overloads.append((self.signature(m.where, tuple(params), False), o.returns))
-        return Method(
-            m.name,
-            self.signature(m.where, m.params, False),
-            annotation or "None",
-            doc,
-            body,
-            overloads,
-        )
+        return Method(m.name, [], "", "", [], function=f"{alias}.{func}")
+
+    def check_impl_doc(self, m: MethodDecl, node: ast.FunctionDef) -> None:
+        """``node``'s first parameter is the resource; its docstring is the method's: a summary
+        and an ``Args:`` entry for each parameter after the first, none for another name."""
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        if not positional:
+            self.problem(m.where, f"{m.impl} must take the {m.resource} as its first parameter")
+            return
+        params = [a.arg for a in [*positional[1:], *args.kwonlyargs]]
+        params += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+        doc = ast.get_docstring(node)
+        if not doc:
+            self.problem(m.where, f"{m.impl} has no docstring (it is the method's)")
+            return
+        documented = _documented_args(doc)
+        for missing in [p for p in params if p not in documented]:
+            self.problem(m.where, f"{m.impl}'s docstring documents no {missing!r} under Args:")
+        for extra in [d for d in documented if d not in params]:
+            self.problem(m.where, f"{m.impl}'s docstring documents {extra!r}, not a parameter")
 
     def api_method(self, m: MethodDecl, names: set[str], checks: list[str]) -> Method | None:
         op = self.spec.operations.get(m.operation or "")
@@ -383,6 +422,7 @@ class _Resolver:
             return None
         self.reached.add(op.id)
         where = f"{m.where} ({op.id}: {op.method} {op.path})"
+        self.check_validated_once(where, m)
         kwargs, docs = self.bindings(m, op, where, names)
         if m.paginate is not None:
             return self.paginated(m, op, where, names, checks, kwargs, docs)

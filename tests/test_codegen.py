@@ -224,7 +224,9 @@ def test_exist_ok_renders_a_conflict_that_returns_self(tmp_path: Path) -> None:
         )
 
 
-def test_impl_and_child_methods_keep_their_validation(tmp_path: Path) -> None:
+def test_child_methods_keep_their_validation_and_impl_methods_are_their_function(
+    tmp_path: Path,
+) -> None:
     resolved = _resolve(
         tmp_path,
         _extended(
@@ -233,23 +235,137 @@ def test_impl_and_child_methods_keep_their_validation(tmp_path: Path) -> None:
               child: Thing
               params: [{name: other_id, type: str, validate: branch_id}]
               returns: {args: [self.repository_id, other_id]}
-            - name: fetch
+            - name: get_commit
               impl: lakefs.lib.commits:get_commit
               uses: [listThings]
-              params:
-                - {name: timeout, type: float | None, default: None, validate: optional_text}
-                - {name: extra_headers, type: "dict[str, str] | None", default: None}
-              returns: {type: str}
             """
         ),
     )
     assert resolved.problems == []
     source = render.render(resolved.resources, "9.9.9", TEMPLATES)["thing.py"]
-    sibling = source[source.index("def sibling(") : source.index("def fetch(")]
+    sibling = source[source.index("def sibling(") : source.index("get_commit = ")]
     assert 'validate.branch_id(other_id, "other_id")' in sibling
-    fetch = source[source.index("def fetch(") :]
-    assert 'validate.optional_text(timeout, "timeout")' in fetch  # impl methods validate too
-    assert "return _commits.get_commit(self, timeout=timeout, extra_headers=extra_headers)" in fetch
+    # Bound as it is: its signature and docstring are written once, in lakefs.lib.
+    assert "\n    get_commit = _commits.get_commit\n" in source
+    assert "def get_commit(" not in source
+    assert "from lakefs.lib import commits as _commits" in source
+    compile(source, "thing.py", "exec")
+
+
+@pytest.mark.parametrize("key", ["params", "returns", "doc", "overloads", "bind"])
+def test_an_impl_entry_declares_no_signature_nor_docs(tmp_path: Path, key: str) -> None:
+    extra = {
+        "params": "params: [{name: timeout, type: float | None, default: None}]",
+        "returns": "returns: {type: str}",
+        "doc": "doc: The commit.",
+        "overloads": "overloads: [{params: {}, returns: str}]",
+        "bind": "bind: {repository: self.repository_id}",
+    }[key]
+    mapping = _extended(
+        f"""
+        - name: get_commit
+          impl: lakefs.lib.commits:get_commit
+          uses: [listThings]
+          {extra}
+        """
+    )
+    with pytest.raises(mapping_mod.MappingError, match=f"an impl method is its function.*{key}"):
+        _resolve(tmp_path, mapping)
+
+
+def _impl_module(tmp_path: Path, source: str) -> Path:
+    """A src tree with the real lakefs/_validation.py and a lib module ``lakefs/lib/mod.py``."""
+    src = tmp_path / "src"
+    (src / "lakefs" / "lib").mkdir(parents=True)
+    (src / "lakefs" / "_validation.py").write_text((SRC / "lakefs" / "_validation.py").read_text())
+    (src / "lakefs" / "lib" / "mod.py").write_text(textwrap.dedent(source))
+    return src
+
+
+@pytest.mark.parametrize(
+    ("function", "expected"),
+    [
+        (
+            'def read(thing, path, *, timeout=None):\n    """Read.\n\n    Args:\n'
+            '        path: The path.\n    """\n',
+            "lakefs.lib.mod:read's docstring documents no 'timeout' under Args:",
+        ),
+        (
+            'def read(thing, path):\n    """Read.\n\n    Args:\n        path: The path.\n'
+            '        mode: Gone.\n    """\n',
+            "lakefs.lib.mod:read's docstring documents 'mode', not a parameter",
+        ),
+        ("def read(thing, path):\n    return path\n", "lakefs.lib.mod:read has no docstring"),
+        ('def read():\n    """Read."""\n', "must take the Thing as its first parameter"),
+        ('def other(thing):\n    """Other."""\n', "implementation lakefs.lib.mod:read does not"),
+        (
+            'def read(thing, path):\n    """Read.\n\n    Args:\n        path: The path.\n    """\n',
+            None,
+        ),
+    ],
+)
+def test_an_impl_functions_docstring_documents_each_parameter(
+    tmp_path: Path, function: str, expected: str | None
+) -> None:
+    src = _impl_module(tmp_path, function)
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    (tmp_path / "mapping.yaml").write_text(
+        _extended(
+            """
+            - name: read
+              impl: lakefs.lib.mod:read
+              uses: [listThings]
+            """
+        )
+    )
+    spec = spec_mod.load(tmp_path / "spec.yaml", "9.9.9")
+    resolved = resolve.resolve(spec, mapping_mod.load(tmp_path / "mapping.yaml"), src)
+    messages = [str(p) for p in resolved.problems]
+    if expected is None:
+        assert messages == []
+    else:
+        assert any(expected in m for m in messages), messages
+
+
+def test_an_impl_function_is_named_as_its_method(tmp_path: Path) -> None:
+    # A bound method pickles by its function's name: Thing.load = read would not unpickle.
+    resolved = _resolve(
+        tmp_path,
+        _extended(
+            """
+            - name: load
+              impl: lakefs.lib.commits:get_commit
+              uses: [listThings]
+            """
+        ),
+    )
+    messages = [str(p) for p in resolved.problems]
+    assert any("lakefs.lib.commits:get_commit must be named 'load'" in m for m in messages)
+
+
+def test_a_converting_validator_rebinds_its_parameter_and_runs_once(tmp_path: Path) -> None:
+    method = """
+        - name: resize
+          operation: createThing
+          params:
+            - {name: size, type: "datetime | int", validate: unix_seconds}
+          bind: {repository: self.repository_id, body.name: self.id, body.size: BINDING}
+          returns: self
+        """
+    types = "types: {datetime: datetime}\nvalues:"
+    resolved = _resolve(
+        tmp_path, _extended(method.replace("BINDING", "size")).replace("values:", types)
+    )
+    assert resolved.problems == []
+    source = render.render(resolved.resources, "9.9.9", TEMPLATES)["thing.py"]
+    body = source[source.index("def resize(") :]
+    assert body.count("validate.unix_seconds(") == 1
+    assert 'size = validate.unix_seconds(size, "size")' in body
+    assert 'body={"name": self.id, "size": size}' in body
+    # Not validated a second time in a binding (as commit_changes' date was).
+    twice = method.replace("BINDING", "\"validate.unix_seconds(size, 'size')\"")
+    resolved = _resolve(tmp_path, _extended(twice).replace("values:", types))
+    assert any("size's validate: runs unix_seconds already" in str(p) for p in resolved.problems)
 
 
 def test_a_validate_call_in_a_binding_must_exist(tmp_path: Path) -> None:
@@ -375,36 +491,21 @@ def test_every_call_of_hand_written_code_is_declared_and_every_declaration_calle
     assert any("getTag is listed, but no code calls it" in m for m in messages)
 
 
-def test_an_impl_method_cannot_declare_a_result_it_does_not_build(tmp_path: Path) -> None:
-    resolved = _resolve(
-        tmp_path,
-        _extended(
-            """
-            - name: fetch
-              impl: lakefs.lib.commits:get_commit
-              uses: [listThings]
-              params:
-                - {name: timeout, type: float | None, default: None}
-                - {name: extra_headers, type: "dict[str, str] | None", default: None}
-              returns: {new: Thing, args: [self.repository_id, "'x'"]}
-            """
-        ),
-    )
-    assert any("an impl method returns" in str(p) for p in resolved.problems)
-
-
 def test_each_name_in_the_output_is_imported_where_it_is_needed(tmp_path: Path) -> None:
     resolved = _resolve(
         tmp_path,
         _extended(
             """
             - name: when
+              child: Thing
+              params:
+                - {name: at, type: datetime | None, default: None}
+                - {name: n, type: int, default: DEFAULT_MAX_WORKERS}
+                - {name: c, type: Commit | None, default: None}
+              returns: {args: [self.repository_id, '"x"']}
+            - name: get_commit
               impl: lakefs.lib.commits:get_commit
               uses: [listThings]
-              params:
-                - {name: timeout, type: datetime | None, default: None}
-                - {name: extra_headers, type: int, default: DEFAULT_MAX_WORKERS}
-              returns: {type: Commit}
             """
         ).replace(
             "values:",
@@ -441,10 +542,9 @@ def test_a_name_with_no_known_origin_is_a_problem(
         _extended(
             f"""
             - name: when
-              impl: lakefs.lib.commits:get_commit
-              uses: [listThings]
+              child: Thing
               params: [{param}]
-              returns: {{type: str}}
+              returns: {{args: [self.repository_id, '"x"']}}
             """
         ),
     )

@@ -1,11 +1,13 @@
 # Generated from the lakeFS 1.86.0 OpenAPI document by codegen/ (make generate). Do not edit.
+# `name = _module.function` binds a function of lakefs.lib as the method: its signature and
+# docstring are written there, once.
 """A read-only reference in a repository: a commit, a tag, a branch or an expression such as
 ``main~2``. It has no write methods.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 
 from lakefs import _validation as validate
 from lakefs._generated import operations as ops
@@ -17,25 +19,15 @@ from lakefs.lib import folders as _folders
 from lakefs.lib import objects as _objects
 from lakefs.lib import reader as _reader
 from lakefs.lib.commits import log_entry
-from lakefs.lib.folders import DEFAULT_FOLDER_WORKERS
-from lakefs.lib.reader import DEFAULT_BLOCK_SIZE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Mapping
     from datetime import datetime
-    from io import TextIOWrapper
-    from os import PathLike
-    from pathlib import Path
-    from typing import Literal
 
     from lakefs._client import Client, RequestTimeout
     from lakefs._generated import schemas as wire
     from lakefs._generated.branch import Branch
     from lakefs._objects import CommonPrefix
-    from lakefs._values import Commit
-    from lakefs.lib.folders import TransferResult
-    from lakefs.lib.progress import ProgressEvent
-    from lakefs.lib.reader import ObjectReader
 
 __all__ = ["Reference"]
 
@@ -144,166 +136,11 @@ class Reference(Resource):
         )
         return bytes(data)
 
-    @overload
-    def open(
-        self,
-        path: str,
-        mode: Literal["rb"],
-        pre_signed: bool | None = None,
-        *,
-        encoding: str = "utf-8",
-        errors: str = "strict",
-        newline: str | None = None,
-        block_size: int = DEFAULT_BLOCK_SIZE,
-        timeout: RequestTimeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ObjectReader: ...
+    open = _reader.open
 
-    @overload
-    def open(
-        self,
-        path: str,
-        mode: Literal["r"] = "r",
-        pre_signed: bool | None = None,
-        *,
-        encoding: str = "utf-8",
-        errors: str = "strict",
-        newline: str | None = None,
-        block_size: int = DEFAULT_BLOCK_SIZE,
-        timeout: RequestTimeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> TextIOWrapper: ...
+    download_file = _reader.download_file
 
-    def open(
-        self,
-        path: str,
-        mode: Literal["r", "rb"] = "r",
-        pre_signed: bool | None = None,
-        *,
-        encoding: str = "utf-8",
-        errors: str = "strict",
-        newline: str | None = None,
-        block_size: int = DEFAULT_BLOCK_SIZE,
-        timeout: RequestTimeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ObjectReader | TextIOWrapper:
-        """Open an object for reading, as a binary file ("rb") or a text file ("r"). Data arrives
-        by ranged requests behind a read-ahead buffer, so memory stays bounded whatever the
-        object's size; a missing object raises FileNotFoundError here.
-
-        Args:
-            path: The object's path.
-            mode: "rb" for bytes, "r" for text.
-            pre_signed: Read straight from the object store (None: when the server supports it).
-            encoding: Text mode's encoding.
-            errors: Text mode's decoding errors.
-            newline: Text mode's newline handling.
-            block_size: The largest read-ahead request, in bytes.
-            timeout: Each request's timeout (None: the client's).
-            extra_headers: Headers added to each request sent to lakeFS.
-        """
-        return _reader.open_reader(
-            self,
-            path=path,
-            mode=mode,
-            pre_signed=pre_signed,
-            encoding=encoding,
-            errors=errors,
-            newline=newline,
-            block_size=block_size,
-            timeout=timeout,
-            extra_headers=extra_headers,
-        )
-
-    def download_file(
-        self,
-        path: str,
-        local_path: str | PathLike[str],
-        pre_signed: bool | None = None,
-        *,
-        block_size: int = DEFAULT_BLOCK_SIZE,
-        max_workers: int | None = None,
-        progress: bool | Callable[[ProgressEvent], None] | None = None,
-        timeout: RequestTimeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Path:
-        """Stream an object to a local file, written under a temporary name and renamed when
-        complete (so a failure never leaves a partial file).
-
-        Args:
-            path: The object's path.
-            local_path: The file to write.
-            pre_signed: Read straight from the object store (None: when the server supports it).
-            block_size: The largest request, in bytes.
-            max_workers: Ranged GETs in flight at once for a large object (None: chosen from its
-                size and the server; 1 reads it as one stream).
-            progress: A progress bar: None shows one on a terminal, True always, False never (nor
-                with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
-            timeout: Each request's timeout (None: the client's).
-            extra_headers: Headers added to each request sent to lakeFS.
-        """
-        return _reader.download_file(
-            self,
-            path=path,
-            local_path=local_path,
-            pre_signed=pre_signed,
-            block_size=block_size,
-            max_workers=max_workers,
-            progress=progress,
-            timeout=timeout,
-            extra_headers=extra_headers,
-        )
-
-    def download_folder(
-        self,
-        prefix: str,
-        local_dir: str | PathLike[str],
-        *,
-        include: str | Iterable[str] | None = None,
-        exclude: str | Iterable[str] | None = None,
-        delete: bool = False,
-        skip_unchanged: bool | Literal["sha256"] = True,
-        max_workers: int = DEFAULT_FOLDER_WORKERS,
-        pre_signed: bool | None = None,
-        progress: bool | Callable[[ProgressEvent], None] | None = None,
-        timeout: RequestTimeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> TransferResult:
-        """Download every object under ``prefix`` into ``local_dir`` (its path below the prefix
-        becomes the file's path), in parallel. Each file lands under a temporary name and is
-        renamed when complete; one file's failure does not stop the others (see the result's
-        ``failed``). Unchanged files (same size and checksum) are not downloaded again.
-
-        Args:
-            prefix: The objects' prefix ("" for the whole reference).
-            local_dir: The folder to write into (created).
-            include: Glob patterns on the path below the prefix: only matching objects are
-                transferred (None: all).
-            exclude: Glob patterns on the path below the prefix: matching objects are left alone.
-            delete: Mirror: remove local files (passing the patterns) that have no object.
-            skip_unchanged: Skip files whose size and checksum equal the object's ('sha256': and the
-                SHA-256 stored by uploads in that mode, else downloaded).
-            max_workers: Files transferred at once.
-            pre_signed: Read straight from the object store (None: when the server supports it).
-            progress: A progress bar: None shows one on a terminal, True always, False never (nor
-                with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
-            timeout: Each request's timeout (None: the client's).
-            extra_headers: Headers added to each request sent to lakeFS.
-        """
-        return _folders.download_folder(
-            self,
-            prefix=prefix,
-            local_dir=local_dir,
-            include=include,
-            exclude=exclude,
-            delete=delete,
-            skip_unchanged=skip_unchanged,
-            max_workers=max_workers,
-            pre_signed=pre_signed,
-            progress=progress,
-            timeout=timeout,
-            extra_headers=extra_headers,
-        )
+    download_folder = _folders.download_folder
 
     def log(
         self,
@@ -331,7 +168,7 @@ class Reference(Resource):
         """
         validate.optional_paths(objects, "objects")
         validate.optional_paths(prefixes, "prefixes")
-        validate.utc(since, "since")
+        since = validate.utc(since, "since")
         validate.optional_ref(stop_at, "stop_at")
 
         def fetch_page(cursor: str, amount: int) -> Page[Reference]:
@@ -341,7 +178,7 @@ class Reference(Resource):
                 self.id,
                 objects=objects,
                 prefixes=prefixes,
-                since=validate.utc(since, "since"),
+                since=since,
                 first_parent=first_parent or None,
                 stop_at=None if stop_at is None else ref_id(stop_at),
                 after=cursor,
@@ -353,47 +190,11 @@ class Reference(Resource):
 
         return Paginator(fetch_page, max_amount=max_amount, after="")
 
-    def get_commit(
-        self,
-        *,
-        timeout: RequestTimeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Commit:
-        """The commit this reference points to (a log entry already has it; no request then).
+    get_commit = _commits.get_commit
 
-        Args:
-            timeout: Each request's timeout (None: the client's).
-            extra_headers: Headers added to each request sent to lakeFS.
-        """
-        return _commits.get_commit(self, timeout=timeout, extra_headers=extra_headers)
+    metadata = _commits.metadata
 
-    def metadata(
-        self,
-        *,
-        timeout: RequestTimeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> dict[str, str]:
-        """The metadata of the commit this reference points to.
-
-        Args:
-            timeout: Each request's timeout (None: the client's).
-            extra_headers: Headers added to each request sent to lakeFS.
-        """
-        return _commits.metadata(self, timeout=timeout, extra_headers=extra_headers)
-
-    def commit_message(
-        self,
-        *,
-        timeout: RequestTimeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> str:
-        """The message of the commit this reference points to.
-
-        Args:
-            timeout: Each request's timeout (None: the client's).
-            extra_headers: Headers added to each request sent to lakeFS.
-        """
-        return _commits.commit_message(self, timeout=timeout, extra_headers=extra_headers)
+    commit_message = _commits.commit_message
 
     def find_merge_base(
         self,
@@ -418,24 +219,7 @@ class Reference(Resource):
         )
         return Reference(self.repository_id, data["base_commit_id"], client=self._client)
 
-    def presigned_url(
-        self,
-        path: str,
-        *,
-        timeout: RequestTimeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> str:
-        """A URL from which anyone can GET the object, without credentials, until it expires (the
-        server's pre-signed URL lifetime). PresignNotSupportedError when the server's blockstore
-        cannot pre-sign.
-
-        Args:
-            path: The object's path.
-            timeout: Each request's timeout (None: the client's).
-            extra_headers: Headers added to each request sent to lakeFS.
-        """
-        validate.object_path(path, "path")
-        return _objects.presigned_url(self, path=path, timeout=timeout, extra_headers=extra_headers)
+    presigned_url = _objects.presigned_url
 
     def diff(
         self,

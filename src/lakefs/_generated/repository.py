@@ -1,4 +1,6 @@
 # Generated from the lakeFS 1.86.0 OpenAPI document by codegen/ (make generate). Do not edit.
+# `name = _module.function` binds a function of lakefs.lib as the method: its signature and
+# docstring are written there, once.
 """A lakeFS repository: branches, tags and commits over one storage namespace."""
 
 from __future__ import annotations
@@ -78,33 +80,7 @@ class Repository(Resource):
                 raise
         return self
 
-    def get_or_create(
-        self,
-        storage_namespace: str,
-        default_branch_id: str = "main",
-        include_samples: bool = False,
-        *,
-        timeout: RequestTimeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Repository:
-        """The repository, created if it does not exist yet (idempotent). An existing repository is
-        returned as it is, whatever its namespace.
-
-        Args:
-            storage_namespace: Where its data lives when created.
-            default_branch_id: Its first branch.
-            include_samples: Add sample data.
-            timeout: Each request's timeout (None: the client's).
-            extra_headers: Headers added to each request sent to lakeFS.
-        """
-        return _repositories.get_or_create(
-            self,
-            storage_namespace=storage_namespace,
-            default_branch_id=default_branch_id,
-            include_samples=include_samples,
-            timeout=timeout,
-            extra_headers=extra_headers,
-        )
+    get_or_create = _repositories.get_or_create
 
     def exists(
         self,

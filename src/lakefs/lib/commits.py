@@ -35,10 +35,16 @@ def log_entry(owner: Reference, item: Mapping[str, Any]) -> Reference:
 
 def get_commit(
     reference: Reference,
+    *,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> Commit:
-    """The commit this reference points to (a log entry already has it: no request)."""
+    """The commit this reference points to (a log entry already has it; no request then).
+
+    Args:
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+    """
     known = getattr(reference, _COMMIT, None)
     if isinstance(known, Commit):
         return known
@@ -55,33 +61,56 @@ def get_commit(
 
 def commit_message(
     reference: Reference,
+    *,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> str:
-    """The message of the commit this reference points to."""
-    return get_commit(reference, timeout, extra_headers).message
+    """The message of the commit this reference points to (a log entry has it: no request).
+
+    Args:
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+    """
+    return get_commit(reference, timeout=timeout, extra_headers=extra_headers).message
 
 
 def metadata(
     reference: Reference,
+    *,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The metadata of the commit this reference points to."""
-    return dict(get_commit(reference, timeout, extra_headers).metadata)
+    """The metadata of the commit this reference points to (a log entry has it: no request).
+
+    Args:
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+    """
+    return dict(get_commit(reference, timeout=timeout, extra_headers=extra_headers).metadata)
 
 
 def reverse(
     branch: Branch,
     reference_id: str | Reference,
     parent_number: int = 0,
+    *,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> Reference:
-    """Revert the changes of ``reference_id`` in a new commit on ``branch``; returns that commit.
+    """Revert the changes of commit ``reference_id`` in a new commit on this branch.
 
     lakeFS answers a revert with no content, so the new commit is read as the branch's head
     right after (a commit made by someone else in between would be returned instead).
+
+    Args:
+        reference_id: The commit to revert.
+        parent_number: For a merge commit, the parent (from 1) to revert relative to; 0 for
+            a commit with one parent.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        The new commit.
     """
     validate.ref_or_resource(reference_id, "reference_id")
     if isinstance(parent_number, bool) or not isinstance(parent_number, int) or parent_number < 0:

@@ -44,8 +44,9 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from lakefs import _wire as wire
 from lakefs._exceptions import LakeFSError, ValidationError
@@ -110,19 +111,45 @@ _key_bytes = key_bytes
 
 def upload_folder(
     branch: Branch,
-    local_dir: str | os.PathLike[str],
+    local_dir: str | PathLike[str],
     prefix: str = "",
+    *,
     include: str | Iterable[str] | None = None,
     exclude: str | Iterable[str] | None = None,
     delete: bool = False,
-    skip_unchanged: SkipUnchanged = True,
+    skip_unchanged: bool | Literal["sha256"] = True,
     max_workers: int = DEFAULT_FOLDER_WORKERS,
     pre_signed: bool | None = None,
     progress: bool | Callable[[ProgressEvent], None] | None = None,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> TransferResult:
-    """Upload every file below ``local_dir`` to ``prefix`` on ``branch`` (see the module).
+    """Upload every file under ``local_dir`` to ``prefix`` (a file's path below the folder
+    becomes its path below the prefix), in parallel.
+
+    Each object appears only when its upload succeeded; one file's failure does not stop the
+    others (see the result's ``failed``). Unchanged files (same size and checksum) are not sent
+    again. :mod:`lakefs.lib.folders` describes the rest.
+
+    Args:
+        local_dir: The folder to send.
+        prefix: Where the files land on the branch (a '/' is added when missing).
+        include: Glob patterns on the path below the folder: only matching files are
+            transferred (None: all).
+        exclude: Glob patterns on the path below the folder: matching files are left alone.
+        delete: Mirror: delete objects under the prefix (passing the patterns) that have no
+            local file, in batched deletes staged on the branch.
+        skip_unchanged: Skip files whose size and checksum equal the object's ('sha256': and
+            the SHA-256 stored with it; each file sent stores its own).
+        max_workers: Files transferred at once.
+        pre_signed: Upload straight to the object store (None: when the server supports it).
+        progress: A progress bar: None shows one on a terminal, True always, False never (nor
+            with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        What was sent, skipped, deleted and what failed.
 
     Raises:
         ValidationError: a bad argument (before any request), or ``local_dir`` is no folder.
@@ -326,18 +353,43 @@ def _unchanged(
 def download_folder(
     reference: Reference,
     prefix: str,
-    local_dir: str | os.PathLike[str],
+    local_dir: str | PathLike[str],
+    *,
     include: str | Iterable[str] | None = None,
     exclude: str | Iterable[str] | None = None,
     delete: bool = False,
-    skip_unchanged: SkipUnchanged = True,
+    skip_unchanged: bool | Literal["sha256"] = True,
     max_workers: int = DEFAULT_FOLDER_WORKERS,
     pre_signed: bool | None = None,
     progress: bool | Callable[[ProgressEvent], None] | None = None,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> TransferResult:
-    """Download every object under ``prefix`` into ``local_dir`` (see the module).
+    """Download every object under ``prefix`` into ``local_dir`` (its path below the prefix
+    becomes the file's path), in parallel.
+
+    Each file lands under a temporary name and is renamed when complete; one file's failure
+    does not stop the others (see the result's ``failed``). Unchanged files (same size and
+    checksum) are not downloaded again. :mod:`lakefs.lib.folders` describes the rest.
+
+    Args:
+        prefix: The objects' prefix ("" for the whole reference).
+        local_dir: The folder to write into (created).
+        include: Glob patterns on the path below the prefix: only matching objects are
+            transferred (None: all).
+        exclude: Glob patterns on the path below the prefix: matching objects are left alone.
+        delete: Mirror: remove local files (passing the patterns) that have no object.
+        skip_unchanged: Skip files whose size and checksum equal the object's ('sha256': and
+            the SHA-256 stored by uploads in that mode, else downloaded).
+        max_workers: Files transferred at once.
+        pre_signed: Read straight from the object store (None: when the server supports it).
+        progress: A progress bar: None shows one on a terminal, True always, False never (nor
+            with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        What was downloaded, skipped, deleted and what failed.
 
     Raises:
         ValidationError: a bad argument (before any request), or ``local_dir`` is a file.

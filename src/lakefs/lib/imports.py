@@ -365,10 +365,24 @@ def import_from(
     destination: str,
     commit_message: str,
     metadata: dict[str, str] | None = None,
+    *,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> ImportManager:
-    """An ImportManager for ``branch`` with one prefix to import (no request is sent)."""
+    """Prepare an import of object-store data into this branch, as one commit (no request
+    yet): add sources with .prefix() / .object(), then .run() (or .start() and .wait()).
+
+    Args:
+        object_store_uri: The prefix to import, e.g. s3://bucket/path/.
+        destination: Where its objects land on the branch.
+        commit_message: The import commit's message.
+        metadata: The import commit's metadata.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        An ImportManager with that one prefix to import.
+    """
     manager = ImportManager(
         branch, commit_message, metadata, timeout=timeout, extra_headers=extra_headers
     )

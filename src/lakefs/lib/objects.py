@@ -66,14 +66,28 @@ def upload(
     path: str,
     content_type: str | None = None,
     metadata: dict[str, str] | None = None,
+    *,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> ObjectInfo:
-    """Write ``data`` to ``path`` on ``branch`` (files are streamed) and return the new object.
+    """Write an object: bytes, str (as UTF-8), a binary or text file object (streamed), or a
+    pathlib.Path naming a local file (streamed).
 
     Bytes, str and seekable files go in one request, sent again from their start if a retry is
     needed; paths as ``upload_file``; other file objects (pipes, sockets) as
     ``Branch.open(path, "wb")`` does.
+
+    Args:
+        data: The content.
+        path: The object's path.
+        content_type: Its content type (None: guessed from ``path``, or for a pathlib.Path
+            from the local file's name first; application/octet-stream when neither tells).
+        metadata: User metadata to store with it.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        The new object.
     """
     object_path(path, "path")
     if isinstance(data, pathlib.Path):
@@ -138,10 +152,22 @@ def _is_seekable_binary(data: object) -> bool:
 def delete_objects(
     branch: Branch,
     object_paths: str | Iterable[str],
+    *,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> None:
-    """Delete ``object_paths`` from ``branch`` in batches of 1,000; raise on refused paths."""
+    """Delete one object or many (any iterable of paths; sent in batches of 1,000).
+
+    Paths that do not exist are ignored; a path the server refuses raises.
+
+    Args:
+        object_paths: A path or paths to delete.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Raises:
+        DeleteObjectsError: the server refused some paths (after every batch was sent).
+    """
     if isinstance(object_paths, str):
         paths: Iterable[str] = [object_paths]
     elif isinstance(object_paths, (bytes, Mapping)) or not isinstance(object_paths, Iterable):
@@ -174,10 +200,17 @@ def delete_objects(
 def presigned_url(
     reference: Reference,
     path: str,
+    *,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> str:
-    """A URL anyone can GET the object from, without credentials, until it expires.
+    """A URL from which anyone can GET the object, without credentials, until it expires
+    (the server's pre-signed URL lifetime).
+
+    Args:
+        path: The object's path.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
 
     Raises:
         PresignNotSupportedError: the server's blockstore cannot pre-sign (checked first).

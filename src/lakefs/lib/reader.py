@@ -15,8 +15,10 @@ import io
 import os
 from collections.abc import Mapping
 from functools import partial
+from io import TextIOWrapper
+from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, SupportsIndex
+from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, overload
 
 import urllib3
 
@@ -31,15 +33,18 @@ from lakefs._server_configuration import resolve_pre_signed
 from lakefs.lib._fetch import CONTENT_RANGE, DEFAULT_BLOCK_SIZE, Resumed, fetch_file
 from lakefs.lib._fetch import _ObjectGets as _ObjectGets  # lakefs://'s ranged reads use it
 from lakefs.lib._local_tree import TEMP_SUFFIX, replace_whole
-from lakefs.lib.progress import ProgressOption, check_option, tracker
+from lakefs.lib.progress import check_option, tracker
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from _typeshed import WriteableBuffer
     from typing_extensions import Unpack
 
     from lakefs._client import RequestTimeout
     from lakefs._generated.reference import Reference
     from lakefs.lib._fetch import FetchOptions
+    from lakefs.lib.progress import ProgressEvent
 
 __all__ = [
     "DEFAULT_BLOCK_SIZE",
@@ -47,7 +52,6 @@ __all__ = [
     "ObjectReader",
     "download_file",
     "fetch_to_file",
-    "open_reader",
     "reopen_reader",
 ]
 
@@ -313,19 +317,72 @@ def reopen_reader(
     return reader
 
 
-def open_reader(
+# Reference.open, bound in the class: named as the method is (a bound method pickles by name)
+@overload
+def open(
     reference: Reference,
     path: str,
-    mode: Literal["r", "rb"] = "r",
+    mode: Literal["rb"],
     pre_signed: bool | None = None,
+    *,
     encoding: str = "utf-8",
     errors: str = "strict",
     newline: str | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
-) -> ObjectReader | io.TextIOWrapper:
-    """Open an object for reading: a binary file for ``"rb"``, a text file for ``"r"``."""
+) -> ObjectReader: ...
+
+
+@overload
+def open(
+    reference: Reference,
+    path: str,
+    mode: Literal["r"] = "r",
+    pre_signed: bool | None = None,
+    *,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    newline: str | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> TextIOWrapper: ...
+
+
+def open(
+    reference: Reference,
+    path: str,
+    mode: Literal["r", "rb"] = "r",
+    pre_signed: bool | None = None,
+    *,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    newline: str | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> ObjectReader | TextIOWrapper:
+    """Open an object for reading, as a binary file ("rb") or a text file ("r").
+
+    Data arrives by ranged requests behind a read-ahead buffer, so memory stays bounded whatever
+    the object's size; a missing object raises FileNotFoundError here (opening fetches the first
+    block).
+
+    Args:
+        path: The object's path.
+        mode: "rb" for bytes, "r" for text.
+        pre_signed: Read straight from the object store (None: when the server supports it).
+        encoding: Text mode's encoding.
+        errors: Text mode's decoding errors.
+        newline: Text mode's newline handling.
+        block_size: The largest read-ahead request, in bytes.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        An :class:`ObjectReader` for "rb", a text file over one for "r".
+    """
     if mode not in ("r", "rb"):
         raise ValidationError(f"mode must be 'r' or 'rb' for reading, not {mode!r}")
     if not isinstance(path, str) or not path:
@@ -341,27 +398,44 @@ def open_reader(
     )
     if mode == "rb":
         return reader
-    return io.TextIOWrapper(reader, encoding=encoding, errors=errors, newline=newline)
+    return TextIOWrapper(reader, encoding=encoding, errors=errors, newline=newline)
 
 
 def download_file(
     reference: Reference,
     path: str,
-    local_path: str | os.PathLike[str],
+    local_path: str | PathLike[str],
     pre_signed: bool | None = None,
+    *,
     block_size: int = DEFAULT_BLOCK_SIZE,
     max_workers: int | None = None,
-    progress: ProgressOption = None,
+    progress: bool | Callable[[ProgressEvent], None] | None = None,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> Path:
-    """Stream an object to ``local_path``: written under a temporary name, renamed when complete.
+    """Stream an object to a local file, written under a temporary name and renamed when
+    complete (so a failure never leaves a partial file).
 
     One GET streams the whole object to disk (resumed by a ranged GET where a connection broke);
     with ``max_workers`` > 1 an object larger than ``block_size`` comes as that many ranged GETs
     of ``block_size`` in flight at once, each written at its offset. ``None`` means one stream:
     on a loopback store, parallel ranges gained nothing (``make bench`` shows the crossover);
     they pay off against a store far away.
+
+    Args:
+        path: The object's path.
+        local_path: The file to write.
+        pre_signed: Read straight from the object store (None: when the server supports it).
+        block_size: The largest request, in bytes.
+        max_workers: Ranged GETs in flight at once for an object larger than ``block_size``
+            (None or 1: one stream).
+        progress: A progress bar: None shows one on a terminal, True always, False never (nor
+            with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        ``local_path``, as a Path.
     """
     validate.object_path(path, "path")
     if not isinstance(local_path, (str, os.PathLike)):

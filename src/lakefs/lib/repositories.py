@@ -23,10 +23,25 @@ def get_or_create(
     storage_namespace: str,
     default_branch_id: str = "main",
     include_samples: bool = False,
+    *,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> Repository:
-    """Create the repository unless it exists; either way, return it."""
+    """The repository, created if it does not exist yet (idempotent).
+
+    An existing repository is returned as it is, whatever its namespace; a conflict for another
+    reason (say, the namespace is another repository's) is raised.
+
+    Args:
+        storage_namespace: Where its data lives when created.
+        default_branch_id: Its first branch, when created.
+        include_samples: Fill it with lakeFS's sample data, when created.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        The repository.
+    """
     options: dict[str, Any] = {"timeout": timeout, "extra_headers": extra_headers}
     try:
         return repository.create(storage_namespace, default_branch_id, include_samples, **options)

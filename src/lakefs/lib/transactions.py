@@ -170,11 +170,22 @@ def transaction(
     branch: Branch,
     commit_message: str,
     metadata: dict[str, str] | None = None,
+    *,
     txn_id: Callable[[], str] | None = None,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> BranchTransaction:
-    """A transaction on ``branch`` (use it in a ``with`` block; nothing happens before)."""
+    """A transaction: ``with branch.transaction("message") as tx:`` works on an ephemeral
+    branch, committed and merged into this one only if the block succeeds (nothing happens
+    before the ``with`` block).
+
+    Args:
+        commit_message: The transaction commit's message.
+        metadata: The commit's metadata.
+        txn_id: Makes the ephemeral branch's suffix (None: 12 random hex digits).
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+    """
     return BranchTransaction(
         branch, commit_message, metadata, txn_id or _random_id, timeout, extra_headers
     )

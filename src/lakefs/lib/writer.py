@@ -25,35 +25,39 @@ from __future__ import annotations
 
 import io
 import mimetypes
-import os
 from collections.abc import Mapping
+from io import TextIOWrapper
+from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, SupportsIndex
+from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, overload
 
 from lakefs import _validation as validate
 from lakefs._exceptions import ValidationError
 from lakefs._objects import ObjectInfo
 from lakefs._server_configuration import resolve_pre_signed
+from lakefs.lib import reader as _reader
 from lakefs.lib._send import Sender
 from lakefs.lib._send import _Watched as _Watched  # folders check a file as send_file does
 from lakefs.lib._send import send_file as send_file  # folders and lakefs:// send local files
 from lakefs.lib._target import _Target
 from lakefs.lib._uploads import _Upload, upload_once
-from lakefs.lib.progress import ProgressOption, check_option, tracker
-from lakefs.lib.reader import DEFAULT_BLOCK_SIZE, ObjectReader, open_reader
+from lakefs.lib.progress import check_option, tracker
+from lakefs.lib.reader import DEFAULT_BLOCK_SIZE, ObjectReader
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from _typeshed import ReadableBuffer
 
     from lakefs._client import RequestTimeout
     from lakefs._generated.branch import Branch
+    from lakefs.lib.progress import ProgressEvent
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
     "DEFAULT_MULTIPART_THRESHOLD",
     "DEFAULT_PART_SIZE",
     "ObjectWriter",
-    "open_branch_file",
     "open_writer",
     "upload_file",
     "upload_once",
@@ -302,14 +306,15 @@ class _TextWriter(io.TextIOWrapper):
 
 def upload_file(
     branch: Branch,
-    local_path: str | os.PathLike[str],
+    local_path: str | PathLike[str],
     path: str,
     content_type: str | None = None,
     metadata: dict[str, str] | None = None,
     pre_signed: bool | None = None,
+    *,
     part_size: int = DEFAULT_PART_SIZE,
     max_workers: int = DEFAULT_MAX_WORKERS,
-    progress: ProgressOption = None,
+    progress: bool | Callable[[ProgressEvent], None] | None = None,
     multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
@@ -319,6 +324,25 @@ def upload_file(
     Its size is known, so it goes in one streamed request (the file is reopened for a retry):
     through lakeFS, or pre-signed up to ``multipart_threshold``. Larger pre-signed files go as
     parallel multipart parts. ``progress`` as :mod:`lakefs.lib.progress` describes.
+
+    Args:
+        local_path: The file to send.
+        path: The object's path.
+        content_type: The object's content type (None: guessed from the file's name, else
+            from ``path``; application/octet-stream when neither tells).
+        metadata: Its user metadata.
+        pre_signed: Upload straight to the object store (None: when the server supports it).
+        part_size: The part size, when a large pre-signed file goes in parts.
+        max_workers: Parts uploaded at once.
+        progress: A progress bar: None shows one on a terminal, True always, False never (nor
+            with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
+        multipart_threshold: A pre-signed file up to this size goes in one request, a larger one
+            in parts.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        The new object.
     """
     source = Path(local_path)
     if not source.is_file():
@@ -344,11 +368,14 @@ def upload_file(
     return info
 
 
-def open_branch_file(
+# Branch.open, bound in the class: named as the method is (a bound method pickles by name)
+@overload
+def open(
     branch: Branch,
     path: str,
-    mode: Literal["r", "rb", "w", "wb", "x", "xb"] = "r",
+    mode: Literal["rb"],
     pre_signed: bool | None = None,
+    *,
     encoding: str = "utf-8",
     errors: str = "strict",
     newline: str | None = None,
@@ -359,12 +386,106 @@ def open_branch_file(
     max_workers: int = DEFAULT_MAX_WORKERS,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
-) -> ObjectReader | ObjectWriter | io.TextIOWrapper:
-    """Open an object on a branch: read modes as any reference, write modes as ``open_writer``."""
+) -> ObjectReader: ...
+
+
+@overload
+def open(
+    branch: Branch,
+    path: str,
+    mode: Literal["wb", "xb"],
+    pre_signed: bool | None = None,
+    *,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    newline: str | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    content_type: str | None = None,
+    metadata: dict[str, str] | None = None,
+    part_size: int = DEFAULT_PART_SIZE,
+    max_workers: int = DEFAULT_MAX_WORKERS,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> ObjectWriter: ...
+
+
+@overload
+def open(
+    branch: Branch,
+    path: str,
+    mode: Literal["r", "w", "x"] = "r",
+    pre_signed: bool | None = None,
+    *,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    newline: str | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    content_type: str | None = None,
+    metadata: dict[str, str] | None = None,
+    part_size: int = DEFAULT_PART_SIZE,
+    max_workers: int = DEFAULT_MAX_WORKERS,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> TextIOWrapper: ...
+
+
+def open(
+    branch: Branch,
+    path: str,
+    mode: Literal["r", "rb", "w", "wb", "x", "xb"] = "r",
+    pre_signed: bool | None = None,
+    *,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    newline: str | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    content_type: str | None = None,
+    metadata: dict[str, str] | None = None,
+    part_size: int = DEFAULT_PART_SIZE,
+    max_workers: int = DEFAULT_MAX_WORKERS,
+    timeout: RequestTimeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> ObjectReader | ObjectWriter | TextIOWrapper:
+    """Open an object for reading ("r", "rb") or writing ("w", "wb"; "x", "xb" to refuse an
+    existing path).
+
+    A written object appears only when the file closes successfully; an exception inside the
+    with block, or discard(), leaves nothing. Writes stream with bounded memory: through lakeFS,
+    or pre-signed (in parallel parts) straight to the object store. Read modes are as
+    ``Reference.open``'s.
+
+    Args:
+        path: The object's path.
+        mode: A read or write mode.
+        pre_signed: Transfer straight to the object store (None: when the server supports it).
+        encoding: Text modes' encoding.
+        errors: Text reads' decoding errors.
+        newline: Text reads' newline handling.
+        block_size: The largest read request.
+        content_type: A written object's content type (None: guessed from the path;
+            application/octet-stream when it tells nothing).
+        metadata: User metadata of a written object.
+        part_size: The size of a multipart part (and of a single-request upload).
+        max_workers: Parts uploaded at once.
+        timeout: Each request's timeout (None: the client's).
+        extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        An :class:`~lakefs.lib.reader.ObjectReader` for "rb", an :class:`ObjectWriter` for
+        "wb" and "xb", a text file over one of them for "r", "w" and "x".
+    """
     options: dict[str, Any] = {"timeout": timeout, "extra_headers": extra_headers}
     if mode in ("r", "rb"):
-        return open_reader(
-            branch, path, mode, pre_signed, encoding, errors, newline, block_size, **options
+        return _reader.open(
+            branch,
+            path,
+            mode,
+            pre_signed,
+            encoding=encoding,
+            errors=errors,
+            newline=newline,
+            block_size=block_size,
+            **options,
         )
     if mode in ("w", "wb", "x", "xb"):
         return open_writer(
