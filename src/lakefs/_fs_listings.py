@@ -14,16 +14,20 @@ The SDK's errors come out of these as it raises them: the filesystem's verbs tra
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
+import operator
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
+from operator import le
 from typing import TYPE_CHECKING, Any
 
 from fsspec.spec import AbstractFileSystem
 
 from lakefs._exceptions import APIResponseError, NotFoundError, ValidationError
-from lakefs._fs_cache import Listing
+from lakefs._fs_cache import Listing, Rows
 from lakefs._fs_errors import translating
 from lakefs._fs_refs import FSPath as _Path
 from lakefs._fs_refs import in_transaction
@@ -35,6 +39,7 @@ from lakefs._objects import (
     ObjectInfo,
     checksum_of,
     content_type_of,
+    listed_stats,
     metadata_of,
     mtime_of,
     size_of,
@@ -52,6 +57,7 @@ __all__ = [
     "exists",
     "file_detail",
     "file_entry",
+    "file_entry_of",
     "find",
     "find_path",
     "info",
@@ -70,7 +76,11 @@ _STATS_FIELDS = (("path", str), ("checksum", str), ("mtime", int))  # what an en
 def file_entry(name: str, obj: ObjectInfo) -> Entry:
     """An object's entry, from its stats in one look (a listing builds 1,000s of these), not
     one accessor call per field."""
-    stats = obj._stat()
+    return file_entry_of(name, obj._stat())
+
+
+def file_entry_of(name: str, stats: Mapping[str, Any]) -> Entry:
+    """An object's entry from its ObjectStats JSON."""
     return {
         "name": name,
         "size": size_of(stats),
@@ -166,8 +176,7 @@ def find_path(
         return AbstractFileSystem.find(
             fs, path, maxdepth=maxdepth, withdirs=withdirs, detail=detail
         )
-    found = find(fs, path, p, maxdepth, withdirs)
-    return found if detail else list(found)
+    return find(fs, path, p, maxdepth, withdirs, detail)
 
 
 def walk_path(
@@ -219,10 +228,10 @@ def cached_ls(fs: LakeFSFileSystem, path: str, p: _Path) -> list[Entry] | None:
     siblings = fs.dircache.listing(parent) if parent.count("/") >= 1 else None
     if siblings is None or not _holds(fs, siblings, p):
         return None
-    for entry in siblings.entries:
-        if entry["name"] == path:
-            return [entry] if entry["type"] == "file" else None
-    raise FileNotFoundError(errno.ENOENT, "no such object or prefix (cached listing)", path)
+    entry = siblings.entry(path)
+    if entry is None:
+        raise FileNotFoundError(errno.ENOENT, "no such object or prefix (cached listing)", path)
+    return [entry] if entry["type"] == "file" else None
 
 
 def _pinned_info(fs: LakeFSFileSystem, path: str, p: _Path) -> Entry | None:
@@ -234,10 +243,10 @@ def _pinned_info(fs: LakeFSFileSystem, path: str, p: _Path) -> Entry | None:
     siblings = fs.dircache.listing(fs._parent(path))
     if siblings is None or siblings.pin is None or not _holds(fs, siblings, p):
         return None
-    for entry in siblings.entries:
-        if entry["name"] == path:
-            return dict(entry)
-    raise FileNotFoundError(errno.ENOENT, "no such object or prefix (at that commit)", path)
+    entry = siblings.entry(path)
+    if entry is None:
+        raise FileNotFoundError(errno.ENOENT, "no such object or prefix (at that commit)", path)
+    return dict(entry)
 
 
 def _at(fs: LakeFSFileSystem, p: _Path, commit: str | None) -> Reference:
@@ -319,70 +328,148 @@ def _stat_object(fs: LakeFSFileSystem, ref: Reference, key: str) -> ObjectInfo:
 
 
 def find(
-    fs: LakeFSFileSystem, path: str, p: _Path, maxdepth: int | None, withdirs: bool
-) -> dict[str, Entry]:
-    """Every object under ``path`` at a ref (and directories, ``withdirs``), by name, from one
-    flat listing made now; it fills the cache of ``path`` and every directory below."""
+    fs: LakeFSFileSystem,
+    path: str,
+    p: _Path,
+    maxdepth: int | None,
+    withdirs: bool,
+    detail: bool = True,
+) -> Any:
+    """Every object under ``path`` at a ref (and directories, ``withdirs``) from one flat
+    listing made now: by name with their entries (``detail``), else their names; it fills the
+    cache of ``path`` and every directory below.
+
+    Pages are fetched up to two ahead while one is read, and each object costs a name and a
+    row of the cache's columns (:class:`lakefs._fs_cache.Rows`): no ``ObjectInfo``, no
+    ``datetime`` and no dict per object unless entries are asked for.
+    """
     if maxdepth is not None and maxdepth < 1:
         raise ValueError("maxdepth must be at least 1")
     ticket = fs.dircache.ticket()
     commit = pin(fs, p)
     base = f"{p.repo}/{p.ref}"
-    files: dict[str, Entry] = {}
-    ref = _at(fs, p, commit)
-    for item in ref.list_objects(prefix=f"{p.key}/" if p.key else "", delimiter=""):
-        if isinstance(item, ObjectInfo) and not item.path.endswith("/"):
-            name = f"{base}/{item.path}"
-            files[name] = file_entry(name, item)
-    _fill_cache(fs, path, files, ticket, commit)
-    out: dict[str, Entry] = {}
-    if not files and p.key:
+    want = detail or fs._seen.entries is not None  # entries asked for, or collected
+    names: list[str] = []
+    entries: list[Entry] = []
+    rows: dict[str, Rows] = {}
+    keep = fs.dircache.use_listings_cache
+    listed = _at(fs, p, commit).list_objects(prefix=f"{p.key}/" if p.key else "", delimiter="")
+    top = f"{base}/"
+    for page in listed.pages(ahead=_AHEAD):
+        results = listed_stats(page.items)
+        keys = list(map(_PATH, results))
+        if "/" in map(_LAST, keys):  # "directory markers": not objects
+            results = [r for r, k in zip(results, keys, strict=True) if not k.endswith("/")]
+            keys = [k for k in keys if not k.endswith("/")]
+        listed_names = [top + key for key in keys]
+        names.extend(listed_names)
+        if want:
+            entries.extend(map(file_entry_of, listed_names, results))
+        if not keep:
+            continue
+        _keep_page(rows, path, listed_names, results)
+    if names:
+        fs.dircache.store(ticket, rows, commit)
+    elif p.key:
         try:
             entry = fs.info(path)
         except FileNotFoundError:
-            return {}
-        if entry["type"] == "file":
-            out[path] = entry
+            return {} if detail else []
+        found = {path: entry} if entry["type"] == "file" else {}
+        fs._seen.record(found.values())
+        return found if detail else list(found)
     if maxdepth is None and not withdirs:  # every object, nothing to count
-        out.update(files)
-        files = {}
+        if not want:
+            names.sort()  # in the listing's order already: one pass
+            return names
+        out = dict(zip(names, entries, strict=True))
+    else:
+        out = _within(fs, path, names, entries if want else None, maxdepth, withdirs)
+    fs._seen.record(out.values())
+    ordered = sorted(out)  # in the listing's order already: one pass
+    return {n: out[n] for n in ordered} if detail else ordered
+
+
+_AHEAD = 2  # pages a flat listing fetches ahead of the one being read
+_PATH = operator.itemgetter("path")
+_LAST = operator.itemgetter(slice(-1, None))
+
+
+def _keep_page(
+    rows: dict[str, Rows], top: str, names: list[str], results: Sequence[Mapping[str, Any]]
+) -> None:
+    """One page's objects into the rows of their directories, each directory's run at once
+    (a flat listing gives the objects of a directory one after another)."""
+    if len(set(map(str.count, names, repeat("/")))) == 1 and all(map(le, names, names[1:])):
+        # All at one depth, in order: a directory's objects are the names up to its path
+        # followed by "0", the character after "/".
+        i, count = 0, len(names)
+        while i < count:
+            cut = names[i].rfind("/")
+            parent = names[i][:cut]
+            end = bisect.bisect_left(names, f"{parent}0", i)
+            below = list(map(operator.itemgetter(slice(cut + 1, None)), names[i:end]))
+            _rows(rows, parent, top).add_files(below, results[i:end])
+            i = end
+        return
+    shorts: list[str] = []
+    start, current = 0, None
+    for i, name in enumerate(names):
+        parent, _, short = name.rpartition("/")
+        shorts.append(short)
+        if parent != current:
+            if current is not None:
+                _rows(rows, current, top).add_files(shorts[start:i], results[start:i])
+            start, current = i, parent
+    if current is not None:
+        _rows(rows, current, top).add_files(shorts[start:], results[start:])
+
+
+def _rows(rows: dict[str, Rows], directory: str, top: str) -> Rows:
+    """A directory's rows; a new one registered in its parent's (and so on up to ``top``)."""
+    made = rows.get(directory)
+    if made is not None:
+        return made
+    made = rows[directory] = Rows(directory)
+    child = directory
+    while child != top and child:
+        parent, _, short = child.rpartition("/")
+        known = rows.get(parent)
+        if known is None:
+            known = rows[parent] = Rows(parent)
+            known.add_dir(short)
+            child = parent
+            continue
+        known.add_dir(short)
+        break
+    return made
+
+
+def _within(
+    fs: LakeFSFileSystem,
+    path: str,
+    names: list[str],
+    entries: list[Entry] | None,
+    maxdepth: int | None,
+    withdirs: bool,
+) -> dict[str, Entry]:
+    """The objects no deeper than ``maxdepth`` below ``path``, and their directories
+    (``withdirs``), by name (entries None: the names alone matter)."""
+    out: dict[str, Any] = {}
     depth0 = path.count("/")
-    for name, entry in files.items():
+    for i, name in enumerate(names):
         depth = name.count("/") - depth0
         if maxdepth is None or depth <= maxdepth:
-            out[name] = entry
+            out[name] = None if entries is None else entries[i]
         if withdirs:
             parent = fs._parent(name)
             while parent.count("/") > depth0:
                 if maxdepth is None or parent.count("/") - depth0 <= maxdepth:
                     out.setdefault(parent, dir_entry(parent))
                 parent = fs._parent(parent)
-    if withdirs and files:
+    if withdirs and names:
         out[path] = dir_entry(path)
-    fs._seen.record(out.values())
-    return {n: out[n] for n in sorted(out)}  # in the listing's order already: one pass
-
-
-def _fill_cache(
-    fs: LakeFSFileSystem, path: str, files: dict[str, Entry], ticket: int, commit: str | None
-) -> None:
-    """Keep the listing of ``path`` and every directory below, from a flat listing."""
-    if not files:
-        return
-    listings: dict[str, dict[str, Entry]] = {path: {}}
-    for name, entry in files.items():
-        # Names are stripped paths below ``path``: a parent is what precedes the last "/".
-        parent = name.rpartition("/")[0]
-        known = parent in listings
-        listings.setdefault(parent, {})[name] = entry
-        child = parent
-        while not known and child and child != path:  # a new directory: register it
-            parent = child.rpartition("/")[0]
-            known = parent in listings
-            listings.setdefault(parent, {}).setdefault(child, dir_entry(child))
-            child = parent
-    kept = {d: [entries[k] for k in sorted(entries)] for d, entries in listings.items()}
-    fs.dircache.store(ticket, kept, commit)
+    return out
 
 
 def walk(

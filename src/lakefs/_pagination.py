@@ -6,6 +6,8 @@ answers ``pagination: {has_more, next_offset}``; ``next_offset`` goes back as th
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, SupportsIndex, TypeVar
@@ -81,8 +83,20 @@ class Paginator(Generic[T]):
         self.after = after
         self.page_size = page_size
 
-    def pages(self) -> Iterator[Page[T]]:
-        """Yield the pages (the last one trimmed to ``max_amount``)."""
+    def pages(self, ahead: int = 0) -> Iterator[Page[T]]:
+        """Yield the pages (the last one trimmed to ``max_amount``).
+
+        Args:
+            ahead: fetch up to this many pages ahead of the one being read, on a thread of
+                its own, while the caller works on the current one (0: each page when it is
+                asked for). Pages and errors come out in order; a caller that stops reading
+                stops the thread (a request under way still ends, and is dropped).
+        """
+        if ahead > 0:
+            return _prefetched(self._pages(), ahead)
+        return self._pages()
+
+    def _pages(self) -> Iterator[Page[T]]:
         remaining = self.max_amount
         cursor = self.after
         while remaining is None or remaining > 0:
@@ -116,3 +130,48 @@ class Paginator(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Paginator(max_amount={self.max_amount!r}, after={self.after!r})"
+
+
+def _prefetched(pages: Iterator[Page[T]], ahead: int) -> Iterator[Page[T]]:
+    """``pages``, fetched by a thread at most ``ahead`` pages before the caller."""
+    ready: deque[tuple[Page[T] | None, BaseException | None]] = deque()
+    room = threading.Semaphore(ahead)  # pages the thread may fetch before the caller takes one
+    arrived = threading.Semaphore(0)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            while True:
+                room.acquire()
+                if stop.is_set():
+                    return
+                page = next(pages, None)
+                ready.append((page, None))
+                arrived.release()
+                if page is None:
+                    return
+        except BaseException as exc:  # the caller's to raise, in order
+            ready.append((None, exc))
+            arrived.release()
+
+    thread = threading.Thread(target=fetch, name="lakefs-pages", daemon=True)
+
+    def read() -> Iterator[Page[T]]:
+        thread.start()
+        try:
+            while True:
+                arrived.acquire()
+                page, error = ready.popleft()
+                if error is not None:
+                    raise error
+                if page is None:
+                    return
+                room.release()
+                yield page
+        finally:
+            stop.set()
+            room.release()  # wake the thread if it waits for room
+            if thread is not threading.current_thread():
+                thread.join()
+
+    return read()
