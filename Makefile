@@ -28,7 +28,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 export LAKEFS_CACHE_DIR := $(CURDIR)/.cache
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-python server server-module test test-pythons test-sdk-range field-tools test-live test-tls record lint demo examples generate check-generated bench clean wheel-check
+.PHONY: help setup check-python server server-module test test-pythons test-sdk-range field-tools test-live test-tls record lint demo examples generate check-generated bench clean wheel-check docs docs-serve
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -48,6 +48,21 @@ $(STAMP): pyproject.toml | check-python
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q --no-compile -e . --group dev
 	touch $@
+
+# The documentation site's tools (mkdocs, mkdocs-material, mkdocstrings), the docs group, installed
+# over the dev group's venv as `make setup` installs that one; reinstalled when pyproject.toml changes.
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install -q --no-compile --group docs
+	touch $@
+
+docs: $(DOCS_STAMP) ## Build the documentation site into site/ (mkdocs --strict: no warning, no broken link)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# Not mkdocs' default 8000: that is where `make server` runs lakeFS.
+DOCS_ADDR ?= 127.0.0.1:8001
+docs-serve: $(DOCS_STAMP) ## Serve the documentation site at http://127.0.0.1:8001, rebuilt on each change (DOCS_ADDR=host:port)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr $(DOCS_ADDR)
 
 server: setup ## Run a local lakeFS in the foreground (S3=1: S3 store on gofakes3; TLS=1: https, prints the ssl_ca_cert; PORT=N)
 	$(BIN)/python -m lakefs.testing $(if $(S3),s3,local) $(if $(TLS),--tls) $(if $(PORT),--port $(PORT))

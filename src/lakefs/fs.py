@@ -88,9 +88,10 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         part_size: the multipart part size of uploads.
         listings_expiry_time: seconds a branch's cached listing is kept (None: until
             invalidated); see :mod:`lakefs._fs_cache`.
-        username, password: lakefs-spec's names of ``access_key_id`` and
-            ``secret_access_key``. Credentials given are never completed or replaced by
-            another source's (only the host may come from ``LAKECTL_SERVER_ENDPOINT_URL``).
+        username: lakefs-spec's name of ``access_key_id``. Credentials given are never
+            completed or replaced by another source's (only the host may come from
+            ``LAKECTL_SERVER_ENDPOINT_URL``).
+        password: lakefs-spec's name of ``secret_access_key``.
         access_token: a lakeFS token sent as ``Authorization: Bearer`` (``jwt_token``).
         api_key: lakefs-spec's lakefs_sdk API keys: refused (not supported).
         pre_sign: lakefs-spec's name of ``pre_signed``.

@@ -283,7 +283,9 @@ class ImportManager:
                 whole wait.
 
         Raises:
-            ImportFailedError, ImportCancelledError, ImportTimeoutError.
+            ImportFailedError: the import failed on the server.
+            ImportCancelledError: the import was cancelled.
+            ImportTimeoutError: ``timeout`` passed before the import completed.
         """
         validate.headers(None if extra_headers is None else dict(extra_headers), "extra_headers")
         interval = _seconds(poll_interval, "poll_interval") or 0.0
