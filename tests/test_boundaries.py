@@ -752,6 +752,14 @@ def test_a_download_to_a_long_file_name_works(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
+def test_a_download_makes_the_missing_folders_of_its_file(tmp_path: Path) -> None:
+    handler = lambda r: MockResponse(200, b"abc", {"Content-Length": "3"})  # noqa: E731
+    target = tmp_path / "a" / "b" / "c.bin"
+    assert _branch(handler).download_file("a.bin", target, pre_signed=False) == target
+    assert target.read_bytes() == b"abc"
+    assert [p.name for p in target.parent.iterdir()] == ["c.bin"]  # no temporary left
+
+
 def test_fs_info_checks_the_stats_it_is_given() -> None:
     from lakefs.fs import LakeFSFileSystem
 

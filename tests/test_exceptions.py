@@ -91,3 +91,17 @@ def test_validation_error_is_a_value_error() -> None:
 )
 def test_retryable_statuses(status: int, idempotent: bool, expected: bool) -> None:
     assert is_retryable_status(status, idempotent=idempotent) is expected
+
+
+def test_a_json_answer_without_a_message_is_named_by_its_status() -> None:
+    # lakeFS answers a merge's conflict with its result, which has no message
+    err = make_status_error(
+        409,
+        body=b'{"reference":""}',
+        headers=None,
+        method="POST",
+        path="/api/v1/repositories/r/refs/dev/merge/main",
+    )
+    assert isinstance(err, ConflictError)
+    assert str(err).endswith(": Conflict")
+    assert err.body == '{"reference":""}'  # kept whole for who wants it

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import subprocess
 import sys
 
@@ -107,3 +108,23 @@ def test_import_lakefs_does_not_import_lakefs_sdk_pydantic_or_fsspec() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.replace("'", '"')) == []
+
+
+def test_the_sdk_is_silent_unless_logging_is_configured() -> None:
+    code = (
+        "import lakefs\n"
+        "from lakefs.testing import MockResponse, MockTransport\n"
+        'busy = MockTransport(lambda r: MockResponse(503, b\'{"message": "busy"}\'))\n'
+        "c = lakefs.Client(host='http://lakefs.mock', access_key_id='a', secret_access_key='s',"
+        " retries=0, transport=busy)\n"
+        "try:\n"
+        "    lakefs.repository('repo', client=c).branch('main').head()\n"
+        "except lakefs.ServerError:\n"
+        "    print('raised')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LAKEFS_LOG"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout == "raised\n"
+    assert out.stderr == ""  # no warning through Python's last-resort handler

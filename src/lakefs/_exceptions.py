@@ -397,20 +397,23 @@ _API_PATH = re.compile(
 
 
 def _message(status: int, text: str | None) -> str:
-    if text:
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
-            return str(parsed["message"])
-        if _XML_ERROR.match(text):
-            parts = [m.group(1) for m in (_XML_CODE.search(text), _XML_MESSAGE.search(text)) if m]
-            if parts:
-                return "object store: " + ": ".join(html.unescape(p) for p in parts)
-        first = text.strip()
-        if first:
-            return first[:_MAX_MESSAGE]
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        message = parsed.get("message")
+        # JSON without a message (a merge's conflict answers with its result): the status says it
+        return message if isinstance(message, str) else _phrase(status)
+    if text and _XML_ERROR.match(text):
+        parts = [m.group(1) for m in (_XML_CODE.search(text), _XML_MESSAGE.search(text)) if m]
+        if parts:
+            return "object store: " + ": ".join(html.unescape(p) for p in parts)
+    first = (text or "").strip()
+    return first[:_MAX_MESSAGE] if first else _phrase(status)
+
+
+def _phrase(status: int) -> str:
     from http import HTTPStatus
 
     try:

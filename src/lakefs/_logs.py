@@ -17,6 +17,9 @@ from collections.abc import Callable, Mapping
 __all__ = ["REDACTED", "RedactingFilter", "get_logger", "logger", "redact", "setup_logging"]
 
 logger = logging.getLogger("lakefs")
+# Silent unless the application (or LAKEFS_LOG) configures logging: without a handler of its
+# own, Python's last-resort handler would print the SDK's warnings to stderr.
+logger.addHandler(logging.NullHandler())
 
 REDACTED = "REDACTED"
 """What a redacted value is replaced by."""

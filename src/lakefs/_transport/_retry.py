@@ -228,7 +228,12 @@ def _rewind(call: Call, failed: _Failed) -> None:
 def _give_up(call: Call, failed: _Failed, number: int) -> NoReturn:
     if failed.retry:
         log.warning(
-            "%s %s failed after %d attempts: %s", call.method, call.path, number, failed.err
+            "%s %s failed after %d attempt%s: %s",
+            call.method,
+            call.path,
+            number,
+            "" if number == 1 else "s",
+            failed.err,
         )
     if failed.err is failed.cause:
         raise failed.err

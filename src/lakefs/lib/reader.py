@@ -424,7 +424,7 @@ def download_file(
 
     Args:
         path: The object's path.
-        local_path: The file to write.
+        local_path: The file to write (its missing folders are made first).
         pre_signed: Read straight from the object store (None: when the server supports it).
         block_size: The largest request, in bytes.
         max_workers: Ranged GETs in flight at once for an object larger than ``block_size``
@@ -447,6 +447,7 @@ def download_file(
     check_option(progress)
     target = Path(local_path)
     use_presign = resolve_pre_signed(reference.client, pre_signed)
+    target.parent.mkdir(parents=True, exist_ok=True)
     with tracker(progress, "download_file", description=path) as bar:
         fetch_to_file(
             reference,
