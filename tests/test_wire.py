@@ -128,3 +128,12 @@ def test_the_sdk_is_silent_unless_logging_is_configured() -> None:
     )
     assert out.stdout == "raised\n"
     assert out.stderr == ""  # no warning through Python's last-resort handler
+
+
+def test_a_naive_datetime_in_a_query_is_taken_as_utc() -> None:
+    from lakefs._generated import operations as ops
+
+    client, _ = _client(MockResponse.json({}))
+    naive = datetime.datetime(2100, 1, 1, 2, 30)
+    route = ops.log_commits(client.transport, "repo", "main", since=naive)
+    assert "since=2100-01-01T02%3A30%3A00.000000Z" in route.url  # not shifted by local time

@@ -49,12 +49,13 @@ from lakefs._fs_cache import DEFAULT_LISTINGS_EXPIRY_TIME
 from lakefs._fs_errors import ReadOnlyReferenceError, UnsupportedModeError, translating
 from lakefs._fs_files import FSReader, FSWriter, translated
 from lakefs._fs_refs import References
-from lakefs._fs_transaction import LakeFSTransaction
+from lakefs._fs_transaction import EphemeralBranchTransaction, LakeFSTransaction
 from lakefs.lib.folders import DEFAULT_FOLDER_WORKERS
 from lakefs.lib.reader import DEFAULT_BLOCK_SIZE
 from lakefs.lib.writer import DEFAULT_PART_SIZE
 
 __all__ = [
+    "EphemeralBranchTransaction",
     "LakeFSFileSystem",
     "LakeFSTransaction",
     "ReadOnlyReferenceError",

@@ -65,11 +65,14 @@ class Route(NamedTuple):
 
 
 def _text(value: object) -> str:
-    """A query value as lakeFS parses it: ``true``/``false``; a datetime in UTC, RFC 3339."""
+    """A query value as lakeFS parses it: ``true``/``false``; a datetime in UTC, RFC 3339 (a
+    naive one taken as UTC, as everywhere in this SDK, never as local time)."""
     if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        utc = datetime.timezone.utc
+        moment = value.replace(tzinfo=utc) if value.tzinfo is None else value.astimezone(utc)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return str(value)
 
 
