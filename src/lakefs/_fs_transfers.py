@@ -18,7 +18,7 @@ import errno
 import mimetypes
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from glob import has_magic
@@ -30,7 +30,8 @@ from fsspec.implementations.local import LocalFileSystem, make_path_posix, trail
 from fsspec.utils import other_paths
 
 from lakefs import _validation as validate
-from lakefs._exceptions import NotFoundError
+from lakefs._fs_precheck import Stored, stat_or_none
+from lakefs._objects import checksum_of, content_type_of, metadata_of, size_of
 from lakefs._server_configuration import resolve_pre_signed
 from lakefs.lib._local_tree import LocalTree
 from lakefs.lib.folders import (
@@ -230,7 +231,8 @@ def _kept(reference: Reference, key: str, root: Path, relative: str, part_size: 
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
-    return st.st_size if _unchanged(reference, key, local, st.st_size, part_size) else None
+    stored = stat_or_none(reference, key)
+    return st.st_size if _unchanged(stored, local, st.st_size, part_size) else None
 
 
 def _is_dir(fs: LakeFSFileSystem, seen: dict[str, dict[str, Any]], path: str) -> bool:
@@ -311,27 +313,25 @@ def get_transfer(
 
 
 def _unchanged(
-    ref: Reference,
-    key: str,
+    stored: Mapping[str, Any] | None,
     local: Path,
     size: int,
     part_size: int,
     metadata: dict[str, str] | None = None,
     content_type: str | None = None,
 ) -> bool:
-    """``precheck``: whether the object ``key`` holds what the local file does, by the folder
-    engine's own rule (:func:`lakefs.lib.folders.same_content`: the size and lakeFS's
-    checksum); with ``metadata`` or ``content_type`` given, they must match too (else the
-    transfer would change them). A missing object is not unchanged."""
-    try:
-        stored = ref.stat_object(key)
-    except NotFoundError:
+    """``precheck``: whether the object whose ``stored`` stats lakeFS answered holds what the
+    local file does, by the folder engine's own rule (:func:`lakefs.lib.folders.
+    same_content`: the size and lakeFS's checksum); with ``metadata`` or ``content_type``
+    given, they must match too (else the transfer would change them). A missing object
+    (None) is not unchanged."""
+    if stored is None:
         return False
-    if metadata is not None and stored.metadata() != metadata:
+    if metadata is not None and metadata_of(stored) != metadata:
         return False
-    if content_type is not None and stored.content_type() != content_type:
+    if content_type is not None and content_type_of(stored) != content_type:
         return False
-    return same_content(local, size, stored.checksum(), stored.size_bytes(), part_size)
+    return same_content(local, size, checksum_of(stored), size_of(stored), part_size)
 
 
 @dataclass(frozen=True)
@@ -344,9 +344,11 @@ class PutItem:
     kwargs: dict[str, Any]
 
 
-def put_transfer(fs: LakeFSFileSystem, item: PutItem) -> Transfer:
+def put_transfer(fs: LakeFSFileSystem, item: PutItem, stored: Stored | None = None) -> Transfer:
     """One ``put`` file: its branch is resolved here, in the calling thread (a read-only ref
-    fails before anything is sent; a transaction starts once), and the engine runs it."""
+    fails before anything is sent; a transaction starts once), and the engine runs it.
+    ``stored``: the destinations' listings of the ``put`` it is one file of (its
+    ``precheck`` looks the object up there, here); None: a stat, in the transfer."""
     lpath = os.fspath(item.lpath)
     rpath = fs._strip_protocol(item.rpath)
     if os.path.isdir(lpath):  # nothing to upload (there are no empty directories)
@@ -364,18 +366,21 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem) -> Transfer:
     given_type = item.kwargs.get("content_type")
     content_type = item.kwargs.get("content_type") or mimetypes.guess_type(Path(lpath).name)[0]
     child = child_of(item.callback)
+    precheck = precheck and mode != "create"
+    looked = stored.lookup(branch, p.key) if precheck and stored is not None else None
 
     def run(counter: Tracker) -> int:
         try:
             size = os.path.getsize(lpath)
             child.set_size(size)
             with fs._errors(rpath):
-                if (
-                    precheck
-                    and mode != "create"
-                    and _unchanged(
-                        branch, p.key, Path(lpath), size, fs.part_size, metadata, given_type
-                    )
+                if precheck and _unchanged(
+                    looked if stored is not None else stat_or_none(branch, p.key),
+                    Path(lpath),
+                    size,
+                    fs.part_size,
+                    metadata,
+                    given_type,
                 ):
                     counter.advance(size)
                     return size

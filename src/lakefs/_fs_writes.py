@@ -20,6 +20,7 @@ from fsspec.spec import AbstractFileSystem
 from lakefs._exceptions import ValidationError
 from lakefs._fs_errors import MISSING, translating
 from lakefs._fs_options import write_options
+from lakefs._fs_precheck import Stored
 from lakefs._fs_refs import FSPath
 from lakefs._fs_transfers import Deferred, PutItem, put_transfer, release, running
 from lakefs._generated.branch import Branch
@@ -80,7 +81,7 @@ def _submit(fs: LakeFSFileSystem, run: TransferRun, item: PutItem) -> None:
         release(item.callback)
         raise _Stopped
     try:
-        transfer = put_transfer(fs, item)
+        transfer = put_transfer(fs, item, getattr(fs._local, "stored", None))
     except BaseException:
         release(item.callback)
         raise
@@ -100,6 +101,7 @@ def put(
     """``fs.put``: fsspec's expansion, each ``put_file`` it makes queued into one run."""
     with running(fs, "put", callback) as run:
         fs._local.put = run
+        fs._local.stored = Stored()
         try:
             AbstractFileSystem.put(
                 fs,
@@ -113,7 +115,7 @@ def put(
         except _Stopped:
             pass  # the failure that stopped the run is raised as the run ends
         finally:
-            fs._local.put = None
+            fs._local.put = fs._local.stored = None
 
 
 def cp(fs: LakeFSFileSystem, path1: str, path2: str, kwargs: dict[str, Any]) -> None:

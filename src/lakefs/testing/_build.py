@@ -67,9 +67,10 @@ def lakefs_version() -> str:
 
 
 def cache_dir() -> Path:
-    """Where built binaries are kept between runs."""
+    """Where built binaries are kept between runs (absolute: a relative ``LAKEFS_CACHE_DIR``
+    is taken from the current directory, not from the Go module's, where ``go build`` runs)."""
     env = os.environ.get("LAKEFS_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "lakefs-python"
+    return Path(env).resolve() if env else Path.home() / ".cache" / "lakefs-python"
 
 
 def ensure_binary(*, log: bool = True) -> Path:
