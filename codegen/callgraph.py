@@ -94,6 +94,22 @@ class CallGraph:
             x[7:] for x in self._reach((module, function), set()) if x.startswith("method:")
         )
 
+    def reached(self, module: str, function: str) -> frozenset[Node]:
+        """The package's functions, classes and methods ``module.function`` names, itself or
+        through what it calls (``function`` is ``name`` or ``Class.method``): a check such as
+        "does it raise ValidationError" asks whether ``("lakefs._exceptions",
+        "ValidationError")`` is among them."""
+        start: Node = (module, function)
+        seen: set[Node] = {start}
+        stack = [start]
+        while stack:
+            for kind, target in self._edges(stack.pop()):
+                if kind == "fn" and target not in seen and target not in STOP:
+                    seen.add(target)
+                    stack.append(target)
+        seen.discard(start)
+        return frozenset(seen)
+
     def _reach(self, node: Node, visiting: set[Node]) -> frozenset[str]:
         if node in self._memo:
             return self._memo[node]

@@ -62,6 +62,10 @@ class MethodDecl:
     uses: tuple[str, ...] = ()
     exist_ok: bool = False  # a keyword ``exist_ok``: a 409 (it exists) then returns self
     missing: str | None = None  # what to return on a 404 (say, ``False`` for exists())
+    returns_doc: str | None = None  # the docstring's Returns: text (a default per result kind)
+    raises: dict[str, str] = field(default_factory=dict)  # error class -> when it is raised
+    example: str | None = None  # the docstring's Example: (``>>>`` lines, run by a test)
+    lists: str | None = None  # a paginated method's Paginator label: a Python expression
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,11 @@ def _method(resource: str, raw: dict[str, Any]) -> MethodDecl:
     missing = raw.get("missing")
     if missing is not None and raw.get("operation") is None:
         raise MappingError(f"{where}: missing needs an operation")
+    raises = raw.get("raises") or {}
+    if not isinstance(raises, dict) or not all(isinstance(v, str) for v in raises.values()):
+        raise MappingError(f"{where}: raises maps an error class to when it is raised: {raises!r}")
+    if raw.get("lists") is not None and paginate is None:
+        raise MappingError(f"{where}: lists labels a paginated method's Paginator")
     return MethodDecl(
         resource=resource,
         name=name,
@@ -191,6 +200,10 @@ def _method(resource: str, raw: dict[str, Any]) -> MethodDecl:
         paginate=_result(paginate, where) if paginate is not None else None,
         doc=raw.get("doc"),
         uses=tuple(raw.get("uses") or ()),
+        returns_doc=raw.get("returns_doc"),
+        raises={str(k): " ".join(str(v).split()) for k, v in raises.items()},
+        example=None if raw.get("example") is None else str(raw["example"]).rstrip(),
+        lists=None if raw.get("lists") is None else str(raw["lists"]),
     )
 
 

@@ -15,7 +15,7 @@ from codegen.resolve import Resource
 
 def docstring(text: str, indent: int) -> str:
     """A docstring literal for ``text``, indented for its place."""
-    text = text.strip().replace('"""', r"\"\"\"")
+    text = text.strip().replace("\\", "\\\\").replace('"""', r"\"\"\"")
     pad = " " * indent
     if "\n" not in text and len(text) + indent + 6 <= 100:
         return f'"""{text}"""'

@@ -101,19 +101,50 @@ def _documented_args(doc: str) -> list[str]:
     return names
 
 
-def _docstring(summary: str, description: str, args: list[tuple[str, str]]) -> str:
+def _entries(title: str, entries: list[tuple[str, str]]) -> str:
+    """A Google-style section of ``name: text`` entries, each wrapped under its name."""
+    lines = [f"{title}:"]
+    for name, text in entries:
+        wrapped = textwrap.wrap(f"{name}: {_sentence(text)}", 88)
+        lines.append("    " + wrapped[0])
+        lines.extend("        " + w for w in wrapped[1:])
+    return "\n".join(lines)
+
+
+def _docstring(
+    summary: str,
+    description: str,
+    args: list[tuple[str, str]],
+    returns: str | None = None,
+    raises: list[tuple[str, str]] | None = None,
+    example: str | None = None,
+) -> str:
+    """A Google-style docstring: summary, description, ``Args:``, ``Returns:``, ``Raises:``
+    and ``Example:`` (``>>>`` lines, as written)."""
     parts = [textwrap.fill(_sentence(summary) or "Call the lakeFS API.", 88)]
     if description and _sentence(description) != parts[0]:
         parts.append(textwrap.fill(" ".join(description.split()), 92))
     documented = [(n, d) for n, d in args if d]
     if documented:
-        lines = ["Args:"]
-        for name, text in documented:
-            wrapped = textwrap.wrap(f"{name}: {_sentence(text)}", 88)
-            lines.append("    " + wrapped[0])
-            lines.extend("        " + w for w in wrapped[1:])
-        parts.append("\n".join(lines))
+        parts.append(_entries("Args", documented))
+    if returns:
+        wrapped = textwrap.wrap(_sentence(returns), 88)
+        parts.append("\n".join(["Returns:", *("    " + w for w in wrapped)]))
+    if raises:
+        parts.append(_entries("Raises", raises))
+    if example:
+        lines = textwrap.dedent(example).strip("\n").splitlines()
+        parts.append("\n".join(["Example:", *(("    " + ln) if ln else "" for ln in lines)]))
     return "\n\n".join(parts)
+
+
+# The error statuses of an operation's responses a user would catch, as the SDK raises them.
+ERROR_CLASSES = {"404": "NotFoundError", "409": "ConflictError"}
+CALL_OPTION_DOCS = (
+    ("timeout", "each request's timeout (None: the client's)"),
+    ("extra_headers", "headers added to each request sent to lakeFS"),
+)
+VALIDATION_DOC = "an argument is malformed (raised before any request is sent)"
 
 
 class _Resolver:
@@ -126,6 +157,7 @@ class _Resolver:
         self.resources = {r.name: r for r in mapping.resources}
         self._functions: dict[str, dict[str, ast.FunctionDef]] = {}
         self.validators = self._module_functions("lakefs._validation")
+        self.errors = self._error_classes()
         # validators that return the value to use (``utc``: a datetime in UTC): converters
         self.converters = {
             name
@@ -159,6 +191,34 @@ class _Resolver:
                 node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)
             }
         return self._functions[module]
+
+    def _error_classes(self) -> set[str]:
+        """The names of the SDK's exception classes (``Raises:`` may name only those)."""
+        path = self._module_file("lakefs._exceptions")
+        if not path.is_file():
+            return set()
+        tree = ast.parse(path.read_text())
+        return {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+
+    def raises(self, m: MethodDecl, op: Operation | None, validated: bool) -> list[tuple[str, str]]:
+        """The ``Raises:`` entries: ``ValidationError`` when an argument is checked, the
+        spec's 404 and 409 answers (a ``missing:`` 404 is an answer, not an error), then what
+        the mapping's ``raises:`` says (its text wins over the spec's)."""
+        found: dict[str, str] = {}
+        if validated:
+            found["ValidationError"] = VALIDATION_DOC
+        for code, description in (op.errors if op is not None else {}).items():
+            name = ERROR_CLASSES.get(code)
+            if name is None or (code == "404" and m.missing is not None):
+                continue
+            found[name] = description or name
+        for name, text in m.raises.items():
+            if self.errors and name not in self.errors:
+                self.problem(m.where, f"raises {name!r}, which lakefs._exceptions does not define")
+            found[name] = text
+        if op is not None and not found:  # it sends a request: what any answer may raise
+            found["APIStatusError"] = "lakeFS refused the request (its subclass names the status)"
+        return list(found.items())
 
     def check_expr(self, where: str, expr: str, names: set[str]) -> None:
         """An expression of the mapping, emitted as is: its names must be known, and the ones
@@ -369,7 +429,21 @@ class _Resolver:
         self, res: ResourceDecl, m: MethodDecl, names: set[str], checks: list[str]
     ) -> Method | None:
         annotation, expr = self.result(m, Result("new", m.child, m.returns.args), "", names, None)
-        doc = m.doc or f"The {m.child} named by the arguments (no request is sent)."
+        if not m.doc:
+            self.problem(m.where, "has no doc: (its docstring's summary)")
+        args = [(p.name, p.doc or "") for p in m.params]
+        for name in [n for n, d in args if not d]:
+            self.problem(m.where, f"parameter {name!r} has no doc:")
+        target = self.resources.get(m.child or "")
+        validated = bool(checks) or bool(target and any(i.validate for i in target.identity))
+        doc = _docstring(
+            m.doc or f"The {m.child} named by the arguments (no request is sent).",
+            "",
+            args,
+            m.returns_doc or f"The {m.child} (no request is sent)",
+            self.raises(m, None, validated and bool(m.params)),
+            m.example,
+        )
         body = [*checks, f"return {expr}"]
         return Method(m.name, self.signature(m.where, m.params, False), annotation, doc, body)
 
@@ -414,6 +488,17 @@ class _Resolver:
             self.problem(m.where, f"{m.impl}'s docstring documents no {missing!r} under Args:")
         for extra in [d for d in documented if d not in params]:
             self.problem(m.where, f"{m.impl}'s docstring documents {extra!r}, not a parameter")
+        sections = {line.rstrip(":") for line in doc.splitlines() if re.fullmatch(r"\w+:", line)}
+        returns = ast.unparse(node.returns) if node.returns is not None else "None"
+        if returns != "None" and not {"Returns", "Yields"} & sections:
+            self.problem(m.where, f"{m.impl}'s docstring has no Returns: (it returns {returns})")
+        if (m.uses or params) and "Raises" not in sections:
+            self.problem(
+                m.where,
+                f"{m.impl}'s docstring has no Raises: (it "
+                + ("sends requests" if m.uses else "takes arguments")
+                + ": say what a caller would catch)",
+            )
 
     def api_method(self, m: MethodDecl, names: set[str], checks: list[str]) -> Method | None:
         op = self.spec.operations.get(m.operation or "")
@@ -453,8 +538,50 @@ class _Resolver:
             raw = op.response is None
             body += [f"{var}{'' if raw else self.typed(op)} = " + call[0], *call[1:]]
             body.append(f"return {expr}")
-        doc = _docstring(m.doc or op.summary, op.description, docs)
+        doc = self.method_doc(m, op, docs, bool(checks), self.returns_doc(m, m.returns, annotation))
         return Method(m.name, self.signature(where, params, True), annotation, doc, body)
+
+    def returns_doc(self, m: MethodDecl, result: Result, annotation: str) -> str | None:
+        """The ``Returns:`` text: the mapping's ``returns_doc:``, else one per result kind (an
+        expression's value has none: the mapping must say what it means)."""
+        if m.returns_doc:
+            return m.returns_doc
+        if m.paginate is not None:
+            return (
+                f"A lazy Paginator of {annotation}: no request is sent until it is iterated, "
+                "then one per page"
+            )
+        if result.kind == "none":
+            return None
+        if result.kind == "self":
+            return f"This {m.resource.lower()}"
+        if result.kind == "value":
+            self.problem(m.where, "returns a value: say what it is with returns_doc:")
+            return None
+        return f"The {annotation}"
+
+    def method_doc(
+        self,
+        m: MethodDecl,
+        op: Operation,
+        docs: list[tuple[str, str]],
+        validated: bool,
+        returns: str | None,
+    ) -> str:
+        """The docstring of an operation's method; a parameter without a doc (the mapping's or
+        the spec's) is a problem: its ``Args:`` entry would be missing."""
+        for name in [n for n, d in docs if not d]:
+            self.problem(m.where, f"parameter {name!r} has no doc: (and the spec says nothing)")
+        if not (m.doc or op.summary):
+            self.problem(m.where, "has no doc: (and the spec's operation has no summary)")
+        return _docstring(
+            m.doc or op.summary,
+            op.description,
+            [*docs, *CALL_OPTION_DOCS],
+            returns,
+            self.raises(m, op, validated),
+            m.example,
+        )
 
     def paginated(
         self,
@@ -482,6 +609,10 @@ class _Resolver:
         self.imp.runtime("lakefs._pagination", "Page")
         self.imp.runtime("lakefs._pagination", "Paginator")
         start = "after" if "after" in declared else '""'
+        if m.lists is None:
+            self.problem(where, "a paginated method must say what it lists (lists:)")
+        lists = m.lists or '""'
+        self.check_expr(where, lists, names)
         body = [
             *checks,
             f"def fetch_page(cursor: str, amount: int) -> Page[{annotation}]:",
@@ -489,15 +620,15 @@ class _Resolver:
             *call[1:],
             f"    return self._page(data, {self.items_expr(m.paginate, expr)})",
             "",
-            f"return Paginator(fetch_page, max_amount=max_amount, after={start})",
+            f"return Paginator(fetch_page, max_amount=max_amount, after={start}, lists={lists})",
         ]
-        docs = [
+        defaults = [
             ("max_amount", "the most items to yield (None for all)"),
             ("after", "start after this value"),
-            *docs,
         ]
-        docs = [(n, d) for n, d in docs if n in declared]
-        doc = _docstring(m.doc or op.summary, op.description, docs)
+        known = {n: d for n, d in defaults if n in declared}
+        docs = [(n, d or known.get(n, "")) for n, d in docs if n in declared]
+        doc = self.method_doc(m, op, docs, True, self.returns_doc(m, m.paginate, annotation))
         returns = f"Paginator[{annotation}]"
         return Method(m.name, self.signature(where, m.params, True), returns, doc, body)
 
@@ -641,11 +772,19 @@ class _Resolver:
         init_body.append("Resource.__init__(self, client)")
         self.imp.runtime("lakefs._resource", "Resource")
         init_body += [f"self.{i.attr} = {i.name}" for i in res.identity]
+        validated = [i.name for i in res.identity if i.validate]
         init_doc = _docstring(
             f"Refer to a {res.name.lower()}; no request is sent",
             "",
             [(i.name, i.doc or "") for i in res.identity]
             + [("client", "the client to use; the default client when omitted")],
+            raises=[
+                (
+                    "ValidationError",
+                    " or ".join(f"``{name}``" for name in validated)
+                    + " is malformed, or ``client`` is not a lakefs.Client",
+                )
+            ],
         )
         methods = [m for m in (self.method(res, d) for d in res.methods) if m is not None]
         if res.base in self.resources:

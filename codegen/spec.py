@@ -60,6 +60,7 @@ class Operation:
     body_required: bool
     response: Schema | None
     deprecated: bool = False
+    errors: dict[str, str] = field(default_factory=dict)  # error status -> its description
 
     @property
     def sdk_method(self) -> str:
@@ -113,6 +114,7 @@ def load(path: Path, version: str) -> Spec:
     for name, raw in (components.get("schemas") or {}).items():
         spec.schemas[name] = _schema(name, raw or {})
     shared = components.get("parameters") or {}
+    shared_responses = components.get("responses") or {}
     for path_key, item in (doc.get("paths") or {}).items():
         common = item.get("parameters") or []
         for method in HTTP_METHODS:
@@ -135,6 +137,13 @@ def load(path: Path, version: str) -> Spec:
             responses = {str(code): r for code, r in (raw.get("responses") or {}).items()}
             ok = next((responses[c] for c in ("200", "201") if c in responses), None)
             response_name = _json_schema(ok)
+            errors = {}
+            for code, answer in responses.items():
+                if not code.isdigit() or int(code) < 400:
+                    continue
+                ref = _ref_name(answer or {})
+                answer = shared_responses.get(ref, {}) if ref else (answer or {})
+                errors[code] = str(answer.get("description") or "").strip()
             # A running server's /openapi.json spells operationIds in PascalCase.
             op_id = raw["operationId"][:1].lower() + raw["operationId"][1:]
             spec.operations[op_id] = Operation(
@@ -149,5 +158,6 @@ def load(path: Path, version: str) -> Spec:
                 body_required=bool((raw.get("requestBody") or {}).get("required")),
                 response=spec.schemas.get(response_name) if response_name else None,
                 deprecated=bool(raw.get("deprecated")),
+                errors=errors,
             )
     return spec

@@ -86,6 +86,7 @@ resources:
         returns: self
       - name: delete
         operation: deleteThing
+        doc: Delete it.
         bind: {repository: self.repository_id, thing: self.id}
       - name: siblings
         operation: listThings
@@ -94,6 +95,7 @@ resources:
           - {name: prefix, type: str, default: '""'}
         bind: {repository: self.repository_id, prefix: prefix}
         paginate: {new: Thing, args: [self.repository_id, "item['id']"]}
+        lists: "f'things of {self.repository_id!r} under {prefix!r}'"
 """
 
 
@@ -124,6 +126,91 @@ def test_a_valid_mapping_renders_typed_compilable_code(tmp_path: Path) -> None:
     assert 'validate.repository_id(repository_id, "repository_id")' in source
 
 
+def test_docstrings_get_their_sections(tmp_path: Path) -> None:
+    """Args (the call options too), Returns (by result kind, or the mapping's), Raises
+    (ValidationError for a checked argument, the spec's answers, the mapping's) and Example."""
+    extended = MAPPING.replace(
+        "        returns: self\n",
+        "        returns: self\n"
+        "        raises: {ConflictError: it exists already}\n"
+        "        example: |\n"
+        "          >>> thing.create(3)\n",
+        1,
+    )
+    resolved = _resolve(tmp_path, extended)
+    assert resolved.problems == []
+    source = render.render(resolved.resources, "9.9.9", TEMPLATES)["thing.py"]
+    create = source[source.index("def create(") : source.index("def delete(")]
+    for text in (
+        "Args:\n            size: How big.\n",
+        "timeout: Each request's timeout (None: the client's).",
+        "extra_headers: Headers added to each request sent to lakeFS.",
+        "Returns:\n            This thing.",
+        "Raises:\n            ConflictError: It exists already.",
+        "Example:\n            >>> thing.create(3)\n",
+    ):
+        assert text in create, text
+    siblings = source[source.index("def siblings(") :]
+    assert "Returns:\n            A lazy Paginator of Thing" in siblings
+    assert "ValidationError: An argument is malformed" in siblings
+    assert 'lists=f"things of {self.repository_id!r} under {prefix!r}"' in siblings
+    assert "Raises:\n            ValidationError: ``repository_id`` is malformed" in source
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("        lists: \"f'things", "must say what it lists (lists:)"),
+        ("          - {name: prefix, type: str, default: '\"\"'}", "'prefix' has no doc:"),
+    ],
+)
+def test_a_method_without_its_docs_is_refused(tmp_path: Path, change: str, message: str) -> None:
+    """The generator refuses a method whose docstring would lack a section: a listing that
+    does not say what it lists, a parameter documented neither in the mapping nor the spec."""
+    lines = [ln for ln in MAPPING.splitlines() if not ln.startswith(change)]
+    if change.startswith("          - {name: prefix"):
+        lines.insert(
+            next(i for i, ln in enumerate(lines) if "max_amount, type" in ln) + 1,
+            "          - {name: other, type: str, default: '\"\"'}",
+        )
+        message = "'other' has no doc:"
+    problems = [str(p) for p in _resolve(tmp_path, "\n".join(lines) + "\n").problems]
+    assert any(message in p for p in problems), problems
+
+
+def test_an_impl_docstring_without_returns_or_raises_is_refused(tmp_path: Path) -> None:
+    """An impl function's docstring is the method's: it needs Returns: when it returns
+    something and Raises: when it sends requests (the commits module's get_commit has both)."""
+    extended = MAPPING + textwrap.indent(
+        textwrap.dedent(
+            """
+            - name: get_commit
+              impl: lakefs.lib.commits:get_commit
+              uses: [deleteThing]
+            """
+        ),
+        "      ",
+    )
+    assert _resolve(tmp_path, extended).problems == []
+    bare = tmp_path / "src" / "lakefs" / "lib"
+    bare.mkdir(parents=True)
+    (bare / "bare.py").write_text(
+        'def get_commit(thing):\n    """The commit."""\n\n\n'
+        "def get_commit_typed(thing) -> str:\n"
+        '    """The commit."""\n'
+    )
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    (tmp_path / "mapping.yaml").write_text(
+        textwrap.dedent(extended).replace(
+            "lakefs.lib.commits:get_commit", "lakefs.lib.bare:get_commit"
+        )
+    )
+    spec = spec_mod.load(tmp_path / "spec.yaml", "9.9.9")
+    mapping = mapping_mod.load(tmp_path / "mapping.yaml")
+    problems = [str(p) for p in resolve.resolve(spec, mapping, tmp_path / "src").problems]
+    assert any("has no Raises: (it sends requests" in p for p in problems), problems
+
+
 def test_adding_a_method_to_the_mapping_adds_it_to_the_output(tmp_path: Path) -> None:
     extended = MAPPING + textwrap.indent(
         textwrap.dedent(
@@ -140,7 +227,7 @@ def test_adding_a_method_to_the_mapping_adds_it_to_the_output(tmp_path: Path) ->
     assert resolved.problems == []
     source = render.render(resolved.resources, "9.9.9", TEMPLATES)["thing.py"]
     assert "def remove(" in source
-    assert '"""Remove it."""' in source
+    assert '"""Remove it.\n' in source
 
 
 @pytest.mark.parametrize(
@@ -233,7 +320,8 @@ def test_child_methods_keep_their_validation_and_impl_methods_are_their_function
             """
             - name: sibling
               child: Thing
-              params: [{name: other_id, type: str, validate: branch_id}]
+              doc: Another thing.
+              params: [{name: other_id, type: str, validate: branch_id, doc: its id}]
               returns: {args: [self.repository_id, other_id]}
             - name: get_commit
               impl: lakefs.lib.commits:get_commit
@@ -299,7 +387,8 @@ def _impl_module(tmp_path: Path, source: str) -> Path:
         ('def read():\n    """Read."""\n', "must take the Thing as its first parameter"),
         ('def other(thing):\n    """Other."""\n', "implementation lakefs.lib.mod:read does not"),
         (
-            'def read(thing, path):\n    """Read.\n\n    Args:\n        path: The path.\n    """\n',
+            'def read(thing, path):\n    """Read.\n\n    Args:\n        path: The path.\n\n'
+            '    Raises:\n        NotFoundError: None there.\n    """\n',
             None,
         ),
     ],
@@ -347,8 +436,9 @@ def test_a_converting_validator_rebinds_its_parameter_and_runs_once(tmp_path: Pa
     method = """
         - name: resize
           operation: createThing
+          doc: Resize it.
           params:
-            - {name: size, type: "datetime | int", validate: unix_seconds}
+            - {name: size, type: "datetime | int", validate: unix_seconds, doc: when}
           bind: {repository: self.repository_id, body.name: self.id, body.size: BINDING}
           returns: self
         """
@@ -453,8 +543,10 @@ def test_missing_turns_a_404_into_an_answer(tmp_path: Path) -> None:
             """
             - name: exists
               operation: deleteThing
+              doc: Whether it exists.
               bind: {repository: self.repository_id, thing: self.id}
               returns: {value: "True", type: bool}
+              returns_doc: True if it does
               missing: "False"
             """
         ),
@@ -498,10 +590,11 @@ def test_each_name_in_the_output_is_imported_where_it_is_needed(tmp_path: Path) 
             """
             - name: when
               child: Thing
+              doc: A thing at a time.
               params:
-                - {name: at, type: datetime | None, default: None}
-                - {name: n, type: int, default: DEFAULT_MAX_WORKERS}
-                - {name: c, type: Commit | None, default: None}
+                - {name: at, type: datetime | None, default: None, doc: the time}
+                - {name: n, type: int, default: DEFAULT_MAX_WORKERS, doc: how many}
+                - {name: c, type: Commit | None, default: None, doc: a commit}
               returns: {args: [self.repository_id, '"x"']}
             - name: get_commit
               impl: lakefs.lib.commits:get_commit

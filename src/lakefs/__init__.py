@@ -68,8 +68,25 @@ from lakefs.lib.writer import ObjectWriter
 def repository(repository_id: str, client: Client | None = None) -> Repository:
     """The repository named ``repository_id`` (no request is sent).
 
+    Args:
+        repository_id: the repository's name.
+        client: the client its requests go through; the default client when None.
+
+    Returns:
+        The Repository (it may not exist yet: ``create()`` creates it).
+
+    Raises:
+        ValidationError: ``repository_id`` is not a valid repository name, or ``client`` is
+            not a lakefs.Client.
+
     Example:
-        >>> main = lakefs.repository("example").branch("main")  # doctest: +SKIP
+        >>> repository = lakefs.repository(repo.id)
+        >>> repository.exists()
+        True
+        >>> repository.properties().default_branch
+        'main'
+        >>> lakefs.repository("no-such-repository").exists()
+        False
     """
     return Repository(repository_id, client=client)
 

@@ -390,11 +390,27 @@ def init(**arguments: Any) -> Client:
     arguments, before the environment). Without ``init()``, the default client is created on
     first use from the environment.
 
+    Args:
+        **arguments: :class:`Client`'s keywords: ``host``, ``access_key_id``,
+            ``secret_access_key``, ``jwt_token``, ``session_token``, ``verify_ssl``,
+            ``ssl_ca_cert``, ``proxy``, ``timeout``, ``retries``, ``max_connections``,
+            ``aws_iam``, and the default client's own ``api_client``, ``transport`` and
+            ``retry_sleep``.
+
     Returns:
         The new default client.
 
+    Raises:
+        ValidationError: a bad option (the previous configuration is kept).
+        NoAuthenticationFound: neither the arguments nor the chain name a server and
+            credentials.
+
     Example:
-        >>> lakefs.init(host="http://localhost:8000", retries=10)  # doctest: +SKIP
+        >>> client = lakefs.init(retries=10)  # the rest from LAKECTL_* or ~/.lakectl.yaml
+        >>> lakefs.default_client() is client
+        True
+        >>> lakefs.repository(repo.id).exists()  # resources use the default client
+        True
     """
     global _init_args, _default
     given = _options(arguments, skip=None)

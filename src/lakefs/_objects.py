@@ -47,28 +47,63 @@ class AtReference(Protocol):
 
 
 def size_of(stats: Mapping[str, Any]) -> int:
-    """The size in bytes."""
+    """The size in bytes, from an ObjectStats JSON.
+
+    Args:
+        stats: the ObjectStats JSON (from a listing or a stat).
+
+    Returns:
+        The size in bytes (0 when the stats say none).
+    """
     return int(stats.get("size_bytes") or 0)
 
 
 def mtime_of(stats: Mapping[str, Any]) -> datetime.datetime:
-    """When the object was last written (timezone-aware, UTC)."""
+    """When the object was last written (timezone-aware, UTC), from an ObjectStats JSON.
+
+    Args:
+        stats: the ObjectStats JSON (from a listing or a stat).
+
+    Returns:
+        The modification time (timezone-aware, UTC).
+    """
     return datetime.datetime.fromtimestamp(stats["mtime"], tz=datetime.timezone.utc)
 
 
 def checksum_of(stats: Mapping[str, Any]) -> str:
-    """The checksum (an MD5 hex digest or an ETag)."""
+    """The checksum (an MD5 hex digest or an ETag), from an ObjectStats JSON.
+
+    Args:
+        stats: the ObjectStats JSON (from a listing or a stat).
+
+    Returns:
+        The checksum.
+    """
     return str(stats["checksum"])
 
 
 def content_type_of(stats: Mapping[str, Any]) -> str | None:
-    """The content type, None when there is none."""
+    """The content type, None when there is none, from an ObjectStats JSON.
+
+    Args:
+        stats: the ObjectStats JSON (from a listing or a stat).
+
+    Returns:
+        The content type, or None.
+    """
     value = stats.get("content_type")
     return str(value) if value else None
 
 
 def metadata_of(stats: Mapping[str, Any]) -> dict[str, str]:
-    """The user metadata (a copy)."""
+    """The user metadata (a copy), from an ObjectStats JSON.
+
+    Args:
+        stats: the ObjectStats JSON (from a listing or a stat).
+
+    Returns:
+        A copy of the user metadata.
+    """
     return dict(stats.get("metadata") or {})
 
 
@@ -163,6 +198,13 @@ class ObjectInfo(Resource):
 
         Listings build thousands of these: the constructor's checks are skipped (the owner's
         values were checked already) and the parsed JSON is kept as it is, not copied.
+
+        Args:
+            owner: the reference the stats were read at.
+            stats: the ObjectStats JSON, which the new ObjectInfo answers from.
+
+        Returns:
+            An ObjectInfo that sends no stat request.
         """
         info = cls.__new__(cls)
         info._client = owner._client
@@ -195,7 +237,20 @@ class ObjectInfo(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> datetime.datetime:
-        """When the object was last written (timezone-aware, UTC)."""
+        """When the object was last written (timezone-aware, UTC).
+
+        One stat request, unless a listing or a stat told it already.
+
+        Args:
+            timeout: the request's timeout (None: the client's).
+            extra_headers: headers added to the request.
+
+        Returns:
+            The modification time.
+
+        Raises:
+            NotFoundError: the object (or its repository or reference) does not exist.
+        """
         return mtime_of(self._stat(timeout, extra_headers))
 
     def size_bytes(
@@ -204,7 +259,20 @@ class ObjectInfo(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> int:
-        """The object's size in bytes."""
+        """The object's size in bytes.
+
+        One stat request, unless a listing or a stat told it already.
+
+        Args:
+            timeout: the request's timeout (None: the client's).
+            extra_headers: headers added to the request.
+
+        Returns:
+            The size in bytes.
+
+        Raises:
+            NotFoundError: the object (or its repository or reference) does not exist.
+        """
         return size_of(self._stat(timeout, extra_headers))
 
     def content_type(
@@ -213,7 +281,20 @@ class ObjectInfo(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> str | None:
-        """The object's content type."""
+        """The object's content type.
+
+        One stat request, unless a listing or a stat told it already.
+
+        Args:
+            timeout: the request's timeout (None: the client's).
+            extra_headers: headers added to the request.
+
+        Returns:
+            The content type, or None when it has none.
+
+        Raises:
+            NotFoundError: the object (or its repository or reference) does not exist.
+        """
         return content_type_of(self._stat(timeout, extra_headers))
 
     def metadata(
@@ -222,7 +303,20 @@ class ObjectInfo(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
-        """The user metadata stored with the object."""
+        """The user metadata stored with the object.
+
+        One stat request, unless a listing or a stat told it already.
+
+        Args:
+            timeout: the request's timeout (None: the client's).
+            extra_headers: headers added to the request.
+
+        Returns:
+            A copy of the metadata.
+
+        Raises:
+            NotFoundError: the object (or its repository or reference) does not exist.
+        """
         return metadata_of(self._stat(timeout, extra_headers))
 
     def physical_address(
@@ -231,7 +325,20 @@ class ObjectInfo(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> str:
-        """Where the object's data lives in the object store."""
+        """Where the object's data lives in the object store.
+
+        One stat request, unless a listing or a stat told it already.
+
+        Args:
+            timeout: the request's timeout (None: the client's).
+            extra_headers: headers added to the request.
+
+        Returns:
+            The physical address (a URI of the object store).
+
+        Raises:
+            NotFoundError: the object (or its repository or reference) does not exist.
+        """
         return str(self._stat(timeout, extra_headers)["physical_address"])
 
     def checksum(
@@ -240,7 +347,20 @@ class ObjectInfo(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> str:
-        """The object's checksum (an MD5 hex digest or an ETag)."""
+        """The object's checksum (an MD5 hex digest or an ETag).
+
+        One stat request, unless a listing or a stat told it already.
+
+        Args:
+            timeout: the request's timeout (None: the client's).
+            extra_headers: headers added to the request.
+
+        Returns:
+            The checksum.
+
+        Raises:
+            NotFoundError: the object (or its repository or reference) does not exist.
+        """
         return checksum_of(self._stat(timeout, extra_headers))
 
     def exists(
@@ -249,7 +369,19 @@ class ObjectInfo(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
-        """Whether the object exists at its reference (always asks the server)."""
+        """Whether the object exists at its reference (always asks the server).
+
+        Args:
+            timeout: the request's timeout (None: the client's).
+            extra_headers: headers added to the request.
+
+        Returns:
+            True when it exists (its stats are then known), False when it does not.
+
+        Raises:
+            LakeFSError: the request failed otherwise than "not found"
+                (``UnauthorizedError``, ``APIConnectionError``, ...).
+        """
         try:
             self._stats = None
             self._stat(timeout, extra_headers)
@@ -263,7 +395,18 @@ class ObjectInfo(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Delete the object (its reference must be a branch)."""
+        """Delete the object (its reference must be a branch).
+
+        Deleting an object that does not exist on an existing branch is no error.
+
+        Args:
+            timeout: the request's timeout (None: the client's).
+            extra_headers: headers added to the request.
+
+        Raises:
+            NotFoundError: the branch or the repository does not exist.
+            ForbiddenError: the branch is protected, or the credentials may not delete.
+        """
         self._request(
             ops.delete_object,
             self.repository_id,
@@ -275,9 +418,53 @@ class ObjectInfo(Resource):
         self._stats = None
 
     def __repr__(self) -> str:
-        return (
+        """Where the object is, and what is known of it (no request is sent).
+
+        Returns:
+            ``ObjectInfo(repository_id=..., reference_id=..., path=...)``, with ``size_bytes``,
+            ``modified_time`` and ``checksum`` when a listing or a stat told them.
+        """
+        where = (
             f"ObjectInfo(repository_id={self.repository_id!r}, "
-            f"reference_id={self.reference_id!r}, path={self.path!r})"
+            f"reference_id={self.reference_id!r}, path={self.path!r}"
+        )
+        size, modified, checksum = self._known()
+        if size is not None:
+            where += f", size_bytes={size!r}"
+        if modified is not None:
+            where += f", modified_time={_iso(modified)!r}"
+        if checksum is not None:
+            where += f", checksum={checksum!r}"
+        return where + ")"
+
+    def _known(self) -> tuple[int | None, datetime.datetime | None, str | None]:
+        """The size, modification time and checksum already known (None each when not; never
+        a request, never an error, whatever the stats hold)."""
+        stats = self._stats
+        if stats is None:
+            return None, None, None
+        size: int | None = None
+        modified: datetime.datetime | None = None
+        checksum: str | None = None
+        try:
+            if isinstance(stats.get("size_bytes"), int):
+                size = size_of(stats)
+            if isinstance(stats.get("mtime"), (int, float)):
+                modified = mtime_of(stats)
+            if isinstance(stats.get("checksum"), str):
+                checksum = checksum_of(stats)
+        except (ValueError, OverflowError, OSError, TypeError):  # a time out of range
+            pass
+        return size, modified, checksum
+
+    def _known_cells(self) -> tuple[str, str, str, str]:
+        """The path, size, modification time and checksum known, as a table's texts."""
+        size, modified, checksum = self._known()
+        return (
+            self.path,
+            "" if size is None else f"{size:,}",
+            "" if modified is None else modified.strftime("%Y-%m-%d %H:%M:%S"),
+            checksum or "",
         )
 
     def _identity(self) -> tuple[str, ...]:
@@ -329,7 +516,18 @@ class CommonPrefix(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
-        """Whether any object lies under the prefix."""
+        """Whether any object lies under the prefix (one request).
+
+        Args:
+            timeout: the request's timeout (None: the client's).
+            extra_headers: headers added to the request.
+
+        Returns:
+            True when at least one object is listed under it.
+
+        Raises:
+            NotFoundError: the repository or the reference does not exist.
+        """
         data = self._request(
             ops.list_objects,
             self.repository_id,
@@ -342,6 +540,11 @@ class CommonPrefix(Resource):
         return bool(data["results"])
 
     def __repr__(self) -> str:
+        """Where the prefix is (no request is sent).
+
+        Returns:
+            ``CommonPrefix(repository_id=..., reference_id=..., path=...)``.
+        """
         return (
             f"CommonPrefix(repository_id={self.repository_id!r}, "
             f"reference_id={self.reference_id!r}, path={self.path!r})"
@@ -352,14 +555,32 @@ class CommonPrefix(Resource):
 
 
 def object_entry(owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo | CommonPrefix:
-    """A listing entry: an ObjectInfo, or a CommonPrefix for ``path_type == "common_prefix"``."""
+    """A listing entry: an ObjectInfo, or a CommonPrefix for ``path_type == "common_prefix"``.
+
+    Args:
+        owner: the reference it was listed at.
+        stats: the entry's ObjectStats JSON.
+
+    Returns:
+        The entry (no request is sent).
+    """
     if stats.get("path_type") == "common_prefix":
         return CommonPrefix._listed(owner.repository_id, owner.id, stats["path"], owner._client)
     return ObjectInfo.from_stats(owner, stats)
 
 
 class Change(NamedTuple):
-    """One difference between two references, or an uncommitted change on a branch."""
+    """One difference between two references, or an uncommitted change on a branch.
+
+    A paginator of changes (``diff()``, ``list_uncommitted()``) shows as a table in a notebook.
+
+    Attributes:
+        type: ``"added"``, ``"removed"``, ``"changed"``, ``"conflict"`` or
+            ``"prefix_changed"``.
+        path: the object's path (or the prefix's, for a ``"common_prefix"``).
+        path_type: ``"object"`` or ``"common_prefix"``.
+        size_bytes: the object's size, when lakeFS says it.
+    """
 
     type: Literal["added", "removed", "changed", "conflict", "prefix_changed"]
     path: str
@@ -368,7 +589,15 @@ class Change(NamedTuple):
 
     @classmethod
     def from_diff(cls, owner: object, diff: Mapping[str, Any]) -> Change:
-        """A Change from a Diff JSON."""
+        """A Change from a Diff JSON.
+
+        Args:
+            owner: the reference diffed (unused: a change stands alone).
+            diff: the Diff JSON.
+
+        Returns:
+            The change.
+        """
         return cls(diff["type"], diff["path"], diff["path_type"], diff.get("size_bytes"))
 
 
@@ -418,14 +647,29 @@ class _Entries(Sequence["ObjectInfo | CommonPrefix"]):
 
 
 def object_entries(owner: AtReference, results: Sequence[Mapping[str, Any]]) -> _Entries:
-    """A listing page's entries (built lazily, see :class:`_Entries`)."""
+    """A listing page's entries (built lazily, see :class:`_Entries`).
+
+    Args:
+        owner: the reference listed.
+        results: the page's ObjectStats JSONs.
+
+    Returns:
+        A sequence building each entry when it is read.
+    """
     return _Entries(owner, results)
 
 
 def listed_stats(items: Sequence[ObjectInfo | CommonPrefix]) -> Sequence[Mapping[str, Any]]:
     """The ObjectStats JSON of each object of a listing page, as read (its prefixes left
     out), without building an ObjectInfo per object: what ``lakefs://`` listings read by the
-    thousand."""
+    thousand.
+
+    Args:
+        items: a listing page's items.
+
+    Returns:
+        The ObjectStats JSON of each object.
+    """
     if isinstance(items, _Entries):
         results = items._results
         if "common_prefix" in map(_PATH_TYPE, results):
@@ -435,3 +679,9 @@ def listed_stats(items: Sequence[ObjectInfo | CommonPrefix]) -> Sequence[Mapping
 
 
 _PATH_TYPE = operator.methodcaller("get", "path_type")
+
+
+def _iso(moment: datetime.datetime) -> str:
+    """``2024-05-01T12:00:00Z``: a UTC time as a repr shows it."""
+    text = moment.astimezone(datetime.timezone.utc).isoformat()
+    return text.removesuffix("+00:00") + "Z"

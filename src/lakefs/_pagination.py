@@ -2,10 +2,15 @@
 
 lakeFS paginates with ``after`` (an exclusive cursor) and ``amount`` (at most 1,000 a page), and
 answers ``pagination: {has_more, next_offset}``; ``next_offset`` goes back as the next ``after``.
+
+A paginator's ``repr()`` says what it lists and sends no request; in a notebook, its
+``_repr_html_`` shows its first rows (at most :data:`HTML_ROWS`) as a table, with one request.
 """
 
 from __future__ import annotations
 
+import datetime
+import html
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -14,10 +19,12 @@ from typing import Any, Generic, SupportsIndex, TypeVar
 
 from lakefs._exceptions import LakeFSError, ValidationError
 
-__all__ = ["MAX_PAGE_SIZE", "Page", "Paginator", "check_max_amount"]
+__all__ = ["HTML_ROWS", "MAX_PAGE_SIZE", "Page", "Paginator", "check_max_amount"]
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
+HTML_ROWS = 50
+"""The most rows a paginator's notebook table shows (one request's worth)."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,14 @@ class Page(Generic[T]):
 
 
 def check_max_amount(max_amount: int | None) -> None:
-    """Raise :class:`ValidationError` unless ``max_amount`` is None or a non-negative int."""
+    """Check a listing's ``max_amount`` (before any request).
+
+    Args:
+        max_amount: the value given.
+
+    Raises:
+        ValidationError: ``max_amount`` is neither None nor a non-negative int.
+    """
     if max_amount is None:
         return
     if isinstance(max_amount, bool) or not isinstance(max_amount, int):
@@ -48,12 +62,18 @@ def check_max_amount(max_amount: int | None) -> None:
 class Paginator(Generic[T]):
     """A lazy, re-iterable listing: no request is sent until it is iterated.
 
+    ``repr()`` says what it lists (no request); in a Jupyter notebook it shows as a table of its
+    first rows (at most 50, with one request: a diff's changes, a log's commits, a listing's
+    objects), every value escaped.
+
     Args:
         fetch_page: ``fetch_page(after, amount)`` returns one :class:`Page`.
         max_amount: the most items to yield; None for all, 0 for none (no request at all).
         after: start after this cursor.
         page_size: the most items asked for per request (1 to 1,000); each request asks for
             ``min(remaining, page_size)``.
+        lists: what it lists, for its repr (``"objects of 'repo' at 'main' under 'data/'"``);
+            empty when unsaid.
 
     Raises:
         ValidationError: a negative or non-int ``max_amount``, or a bad ``page_size``.
@@ -70,6 +90,7 @@ class Paginator(Generic[T]):
         max_amount: int | None = None,
         after: str = "",
         page_size: int = MAX_PAGE_SIZE,
+        lists: str = "",
     ) -> None:
         check_max_amount(max_amount)
         if isinstance(page_size, bool) or not isinstance(page_size, int):
@@ -82,6 +103,7 @@ class Paginator(Generic[T]):
         self.max_amount = max_amount
         self.after = after
         self.page_size = page_size
+        self.lists = lists
 
     def pages(self, ahead: int = 0) -> Iterator[Page[T]]:
         """Yield the pages (the last one trimmed to ``max_amount``).
@@ -91,6 +113,13 @@ class Paginator(Generic[T]):
                 its own, while the caller works on the current one (0: each page when it is
                 asked for). Pages and errors come out in order; a caller that stops reading
                 stops the thread (a request under way still ends, and is dropped).
+
+        Returns:
+            An iterator of the pages; each is fetched when it is reached.
+
+        Raises:
+            LakeFSError: a request failed (``NotFoundError`` for a missing repository or
+                reference, and so on), raised while iterating.
         """
         if ahead > 0:
             return _prefetched(self._pages(), ahead)
@@ -115,11 +144,28 @@ class Paginator(Generic[T]):
             cursor = page.next_offset
 
     def __iter__(self) -> Iterator[T]:
+        """Iterate over the items, fetching each page when it is reached.
+
+        Returns:
+            An iterator of the items.
+
+        Raises:
+            LakeFSError: a request failed (``NotFoundError`` for a missing repository or
+                reference, and so on), raised while iterating.
+        """
         for page in self.pages():
             yield from page.items
 
     def to_list(self) -> list[T]:
-        """All the items, in a list."""
+        """Fetch all the items.
+
+        Returns:
+            The items, in a list.
+
+        Raises:
+            LakeFSError: a request failed (``NotFoundError`` for a missing repository or
+                reference, and so on).
+        """
         return list(self)
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
@@ -129,7 +175,94 @@ class Paginator(Generic[T]):
         )
 
     def __repr__(self) -> str:
-        return f"Paginator(max_amount={self.max_amount!r}, after={self.after!r})"
+        """What it lists, and its bounds (no request is sent).
+
+        Returns:
+            ``<Paginator: objects of 'repo' at 'main' under 'data/', max_amount=10>``, or
+            ``Paginator(max_amount=..., after=...)`` when it was not told what it lists.
+        """
+        if not self.lists:
+            return f"Paginator(max_amount={self.max_amount!r}, after={self.after!r})"
+        bounds = "" if self.max_amount is None else f", max_amount={self.max_amount!r}"
+        if self.after:
+            bounds += f", after={self.after!r}"
+        return f"<Paginator: {self.lists}{bounds}>"
+
+    def _repr_html_(self) -> str:
+        """Its first rows as an HTML table, for notebooks (one request; never raises).
+
+        Returns:
+            A small table of at most :data:`HTML_ROWS` rows (one page), every value escaped,
+            with "… more" when more follow, or the error that stopped the request.
+        """
+        head = "<p><b>Paginator</b>" + (f": {html.escape(self.lists)}" if self.lists else "")
+        head += "</p>"
+        limit = min(HTML_ROWS, self.page_size)
+        if self.max_amount is not None:
+            limit = min(limit, self.max_amount)
+        if limit <= 0:
+            return f"<div>{head}<p>no items (max_amount=0)</p></div>"
+        try:
+            page = self._fetch_page(self.after, limit)
+            items = list(page.items[:limit])
+            more = page.has_more or len(page.items) > limit
+            if self.max_amount is not None and self.max_amount <= len(items):
+                more = False
+            table = _html_table(items)
+        except Exception as exc:  # a notebook shows the text repr, and why the rows are not here
+            reason = html.escape(f"{type(exc).__name__}: {exc}")
+            return f"<div>{head}<p>could not list: {reason}</p></div>"
+        if not items:
+            return f"<div>{head}<p>no items</p></div>"
+        rows = f"{len(items)} row{'s' if len(items) != 1 else ''}"
+        tail = f"<p>… more (the first {rows} shown)</p>" if more else ""
+        return f"<div>{head}{table}{tail}</div>"
+
+
+def _cells_of(item: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A listing item's column names and cell texts (what it already holds: no request)."""
+    from lakefs._objects import Change, CommonPrefix, ObjectInfo
+    from lakefs._values import Commit
+
+    if isinstance(item, Change):
+        size = "" if item.size_bytes is None else f"{item.size_bytes:,}"
+        path = item.path if item.path_type == "object" else f"{item.path} (prefix)"
+        return ("type", "path", "size (bytes)"), (item.type, path, size)
+    commit = item if isinstance(item, Commit) else getattr(item, "_commit", None)
+    if isinstance(commit, Commit):  # a Commit, or a log entry (a Reference carrying one)
+        lines = commit.message.splitlines() or [""]
+        message = lines[0] + (" …" if len(lines) > 1 else "")
+        return ("commit", "message", "committer", "date (UTC)"), (
+            commit.id[:16],
+            message,
+            commit.committer,
+            _when(commit.creation_date),
+        )
+    if isinstance(item, ObjectInfo):
+        return ("path", "size (bytes)", "modified (UTC)", "checksum"), item._known_cells()
+    if isinstance(item, CommonPrefix):
+        return ("path", "size (bytes)", "modified (UTC)", "checksum"), (item.path, "", "", "")
+    return ("item",), (repr(item),)
+
+
+def _when(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _html_table(items: Sequence[object]) -> str:
+    """``items`` as an escaped HTML table; the columns are the first item's."""
+    if not items:
+        return ""
+    columns = _cells_of(items[0])[0]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = []
+    for item in items:
+        names, cells = _cells_of(item)
+        if names != columns:  # a listing of mixed values: each shown as its repr
+            cells = (repr(item), *([""] * (len(columns) - 1)))
+        row = "".join(f'<td style="text-align:left">{html.escape(c)}</td>' for c in cells)
+        body.append(f"<tr>{row}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _prefetched(pages: Iterator[Page[T]], ahead: int) -> Iterator[Page[T]]:

@@ -13,9 +13,12 @@ from lakefs._pagination import Page
 if TYPE_CHECKING:
     from lakefs._generated.operations import Route
 
-__all__ = ["Resource", "ref_id"]
+__all__ = ["CARRIED_COMMIT", "Resource", "ref_id"]
 
 T = TypeVar("T")
+
+CARRIED_COMMIT = "_commit"
+"""The attribute a Reference keeps the commit it came with in (a log's entry, a new commit)."""
 
 
 class Resource:
@@ -72,16 +75,21 @@ class Resource:
         return tuple(str(getattr(self, k)) for k in ("repository_id", "id") if hasattr(self, k))
 
     def __eq__(self, other: object) -> bool:
+        """The same kind of resource with the same identity (a commit it carries aside)."""
         return type(other) is type(self) and other._identity() == self._identity()
 
     def __hash__(self) -> int:
+        """A hash of the kind and identity, consistent with ``==``."""
         return hash((type(self).__name__, *self._identity()))
 
     def __repr__(self) -> str:
-        fields = ", ".join(
-            f"{k}={getattr(self, k)!r}" for k in ("repository_id", "id") if hasattr(self, k)
-        )
-        return f"{type(self).__name__}({fields})"
+        """``Reference(repository_id='r', id='main')``; one that carries its commit (a new
+        commit, a log's entry) shows its message too (no request is sent)."""
+        fields = [f"{k}={getattr(self, k)!r}" for k in ("repository_id", "id") if hasattr(self, k)]
+        message = getattr(getattr(self, CARRIED_COMMIT, None), "message", None)
+        if isinstance(message, str):
+            fields.append(f"message={message!r}")
+        return f"{type(self).__name__}({', '.join(fields)})"
 
 
 def ref_id(value: object) -> str:

@@ -13,7 +13,18 @@ __all__ = ["Commit", "RepositoryProperties", "utc_from_unix"]
 
 
 def utc_from_unix(value: object, what: str) -> datetime.datetime:
-    """A timezone-aware UTC datetime from Unix seconds in an answer."""
+    """A timezone-aware UTC datetime from Unix seconds in an answer.
+
+    Args:
+        value: the seconds since the epoch, as the answer holds them.
+        what: what the time is, for the message.
+
+    Returns:
+        The time, in UTC.
+
+    Raises:
+        APIResponseError: ``value`` is not a number.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise APIResponseError(f"the answer's {what} is not a time: {value!r}")
     return datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
@@ -29,6 +40,9 @@ def _text(data: Mapping[str, Any], key: str, what: str) -> str:
 @dataclass(frozen=True)
 class Commit:
     """A commit, as lakeFS stores it.
+
+    A log (``log()``, a paginator of references carrying their commits) shows as a table of
+    commits in a notebook.
 
     Attributes:
         id: the commit id.
@@ -50,7 +64,18 @@ class Commit:
 
     @classmethod
     def from_json(cls, owner: object, data: Mapping[str, Any]) -> Commit:
-        """A Commit from lakeFS's ``Commit`` JSON (``owner`` is unused: a commit stands alone)."""
+        """A Commit from lakeFS's ``Commit`` JSON.
+
+        Args:
+            owner: unused (a commit stands alone).
+            data: the ``Commit`` JSON.
+
+        Returns:
+            The commit.
+
+        Raises:
+            APIResponseError: ``data`` is not a commit (no id, malformed fields or date).
+        """
         del owner
         if not isinstance(data, Mapping):
             raise APIResponseError("the answer is not a commit")
@@ -87,7 +112,18 @@ class RepositoryProperties:
 
     @classmethod
     def from_json(cls, owner: object, data: Mapping[str, Any]) -> RepositoryProperties:
-        """From lakeFS's ``Repository`` JSON."""
+        """The properties from lakeFS's ``Repository`` JSON.
+
+        Args:
+            owner: unused (the properties stand alone).
+            data: the ``Repository`` JSON.
+
+        Returns:
+            The properties.
+
+        Raises:
+            APIResponseError: ``data`` lacks a field, or its date is not a time.
+        """
         del owner
         return cls(
             id=_text(data, "id", "repository"),

@@ -20,6 +20,7 @@ from lakefs.lib import imports as _imports
 from lakefs.lib import objects as _objects
 from lakefs.lib import transactions as _transactions
 from lakefs.lib import writer as _writer
+from lakefs.lib.commits import commit_reference
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,6 +42,10 @@ class Branch(Reference):
             repository_id: The repository's name.
             branch_id: The branch's name.
             client: The client to use; the default client when omitted.
+
+        Raises:
+            ValidationError: ``repository_id`` or ``branch_id`` is malformed, or ``client`` is not a
+                lakefs.Client.
         """
         validate.repository_id(repository_id, "repository_id")
         validate.branch_id(branch_id, "branch_id")
@@ -62,6 +67,22 @@ class Branch(Reference):
         Args:
             source_reference_id: The branch, tag or commit to start from.
             exist_ok: Return it as it is when it exists already (never moved).
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            This branch.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or ``source_reference_id`` does not exist.
+            ConflictError: The branch exists already (and ``exist_ok`` is False).
+
+        Example:
+            >>> repository = lakefs.repository(repo.id)
+            >>> dev = repository.branch("dev").create("main", exist_ok=True)
+            >>> dev.head() == repository.branch("main").head()
+            True
         """
         validate.ref_or_resource(source_reference_id, "source_reference_id")
         try:
@@ -88,7 +109,18 @@ class Branch(Reference):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Reference:
-        """The commit the branch points to now."""
+        """The commit the branch points to now.
+
+        Args:
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A Reference to the branch's head commit (fixed, unlike the branch).
+
+        Raises:
+            NotFoundError: The repository or the branch does not exist.
+        """
         data: wire.Ref = self._request(
             ops.get_branch,
             self.repository_id,
@@ -104,7 +136,18 @@ class Branch(Reference):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
-        """Whether the branch exists (one request)."""
+        """Whether the branch exists (one request).
+
+        Args:
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            True if it exists, False if lakeFS answers 404.
+
+        Raises:
+            APIStatusError: LakeFS refused the request (its subclass names the status).
+        """
         try:
             self._request(
                 ops.get_branch,
@@ -127,13 +170,33 @@ class Branch(Reference):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Reference:
-        """Commit the branch's uncommitted changes; returns the commit.
+        """Commit the branch's uncommitted changes; returns the commit, which carries what lakeFS
+        answered: ``get_commit()`` on it sends no request.
 
         Args:
             message: The commit message.
             metadata: Key-value metadata of the commit.
             allow_empty: Commit even when there are no changes.
             date: The commit's date (a datetime, naive taken as UTC, or Unix seconds).
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A Reference to the new commit, carrying it (id, message, metadata, date, parents).
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or the branch does not exist.
+            ConflictError: Resource Conflicts With Target.
+            BadRequestError: There are no changes to commit (and ``allow_empty`` is False).
+            PreconditionFailedError: A pre-commit hook refused the commit.
+
+        Example:
+            >>> main = lakefs.repository(repo.id).branch("main")
+            >>> _ = main.upload(b"id\\n1\\n", "commits/data.csv")
+            >>> commit = main.commit_changes("add data", metadata={"source": "example"})
+            >>> commit.get_commit().message, commit.metadata()
+            ('add data', {'source': 'example'})
         """
         validate.commit_message(message, "message")
         validate.commit_metadata(metadata, "metadata")
@@ -152,7 +215,7 @@ class Branch(Reference):
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return Reference(self.repository_id, data["id"], client=self._client)
+        return commit_reference(self, data)
 
     def reset(
         self,
@@ -166,6 +229,12 @@ class Branch(Reference):
 
         Args:
             path: An object path, or a prefix ending in '/'; None resets everything.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or the branch does not exist.
         """
         validate.optional_text(path, "path")
         self._request(
@@ -193,11 +262,22 @@ class Branch(Reference):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Reference:
-        """Apply the changes of commit ``reference_id`` to this branch as a new commit.
+        """Apply the changes of commit ``reference_id`` to this branch as a new commit, which
+        carries what lakeFS answered (``get_commit()`` on it sends no request).
 
         Args:
             reference_id: The commit to pick.
             parent_number: For a merge commit, the parent (from 1) to compare with.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A Reference to the new commit, carrying it.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository, the branch or the commit does not exist.
+            ConflictError: The changes conflict with the branch's.
         """
         validate.ref_or_resource(reference_id, "reference_id")
         validate.optional_parent(parent_number, "parent_number")
@@ -209,7 +289,7 @@ class Branch(Reference):
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return Reference(self.repository_id, data["id"], client=self._client)
+        return commit_reference(self, data)
 
     def update_object_metadata(
         self,
@@ -225,6 +305,13 @@ class Branch(Reference):
         Args:
             path: The object's path.
             metadata: The new metadata (keys as for uploads).
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or the branch does not exist.
+            ObjectNotFoundError: No object at ``path`` (also a ``FileNotFoundError``).
         """
         validate.object_path(path, "path")
         validate.object_metadata(metadata, "metadata")
@@ -253,6 +340,15 @@ class Branch(Reference):
             max_amount: The most items to yield (None for all).
             after: Start after this value.
             prefix: Return items prefixed with this value.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A lazy Paginator of Change: no request is sent until it is iterated, then one per page.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or the branch does not exist (raised while iterating).
         """
         validate.text(after, "after")
         validate.text(prefix, "prefix")
@@ -270,7 +366,12 @@ class Branch(Reference):
             )
             return self._page(data, [Change.from_diff(self, item) for item in data["results"]])
 
-        return Paginator(fetch_page, max_amount=max_amount, after=after)
+        return Paginator(
+            fetch_page,
+            max_amount=max_amount,
+            after=after,
+            lists=f"uncommitted changes of {self.repository_id!r} on {self.id!r} under {prefix!r}",
+        )
 
     def delete(
         self,
@@ -278,7 +379,15 @@ class Branch(Reference):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Delete the branch (its commits stay reachable from other references)."""
+        """Delete the branch (its commits stay reachable from other references).
+
+        Args:
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Raises:
+            NotFoundError: The repository or the branch does not exist.
+        """
         self._request(
             ops.delete_branch,
             self.repository_id,
@@ -316,6 +425,16 @@ class Branch(Reference):
             from_reference: The reference to copy from.
             from_path: The object to copy.
             to_path: Where to write it (the same path when None).
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            The copy's ObjectInfo.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository, the branch or ``from_reference`` does not exist.
+            ObjectNotFoundError: No object at ``from_path`` in ``from_reference``.
         """
         validate.ref_or_resource(from_reference, "from_reference")
         validate.object_path(from_path, "from_path")

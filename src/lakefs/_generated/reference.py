@@ -44,6 +44,10 @@ class Reference(Resource):
             repository_id: The repository's name.
             reference_id: The commit id or reference.
             client: The client to use; the default client when omitted.
+
+        Raises:
+            ValidationError: ``repository_id`` or ``reference_id`` is malformed, or ``client`` is
+                not a lakefs.Client.
         """
         validate.repository_id(repository_id, "repository_id")
         validate.ref_id(reference_id, "reference_id")
@@ -68,6 +72,25 @@ class Reference(Resource):
             after: Start after this value.
             prefix: Return items prefixed with this value.
             delimiter: Delimiter used to group common prefixes by.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A lazy Paginator of ObjectInfo (an object) and CommonPrefix (a "directory", with a
+            delimiter) in path order: no request is sent until it is iterated, then one per page.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or the reference does not exist (raised while iterating).
+
+        Example:
+            >>> main = lakefs.repository(repo.id).branch("main")
+            >>> _ = main.upload(b"id\\n1\\n", "data/a.csv")
+            >>> _ = main.upload(b"id\\n2\\n", "data/sub/b.csv")
+            >>> [entry.path for entry in main.list_objects(prefix="data/")]
+            ['data/a.csv', 'data/sub/']
+            >>> [entry.path for entry in main.list_objects(prefix="data/", delimiter="")]
+            ['data/a.csv', 'data/sub/b.csv']
         """
         validate.text(after, "after")
         validate.text(prefix, "prefix")
@@ -87,7 +110,12 @@ class Reference(Resource):
             )
             return self._page(data, object_entries(self, data["results"]))
 
-        return Paginator(fetch_page, max_amount=max_amount, after=after)
+        return Paginator(
+            fetch_page,
+            max_amount=max_amount,
+            after=after,
+            lists=f"objects of {self.repository_id!r} at {self.id!r} under {prefix!r}",
+        )
 
     def stat_object(
         self,
@@ -100,6 +128,23 @@ class Reference(Resource):
 
         Args:
             path: The object's path.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            The object's ObjectInfo (size, checksum, modification time, metadata...).
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or the reference does not exist.
+            ObjectNotFoundError: No object at ``path`` (also a ``FileNotFoundError``).
+
+        Example:
+            >>> main = lakefs.repository(repo.id).branch("main")
+            >>> _ = main.upload(b"0123456789", "stats/data.bin", metadata={"kind": "digits"})
+            >>> info = main.stat_object("stats/data.bin")
+            >>> info.path, info.size_bytes(), info.metadata()
+            ('stats/data.bin', 10, {'kind': 'digits'})
         """
         validate.object_path(path, "path")
         data: wire.ObjectStats = self._request(
@@ -123,6 +168,16 @@ class Reference(Resource):
 
         Args:
             path: The object's path.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            The object's bytes.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or the reference does not exist.
+            ObjectNotFoundError: No object at ``path`` (also a ``FileNotFoundError``).
         """
         validate.object_path(path, "path")
         data = self._request(
@@ -165,6 +220,27 @@ class Reference(Resource):
             since: Only commits made after this time (a naive datetime is taken as UTC).
             first_parent: Follow only the first parent of merge commits.
             stop_at: Stop at this commit (it is the last one listed).
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A lazy Paginator of References that carry their commit: no request is sent until it is
+            iterated, then one per page.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or the reference does not exist (raised while iterating).
+
+        Example:
+            >>> main = lakefs.repository(repo.id).branch("main")
+            >>> _ = main.upload(b"one", "log/one.txt")
+            >>> _ = main.commit_changes("add one")
+            >>> _ = main.upload(b"two", "log/two.txt")
+            >>> _ = main.commit_changes("add two")
+            >>> [c.commit_message() for c in main.log(max_amount=2)]
+            ['add two', 'add one']
+            >>> [c.commit_message() for c in main.log(objects=["log/one.txt"])]
+            ['add one']
         """
         validate.optional_paths(objects, "objects")
         validate.optional_paths(prefixes, "prefixes")
@@ -188,7 +264,12 @@ class Reference(Resource):
             )
             return self._page(data, [log_entry(self, item) for item in data["results"]])
 
-        return Paginator(fetch_page, max_amount=max_amount, after="")
+        return Paginator(
+            fetch_page,
+            max_amount=max_amount,
+            after="",
+            lists=f"commits of {self.repository_id!r} from {self.id!r}",
+        )
 
     get_commit = _commits.get_commit
 
@@ -207,6 +288,15 @@ class Reference(Resource):
 
         Args:
             destination_branch: The other side (a branch or any reference).
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A Reference to the merge base commit.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or either reference does not exist.
         """
         validate.ref_or_resource(destination_branch, "destination_branch")
         data: wire.FindMergeBaseResult = self._request(
@@ -237,13 +327,32 @@ class Reference(Resource):
         adds, removes and changes relative to a).
 
         Args:
+            other_ref: The reference to compare with.
             max_amount: The most items to yield (None for all).
             after: Start after this value.
-            other_ref: The reference to compare with.
             prefix: Return items prefixed with this value.
             delimiter: Delimiter used to group common prefixes by.
             diff_type: 'two_dot': what changes from this reference to the other; 'three_dot': what
                 the other changed since their merge base (what a merge would apply).
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A lazy Paginator of Change (its ``type``: added, removed, changed, or prefix with a
+            delimiter): no request is sent until it is iterated, then one per page.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or either reference does not exist (raised while
+                iterating).
+
+        Example:
+            >>> main = lakefs.repository(repo.id).branch("main")
+            >>> before = main.head()
+            >>> _ = main.upload(b"new", "diff/new.txt")
+            >>> after = main.commit_changes("add new.txt")
+            >>> [(change.type, change.path) for change in before.diff(after, prefix="diff/")]
+            [('added', 'diff/new.txt')]
         """
         validate.ref_or_resource(other_ref, "other_ref")
         validate.text(after, "after")
@@ -267,7 +376,12 @@ class Reference(Resource):
             )
             return self._page(data, [Change.from_diff(self, item) for item in data["results"]])
 
-        return Paginator(fetch_page, max_amount=max_amount, after=after)
+        return Paginator(
+            fetch_page,
+            max_amount=max_amount,
+            after=after,
+            lists=f"changes between {self.id!r} and {ref_id(other_ref)!r}",
+        )
 
     def merge_into(
         self,
@@ -282,7 +396,8 @@ class Reference(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Reference:
-        """Merge this reference into ``destination_branch``; returns the merge commit.
+        """Merge this reference into ``destination_branch``; returns the merge commit (lakeFS
+        answers its id only: ``get_commit()`` on it sends a request).
 
         Args:
             destination_branch: The branch to merge into.
@@ -292,6 +407,26 @@ class Reference(Resource):
             squash: Merge as one commit with a single parent (a squash merge).
             force: Merge even into a protected branch.
             allow_empty: Make the merge commit even when there is nothing to merge.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A Reference to the merge commit.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository, this reference or the destination does not exist.
+            ConflictError: The two sides change the same objects (and no ``strategy`` picks one).
+            BadRequestError: There is nothing to merge (and ``allow_empty`` is False).
+
+        Example:
+            >>> repository = lakefs.repository(repo.id)
+            >>> work = repository.branch("work").create("main", exist_ok=True)
+            >>> _ = work.upload(b"id\\n1\\n", "merge/result.csv")
+            >>> _ = work.commit_changes("compute the result")
+            >>> merge = work.merge_into("main", message="publish the result")
+            >>> repository.branch("main").head() == merge
+            True
         """
         validate.ref_or_resource(destination_branch, "destination_branch")
         validate.optional_text(message, "message")

@@ -36,6 +36,9 @@ class Repository(Resource):
         Args:
             repository_id: The repository's name.
             client: The client to use; the default client when omitted.
+
+        Raises:
+            ValidationError: ``repository_id`` is malformed, or ``client`` is not a lakefs.Client.
         """
         validate.repository_id(repository_id, "repository_id")
         Resource.__init__(self, client)
@@ -59,6 +62,23 @@ class Repository(Resource):
             default_branch_id: The name of its first branch.
             include_samples: Fill it with lakeFS's sample data.
             exist_ok: Return it as it is when it exists already (never moved).
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            This repository.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            ConflictError: The repository exists already (and ``exist_ok`` is False).
+            BadRequestError: LakeFS refuses the storage namespace (one in use, or of another
+                blockstore).
+
+        Example:
+            >>> new = lakefs.repository(repo.id + "-copy")
+            >>> new.create(f"local://{new.id}", exist_ok=True).properties().default_branch
+            'main'
+            >>> new.delete()
         """
         validate.storage_namespace(storage_namespace, "storage_namespace")
         validate.branch_id(default_branch_id, "default_branch_id")
@@ -88,7 +108,18 @@ class Repository(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
-        """Whether the repository exists (one request)."""
+        """Whether the repository exists (one request).
+
+        Args:
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            True if it exists, False if lakeFS answers 404.
+
+        Raises:
+            APIStatusError: LakeFS refused the request (its subclass names the status).
+        """
         try:
             self._request(
                 ops.get_repository,
@@ -106,7 +137,15 @@ class Repository(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Delete the repository (its data in the storage namespace is left in place)."""
+        """Delete the repository (its data in the storage namespace is left in place).
+
+        Args:
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Raises:
+            NotFoundError: The repository does not exist.
+        """
         self._request(
             ops.delete_repository,
             self.id,
@@ -115,19 +154,70 @@ class Repository(Resource):
         )
 
     def branch(self, branch_id: str) -> Branch:
-        """The branch named ``branch_id`` of this repository (no request is sent)."""
+        """The branch named ``branch_id`` of this repository (no request is sent).
+
+        Args:
+            branch_id: The branch's name.
+
+        Returns:
+            The Branch (it may not exist yet; ``Branch.create`` creates it).
+
+        Raises:
+            ValidationError: ``branch_id`` is not a valid branch name.
+
+        Example:
+            >>> main = lakefs.repository(repo.id).branch("main")
+            >>> main.exists()
+            True
+        """
         return Branch(self.id, branch_id, client=self._client)
 
     def commit(self, commit_id: str) -> Reference:
-        """The commit ``commit_id`` of this repository, read-only (no request is sent)."""
+        """The commit ``commit_id`` of this repository, read-only (no request is sent).
+
+        Args:
+            commit_id: The commit's id (or a unique prefix of it).
+
+        Returns:
+            A read-only Reference to the commit.
+
+        Raises:
+            ValidationError: ``commit_id`` is not a valid reference.
+        """
         return Reference(self.id, commit_id, client=self._client)
 
     def ref(self, reference_id: str) -> Reference:
-        """Any reference (branch, tag, commit or expression such as ``main~1``), read-only."""
+        """Any reference (branch, tag, commit or expression such as ``main~1``), read-only.
+
+        Args:
+            reference_id: A branch, tag or commit id, or an expression such as ``main~1``.
+
+        Returns:
+            A read-only Reference.
+
+        Raises:
+            ValidationError: ``reference_id`` is not a valid reference.
+        """
         return Reference(self.id, reference_id, client=self._client)
 
     def tag(self, tag_id: str) -> Tag:
-        """The tag named ``tag_id`` of this repository (no request is sent)."""
+        """The tag named ``tag_id`` of this repository (no request is sent).
+
+        Args:
+            tag_id: The tag's name.
+
+        Returns:
+            The Tag (it may not exist yet; ``Tag.create`` creates it).
+
+        Raises:
+            ValidationError: ``tag_id`` is not a valid tag name.
+
+        Example:
+            >>> repository = lakefs.repository(repo.id)
+            >>> v1 = repository.tag("v1").create("main", exist_ok=True)
+            >>> v1.get_commit().id == repository.branch("main").head().id
+            True
+        """
         return Tag(self.id, tag_id, client=self._client)
 
     def list_branches(
@@ -139,12 +229,21 @@ class Repository(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Paginator[Branch]:
-        """List branches.
+        """The repository's branches, by name.
 
         Args:
             max_amount: The most items to yield (None for all).
             after: Start after this value.
             prefix: Return items prefixed with this value.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A lazy Paginator of Branch: no request is sent until it is iterated, then one per page.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository does not exist (raised while iterating).
         """
         validate.text(after, "after")
         validate.text(prefix, "prefix")
@@ -163,7 +262,9 @@ class Repository(Resource):
                 data, [Branch(self.id, item["id"], client=self._client) for item in data["results"]]
             )
 
-        return Paginator(fetch_page, max_amount=max_amount, after=after)
+        return Paginator(
+            fetch_page, max_amount=max_amount, after=after, lists=f"branches of {self.id!r}"
+        )
 
     def list_tags(
         self,
@@ -174,12 +275,21 @@ class Repository(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Paginator[Tag]:
-        """List tags.
+        """The repository's tags, by name.
 
         Args:
             max_amount: The most items to yield (None for all).
             after: Start after this value.
             prefix: Return items prefixed with this value.
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            A lazy Paginator of Tag: no request is sent until it is iterated, then one per page.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository does not exist (raised while iterating).
         """
         validate.text(after, "after")
         validate.text(prefix, "prefix")
@@ -198,7 +308,9 @@ class Repository(Resource):
                 data, [Tag(self.id, item["id"], client=self._client) for item in data["results"]]
             )
 
-        return Paginator(fetch_page, max_amount=max_amount, after=after)
+        return Paginator(
+            fetch_page, max_amount=max_amount, after=after, lists=f"tags of {self.id!r}"
+        )
 
     def properties(
         self,
@@ -206,7 +318,18 @@ class Repository(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> RepositoryProperties:
-        """The repository's name, default branch, storage namespace and creation date."""
+        """The repository's name, default branch, storage namespace and creation date.
+
+        Args:
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            The RepositoryProperties.
+
+        Raises:
+            NotFoundError: The repository does not exist.
+        """
         data: wire.Repository = self._request(
             ops.get_repository,
             self.id,
@@ -221,7 +344,18 @@ class Repository(Resource):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
-        """The repository's metadata."""
+        """The repository's metadata.
+
+        Args:
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            The metadata's keys and values (empty when it has none).
+
+        Raises:
+            NotFoundError: The repository does not exist.
+        """
         data: wire.RepositoryMetadata = self._request(
             ops.get_repository_metadata,
             self.id,

@@ -29,6 +29,10 @@ class Tag(Reference):
             repository_id: The repository's name.
             tag_id: The tag's name.
             client: The client to use; the default client when omitted.
+
+        Raises:
+            ValidationError: ``repository_id`` or ``tag_id`` is malformed, or ``client`` is not a
+                lakefs.Client.
         """
         validate.repository_id(repository_id, "repository_id")
         validate.tag_id(tag_id, "tag_id")
@@ -50,6 +54,16 @@ class Tag(Reference):
         Args:
             source_ref: The commit, branch or tag to point at.
             exist_ok: Return it as it is when it exists already (never moved).
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            This tag.
+
+        Raises:
+            ValidationError: An argument is malformed (raised before any request is sent).
+            NotFoundError: The repository or ``source_ref`` does not exist.
+            ConflictError: The tag exists already (and ``exist_ok`` is False).
         """
         validate.ref_or_resource(source_ref, "source_ref")
         try:
@@ -71,7 +85,18 @@ class Tag(Reference):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
-        """Whether the tag exists (one request)."""
+        """Whether the tag exists (one request).
+
+        Args:
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Returns:
+            True if it exists, False if lakeFS answers 404.
+
+        Raises:
+            APIStatusError: LakeFS refused the request (its subclass names the status).
+        """
         try:
             self._request(
                 ops.get_tag,
@@ -90,7 +115,15 @@ class Tag(Reference):
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Delete the tag."""
+        """Delete the tag.
+
+        Args:
+            timeout: Each request's timeout (None: the client's).
+            extra_headers: Headers added to each request sent to lakeFS.
+
+        Raises:
+            NotFoundError: The repository or the tag does not exist.
+        """
         self._request(
             ops.delete_tag,
             self.repository_id,

@@ -10,7 +10,7 @@ from lakefs import _validation as validate
 from lakefs import _wire as wire
 from lakefs._exceptions import ValidationError
 from lakefs._generated import operations as ops
-from lakefs._resource import ref_id
+from lakefs._resource import CARRIED_COMMIT, ref_id
 from lakefs._values import Commit
 
 if TYPE_CHECKING:
@@ -18,13 +18,16 @@ if TYPE_CHECKING:
     from lakefs._generated.branch import Branch
     from lakefs._generated.reference import Reference
 
-__all__ = ["commit_message", "get_commit", "log_entry", "metadata", "reverse"]
+__all__ = ["commit_message", "commit_reference", "get_commit", "log_entry", "metadata", "reverse"]
 
-_COMMIT = "_commit"  # where a log entry keeps the commit it came from
+_COMMIT = CARRIED_COMMIT  # where a Reference keeps the commit it came with
 
 
-def log_entry(owner: Reference, item: Mapping[str, Any]) -> Reference:
-    """A log entry: a Reference to the commit ``item``, carrying it."""
+def commit_reference(owner: Reference, item: Mapping[str, Any]) -> Reference:
+    """A Reference to the commit ``item`` (lakeFS's ``Commit`` JSON), carrying it: what a log
+    lists, and what ``commit_changes()`` and ``cherry_pick()`` return. ``get_commit()``,
+    ``commit_message()`` and ``metadata()`` on it send no request, and its repr shows the
+    commit's message."""
     from lakefs._generated.reference import Reference
 
     commit = Commit.from_json(owner, item)
@@ -33,17 +36,29 @@ def log_entry(owner: Reference, item: Mapping[str, Any]) -> Reference:
     return entry
 
 
+log_entry = commit_reference  # a log's entries are commit references
+
+
 def get_commit(
     reference: Reference,
     *,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> Commit:
-    """The commit this reference points to (a log entry already has it; no request then).
+    """The commit this reference points to.
+
+    A Reference that carries its commit (a log's entry, what ``commit_changes()`` and
+    ``cherry_pick()`` return) answers at once; any other sends one request.
 
     Args:
         timeout: Each request's timeout (None: the client's).
         extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        The Commit: id, parents, committer, message, creation date, metadata.
+
+    Raises:
+        NotFoundError: the repository or the reference does not exist.
     """
     known = getattr(reference, _COMMIT, None)
     if isinstance(known, Commit):
@@ -65,11 +80,17 @@ def commit_message(
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> str:
-    """The message of the commit this reference points to (a log entry has it: no request).
+    """The message of the commit this reference points to (one that carries it: no request).
 
     Args:
         timeout: Each request's timeout (None: the client's).
         extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        The commit's message.
+
+    Raises:
+        NotFoundError: the repository or the reference does not exist.
     """
     return get_commit(reference, timeout=timeout, extra_headers=extra_headers).message
 
@@ -80,11 +101,17 @@ def metadata(
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The metadata of the commit this reference points to (a log entry has it: no request).
+    """The metadata of the commit this reference points to (one that carries it: no request).
 
     Args:
         timeout: Each request's timeout (None: the client's).
         extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        The commit's key-value metadata (a copy: changing it changes nothing).
+
+    Raises:
+        NotFoundError: the repository or the reference does not exist.
     """
     return dict(get_commit(reference, timeout=timeout, extra_headers=extra_headers).metadata)
 
@@ -110,7 +137,14 @@ def reverse(
         extra_headers: Headers added to each request sent to lakeFS.
 
     Returns:
-        The new commit.
+        A Reference to the new commit.
+
+    Raises:
+        ValidationError: ``reference_id`` is not a reference, or ``parent_number`` is not an
+            int >= 0.
+        ConflictError: the revert conflicts with the branch's changes.
+        NotFoundError: the repository, the branch or the commit does not exist.
+        BadRequestError: ``parent_number`` does not fit the commit (a merge commit needs one).
     """
     validate.ref_or_resource(reference_id, "reference_id")
     if isinstance(parent_number, bool) or not isinstance(parent_number, int) or parent_number < 0:

@@ -154,6 +154,18 @@ def upload_folder(
     Raises:
         ValidationError: a bad argument (before any request), or ``local_dir`` is no folder.
         LakeFSError: the listing failed or came out of order (what was started ends first).
+
+    Example:
+        >>> from pathlib import Path
+        >>> for name in ("a.csv", "b.csv"):
+        ...     _ = (Path("dataset") / name).parent.mkdir(exist_ok=True)
+        ...     _ = (Path("dataset") / name).write_text("id\\n1\\n")
+        >>> main = lakefs.repository(repo.id).branch("main")
+        >>> result = main.upload_folder("dataset", "datasets/v1/", progress=False)
+        >>> result.sent, result.failed
+        (2, {})
+        >>> main.upload_folder("dataset", "datasets/v1/", progress=False).skipped
+        2
     """
     job = FolderJob.check(local_dir, prefix, include, exclude, delete, skip_unchanged)
     how = RunOptions.check(max_workers, pre_signed, progress, timeout, extra_headers)
@@ -394,6 +406,15 @@ def download_folder(
     Raises:
         ValidationError: a bad argument (before any request), or ``local_dir`` is a file.
         LakeFSError: the listing failed or came out of order (what was started ends first).
+
+    Example:
+        >>> from pathlib import Path
+        >>> main = lakefs.repository(repo.id).branch("main")
+        >>> _ = main.upload(b"id\\n1\\n", "exports/2024/a.csv")
+        >>> _ = main.upload(b"id\\n2\\n", "exports/2024/b.csv")
+        >>> result = main.download_folder("exports/", "local-exports", progress=False)
+        >>> result.sent, sorted(p.name for p in Path("local-exports/2024").iterdir())
+        (2, ['a.csv', 'b.csv'])
     """
     job = FolderJob.check(local_dir, prefix, include, exclude, delete, skip_unchanged)
     how = RunOptions.check(max_workers, pre_signed, progress, timeout, extra_headers)

@@ -384,6 +384,17 @@ def import_from(
 
     Returns:
         An ImportManager with that one prefix to import.
+
+    Raises:
+        ValidationError: a bad URI, destination, message or metadata (before any request).
+
+    Example:
+        >>> main = lakefs.repository(repo.id).branch("main")
+        >>> # import_uri: a prefix of objects in the store, e.g. "s3://bucket/raw/"
+        >>> manager = main.import_from(import_uri, "raw/", commit_message="import raw data")
+        >>> result = manager.run()
+        >>> result.ingested_objects, result.commit.commit_message()
+        (2, 'import raw data')
     """
     manager = ImportManager(
         branch, commit_message, metadata, timeout=timeout, extra_headers=extra_headers

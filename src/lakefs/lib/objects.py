@@ -88,6 +88,17 @@ def upload(
 
     Returns:
         The new object.
+
+    Raises:
+        ValidationError: a bad path, content type, metadata or data (before any request).
+        NotFoundError: the repository or the branch does not exist.
+        ForbiddenError: the branch is protected, or the credentials may not write there.
+
+    Example:
+        >>> main = lakefs.repository(repo.id).branch("main")
+        >>> info = main.upload("hello, lakeFS", "data/hello.txt", metadata={"owner": "me"})
+        >>> info.path, info.size_bytes()
+        ('data/hello.txt', 13)
     """
     object_path(path, "path")
     if isinstance(data, pathlib.Path):
@@ -166,7 +177,17 @@ def delete_objects(
         extra_headers: Headers added to each request sent to lakeFS.
 
     Raises:
+        ValidationError: a bad path, or ``object_paths`` is not a path or paths.
         DeleteObjectsError: the server refused some paths (after every batch was sent).
+        NotFoundError: the repository or the branch does not exist.
+
+    Example:
+        >>> main = lakefs.repository(repo.id).branch("main")
+        >>> for name in ("a", "b", "c"):
+        ...     _ = main.upload(name, f"tmp/{name}.txt")
+        >>> main.delete_objects(["tmp/a.txt", "tmp/b.txt", "tmp/missing.txt"])
+        >>> [entry.path for entry in main.list_objects(prefix="tmp/")]
+        ['tmp/c.txt']
     """
     if isinstance(object_paths, str):
         paths: Iterable[str] = [object_paths]
@@ -212,7 +233,11 @@ def presigned_url(
         timeout: Each request's timeout (None: the client's).
         extra_headers: Headers added to each request sent to lakeFS.
 
+    Returns:
+        The pre-signed URL.
+
     Raises:
+        ValidationError: a bad path (before any request).
         PresignNotSupportedError: the server's blockstore cannot pre-sign (checked first).
         ObjectNotFoundError: no such object.
     """

@@ -1,15 +1,19 @@
-"""Progress of long transfers: a tqdm bar on a terminal, or events for programs.
+"""Progress of long transfers: a tqdm bar on a terminal or in a notebook, or events for programs.
 
 Every long operation (``upload_folder``, ``download_folder``, ``upload_file``,
 ``download_file``, imports) takes ``progress``:
 
-* ``None`` (the default): a bar on stderr when stderr is a terminal, nothing otherwise;
+* ``None`` (the default): a bar in a Jupyter notebook (any IPython kernel), or on stderr when
+  stderr is a terminal; nothing otherwise;
 * ``True``: a bar even when stderr is not a terminal; ``False``: no bar;
 * a callable: it receives a :class:`ProgressEvent` for each step (no bar is drawn).
 
-``LAKEFS_NO_PROGRESS=1`` in the environment turns bars off whatever ``progress`` says (a
-callable still receives its events). A bar counts bytes (objects, for imports) and shows the
-files done so far in its postfix.
+Under a Jupyter kernel the bar is tqdm's notebook widget (``tqdm.notebook``) when ipywidgets is
+installed, else a text bar on stderr (without tqdm's warning about ipywidgets); elsewhere
+(a terminal, a plain IPython shell) it is tqdm's text bar on stderr. ``LAKEFS_NO_PROGRESS=1`` in
+the environment turns bars off whatever ``progress`` says (a callable still receives its
+events). A bar counts bytes (objects, for imports) and shows the files done so far in its
+postfix. tqdm is imported when the first bar is drawn, never by ``import lakefs``.
 """
 
 from __future__ import annotations
@@ -64,12 +68,83 @@ ProgressOption: TypeAlias = bool | Callable[[ProgressEvent], None] | None
 
 
 def bars_disabled() -> bool:
-    """Whether ``LAKEFS_NO_PROGRESS`` turns bars off (any value but empty and ``0``)."""
+    """Whether ``LAKEFS_NO_PROGRESS`` turns bars off.
+
+    Returns:
+        True when ``LAKEFS_NO_PROGRESS`` is set to anything but empty and ``0``.
+    """
     return os.environ.get("LAKEFS_NO_PROGRESS", "").strip() not in ("", "0")
 
 
+def _in_jupyter_kernel() -> bool:
+    """Whether this process runs under a Jupyter (IPython) kernel, where output is a notebook's.
+
+    Asks the IPython already imported (never imports it): its shell is a kernel's when it is a
+    ``ZMQInteractiveShell`` (Jupyter, JupyterLab, VS Code, Colab) or runs under an
+    ``IPKernelApp``; a plain IPython terminal is a terminal. Never raises.
+
+    Returns:
+        True under a kernel.
+    """
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    if not callable(get_ipython):
+        return False
+    try:
+        shell = get_ipython()
+        if shell is None:
+            return False
+        if any(c.__name__ == "ZMQInteractiveShell" for c in type(shell).__mro__):
+            return True
+        config = getattr(shell, "config", None)
+        return config is not None and "IPKernelApp" in config
+    except Exception:  # a half-initialised or foreign shell: not a kernel we know
+        return False
+
+
+def _notebook_widgets() -> bool:
+    """Whether a notebook widget can be drawn here: a kernel whose front end shows ipywidgets
+    (not the Qt console or Spyder, which show text) with ipywidgets installed."""
+    if not _in_jupyter_kernel():
+        return False
+    if any(k == "QT_API" or k.startswith("SPYDER") for k in os.environ):
+        return False
+    try:
+        import tqdm.notebook
+    except ImportError:
+        return False
+    # tqdm.notebook found no ipywidgets (tqdm.auto would warn about it: a text bar says enough)
+    return getattr(tqdm.notebook, "IProgress", None) is not None
+
+
+def _bar_class() -> type[Any]:
+    """The tqdm class a bar is drawn with here (imports tqdm).
+
+    Returns:
+        ``tqdm.notebook.tqdm`` (a widget) under a Jupyter kernel with ipywidgets installed,
+        else ``tqdm.std.tqdm`` (a text bar).
+    """
+    if _notebook_widgets():
+        import tqdm.notebook
+
+        notebook: type[Any] = tqdm.notebook.tqdm
+        return notebook
+    import tqdm.std
+
+    text: type[Any] = tqdm.std.tqdm
+    return text
+
+
 def check_option(progress: object, name: str = "progress") -> None:
-    """Refuse anything but None, a bool or a callable (before any request)."""
+    """Refuse anything but None, a bool or a callable (before any request).
+
+    Args:
+        progress: the value given.
+        name: the argument's name, for the message.
+
+    Raises:
+        ValidationError: ``progress`` is none of them.
+    """
     if progress is None or isinstance(progress, bool) or callable(progress):
         return
     raise ValidationError(f"{name} must be None, True, False or a callable, not {progress!r}")
@@ -81,7 +156,8 @@ class Tracker:
     Args:
         operation: the operation's name (see :class:`ProgressEvent`).
         callback: receives every event (None: none).
-        bar: draw a tqdm bar on stderr.
+        bar: draw a tqdm bar (of ``_bar_class()``: a notebook widget under a Jupyter kernel
+            with ipywidgets, else a text bar on stderr).
         description: the bar's label.
         unit: ``"B"`` for bytes, or a word such as ``"objects"``.
         units_total, files_total: totals known at the start (None: unknown).
@@ -108,9 +184,7 @@ class Tracker:
         self._closed = False
         self._bar: Any = None
         if bar:
-            from tqdm.auto import tqdm
-
-            self._bar = tqdm(
+            self._bar = _new_bar(
                 total=units_total,
                 desc=description or operation,
                 unit=unit,
@@ -124,7 +198,11 @@ class Tracker:
 
     @property
     def active(self) -> bool:
-        """Whether anybody listens (a bar or a callable)."""
+        """Whether anybody listens (a bar or a callable).
+
+        Returns:
+            True when a bar is drawn or a callable receives events.
+        """
         return self._bar is not None or self._callback is not None
 
     def _emit(
@@ -156,7 +234,12 @@ class Tracker:
             self._bar.set_postfix_str(f"files {self.files_done:,}/{total}", refresh=False)
 
     def add_total(self, units: int = 0, files: int = 0) -> None:
-        """The known totals grew by ``units`` and ``files``."""
+        """The known totals grew by ``units`` and ``files``.
+
+        Args:
+            units: more units (bytes, objects) to move.
+            files: more files to handle.
+        """
         with self._lock:
             self.units_total = (self.units_total or 0) + units
             if files:
@@ -167,7 +250,11 @@ class Tracker:
             self._emit("total")
 
     def set_done(self, units: int) -> None:
-        """Set the units done so far (imports report a running count)."""
+        """Set the units done so far (imports report a running count).
+
+        Args:
+            units: the units done so far (a smaller count than before is ignored).
+        """
         with self._lock:
             delta = units - self.units_done
             if delta <= 0:
@@ -178,7 +265,11 @@ class Tracker:
             self._emit("advance")
 
     def advance(self, units: int) -> None:
-        """``units`` more were moved."""
+        """``units`` more were moved.
+
+        Args:
+            units: how many more (nothing happens for 0 or fewer).
+        """
         if units <= 0:
             return
         with self._lock:
@@ -188,7 +279,13 @@ class Tracker:
             self._emit("advance")
 
     def file_done(self, path: str, outcome: Outcome, error: BaseException | None = None) -> None:
-        """One file is done."""
+        """One file is done.
+
+        Args:
+            path: the file's path (relative to its folder) or the object's.
+            outcome: ``"sent"``, ``"skipped"``, ``"deleted"`` or ``"failed"``.
+            error: with ``"failed"``, its error.
+        """
         with self._lock:
             self.files_done += 1
             self._postfix()
@@ -206,10 +303,31 @@ class Tracker:
             self._emit("end")
 
     def __enter__(self) -> Tracker:
+        """Use the tracker as a context manager (closed on exit).
+
+        Returns:
+            The tracker itself.
+        """
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the tracker.
+
+        Args:
+            *exc: the exception, if any (not suppressed).
+        """
         self.close()
+
+
+def _new_bar(**options: Any) -> Any:
+    """A bar of ``_bar_class()`` (a text bar when a widget cannot be built after all)."""
+    cls = _bar_class()
+    try:
+        return cls(**options)
+    except ImportError:  # ipywidgets too old or broken: tqdm.notebook refuses it
+        import tqdm.std
+
+        return tqdm.std.tqdm(**options)
 
 
 def tracker(
@@ -221,11 +339,27 @@ def tracker(
     units_total: int | None = None,
     files_total: int | None = None,
 ) -> Tracker:
-    """A :class:`Tracker` as ``progress`` asks (see the module's documentation)."""
+    """A :class:`Tracker` as ``progress`` asks (see the module's documentation).
+
+    Args:
+        progress: None (a bar in a notebook or on a terminal), True, False or a callable.
+        operation: the operation's name (see :class:`ProgressEvent`).
+        description: the bar's label (the operation's name when empty).
+        unit: ``"B"`` for bytes, or a word such as ``"objects"``.
+        units_total: the units known at the start (None: unknown).
+        files_total: the files known at the start (None: unknown).
+
+    Returns:
+        The tracker, with a bar when one is to be drawn.
+
+    Raises:
+        ValidationError: ``progress`` is not None, a bool or a callable.
+    """
     check_option(progress)
     callback = progress if callable(progress) and not isinstance(progress, bool) else None
     if progress is None:
-        bar = sys.stderr is not None and _isatty(sys.stderr) and not bars_disabled()
+        shown = _in_jupyter_kernel() or (sys.stderr is not None and _isatty(sys.stderr))
+        bar = shown and not bars_disabled()
     else:
         bar = progress is True and not bars_disabled()
     return Tracker(

@@ -382,6 +382,21 @@ def open(
 
     Returns:
         An :class:`ObjectReader` for "rb", a text file over one for "r".
+
+    Raises:
+        ValidationError: a bad path, mode or option (before any request).
+        ObjectNotFoundError: no object at ``path`` (also a ``FileNotFoundError``).
+        NotFoundError: the repository or the reference does not exist.
+
+    Example:
+        >>> main = lakefs.repository(repo.id).branch("main")
+        >>> _ = main.upload("first line\\nsecond line\\n", "read/notes.txt")
+        >>> with main.open("read/notes.txt", "r") as f:
+        ...     [line.rstrip() for line in f]
+        ['first line', 'second line']
+        >>> with main.open("read/notes.txt", "rb") as f:
+        ...     f.read(5)
+        b'first'
     """
     if mode not in ("r", "rb"):
         raise ValidationError(f"mode must be 'r' or 'rb' for reading, not {mode!r}")
@@ -436,6 +451,20 @@ def download_file(
 
     Returns:
         ``local_path``, as a Path.
+
+    Raises:
+        ValidationError: a bad path or option (before any request).
+        ObjectNotFoundError: no object at ``path`` (also a ``FileNotFoundError``); no local
+            file is left behind.
+        NotFoundError: the repository or the reference does not exist.
+        OSError: the local file could not be written.
+
+    Example:
+        >>> main = lakefs.repository(repo.id).branch("main")
+        >>> _ = main.upload(b"id,total\\n1,10\\n", "files/report.csv")
+        >>> local = main.download_file("files/report.csv", "downloads/report.csv")
+        >>> local.read_text()
+        'id,total\\n1,10\\n'
     """
     validate.object_path(path, "path")
     if not isinstance(local_path, (str, os.PathLike)):

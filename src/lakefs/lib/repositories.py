@@ -40,7 +40,13 @@ def get_or_create(
         extra_headers: Headers added to each request sent to lakeFS.
 
     Returns:
-        The repository.
+        This repository.
+
+    Raises:
+        ValidationError: a malformed storage namespace or branch name (before any request).
+        ConflictError: it could not be created for another reason than existing (say, the
+            namespace is another repository's).
+        BadRequestError: lakeFS refuses the storage namespace.
     """
     options: dict[str, Any] = {"timeout": timeout, "extra_headers": extra_headers}
     try:
@@ -64,6 +70,13 @@ def list_repositories(
         after: start after this name.
         prefix: only names starting with this.
         client: the client to use; the default client when omitted.
+
+    Returns:
+        A lazy Paginator of Repository: no request is sent until it is iterated, then one
+        per page.
+
+    Raises:
+        ValidationError: a bad ``max_amount``, ``after``, ``prefix`` or ``client``.
     """
     from lakefs._generated.repository import Repository
 
@@ -83,4 +96,5 @@ def list_repositories(
             data, [Repository(item["id"], client=client) for item in data["results"]]
         )
 
-    return Paginator(fetch_page, max_amount=max_amount, after=after)
+    lists = f"repositories under {prefix!r}" if prefix else "repositories"
+    return Paginator(fetch_page, max_amount=max_amount, after=after, lists=lists)

@@ -61,6 +61,11 @@ class BranchTransaction:
         commit_message: the message of the transaction's commit.
         metadata: the commit's metadata.
         txn_id: makes the ephemeral branch's id suffix (injectable for repeatable tests).
+        timeout: each request's timeout (None: the client's).
+        extra_headers: headers added to each request sent to lakeFS.
+
+    Raises:
+        ValidationError: an empty ``commit_message`` or bad ``metadata``.
 
     Attributes:
         branch: the ephemeral branch (``<source>-txn-<id>``); the ``with`` block works on it.
@@ -91,6 +96,7 @@ class BranchTransaction:
         self.merge_commit: Reference | None = None
 
     def __enter__(self) -> Branch:
+        """Create the ephemeral branch from the source's head, and return it."""
         try:
             self.branch.create(self.source.head(**self._options), **self._options)
         except Exception:
@@ -132,6 +138,8 @@ class BranchTransaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        """Commit and merge on success; on an exception keep the ephemeral branch and raise
+        a TransactionError."""
         if exc is not None and not isinstance(exc, Exception):
             # KeyboardInterrupt, SystemExit: propagate as themselves, never as an Exception.
             log.warning(
@@ -163,6 +171,7 @@ class BranchTransaction:
             log.warning("transaction merged, but branch %s was not deleted: %s", tx.id, cleanup)
 
     def __repr__(self) -> str:
+        """The source branch and the ephemeral one."""
         return f"BranchTransaction(source={self.source.id!r}, branch={self.branch.id!r})"
 
 
@@ -185,6 +194,24 @@ def transaction(
         txn_id: Makes the ephemeral branch's suffix (None: 12 random hex digits).
         timeout: Each request's timeout (None: the client's).
         extra_headers: Headers added to each request sent to lakeFS.
+
+    Returns:
+        A BranchTransaction, to use in a ``with`` block (it yields the ephemeral Branch).
+
+    Raises:
+        ValidationError: a bad message, metadata or ``txn_id`` (before any request).
+        TransactionError: raised when the ``with`` block ends: the block raised, or committing
+            or merging failed (the source is untouched; the ephemeral branch is kept).
+
+    Example:
+        >>> main = lakefs.repository(repo.id).branch("main")
+        >>> with main.transaction("update the table") as tx:
+        ...     _ = tx.upload(b"id\\n1\\n", "table/part-0.csv")
+        ...     _ = tx.upload(b"id\\n2\\n", "table/part-1.csv")
+        >>> main.head().commit_message().endswith("update the table")
+        True
+        >>> [entry.path for entry in main.list_objects(prefix="table/")]
+        ['table/part-0.csv', 'table/part-1.csv']
     """
     return BranchTransaction(
         branch, commit_message, metadata, txn_id or _random_id, timeout, extra_headers

@@ -343,6 +343,12 @@ def upload_file(
 
     Returns:
         The new object.
+
+    Raises:
+        ValidationError: a bad path or option (before any request).
+        FileNotFoundError: ``local_path`` does not exist.
+        NotFoundError: the repository or the branch does not exist.
+        ForbiddenError: the branch is protected, or the credentials may not write there.
     """
     source = Path(local_path)
     if not source.is_file():
@@ -473,6 +479,13 @@ def open(
     Returns:
         An :class:`~lakefs.lib.reader.ObjectReader` for "rb", an :class:`ObjectWriter` for
         "wb" and "xb", a text file over one of them for "r", "w" and "x".
+
+    Raises:
+        ValidationError: a bad path, mode or option (before any request).
+        ObjectNotFoundError: a read mode and no object at ``path``.
+        ObjectExistsError: "x" or "xb" and an object exists at ``path`` (raised when the
+            file closes; also a ``FileExistsError``).
+        NotFoundError: the repository or the branch does not exist.
     """
     options: dict[str, Any] = {"timeout": timeout, "extra_headers": extra_headers}
     if mode in ("r", "rb"):
