@@ -28,7 +28,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 export LAKEFS_CACHE_DIR := $(CURDIR)/.cache
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-python server server-module test test-pythons test-sdk-range field-tools test-live test-tls record lint demo examples generate check-generated bench clean wheel-check docs docs-serve
+.PHONY: help setup check-python server server-module test test-pythons test-sdk-range field-tools test-live test-tls record lint demo examples generate check-generated bench clean wheel-check docs docs-serve docs-check
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -49,8 +49,9 @@ $(STAMP): pyproject.toml | check-python
 	$(BIN)/python -m pip install -q --no-compile -e . --group dev
 	touch $@
 
-# The documentation site's tools (mkdocs, mkdocs-material, mkdocstrings), the docs group, installed
-# over the dev group's venv as `make setup` installs that one; reinstalled when pyproject.toml changes.
+# The documentation site's tools (mkdocs, mkdocs-material, mkdocstrings, mkdocs-jupyter; nbclient
+# and ipykernel, which run the tutorial notebook), the docs group, installed over the dev group's
+# venv as `make setup` installs that one; reinstalled when pyproject.toml changes.
 DOCS_STAMP := $(VENV)/.installed-docs
 $(DOCS_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install -q --no-compile --group docs
@@ -63,6 +64,14 @@ docs: $(DOCS_STAMP) ## Build the documentation site into site/ (mkdocs --strict:
 DOCS_ADDR ?= 127.0.0.1:8001
 docs-serve: $(DOCS_STAMP) ## Serve the documentation site at http://127.0.0.1:8001, rebuilt on each change (DOCS_ADDR=host:port)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr $(DOCS_ADDR)
+
+# After `make docs`: the tutorial notebook executed on a kernel against a real lakeFS (the docs
+# group's nbclient; LAKEFS_DOCS_CHECK=1 makes a missing module a failure, not a skip), then the
+# built site in headless Chromium (Debian's package, installed with apt-get when missing):
+# pages render, search works, no link is broken; screenshots in .cache/site-screenshots/.
+docs-check: docs ## Run the tutorial notebook against a real lakeFS and check the built site in headless Chromium (links, search, screenshots)
+	LAKEFS_DOCS_CHECK=1 $(PYTEST) -q --lakefs-mode=live tests/test_docs.py -k notebook
+	$(BIN)/python tests/site_check.py
 
 server: setup ## Run a local lakeFS in the foreground (S3=1: S3 store on gofakes3; TLS=1: https, prints the ssl_ca_cert; PORT=N)
 	$(BIN)/python -m lakefs.testing $(if $(S3),s3,local) $(if $(TLS),--tls) $(if $(PORT),--port $(PORT))

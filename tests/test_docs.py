@@ -1,11 +1,15 @@
-"""Every ```python block of the documentation (docs/**/*.md) runs against a real local lakeFS.
+"""Every ```python block of the documentation (docs/**/*.md, and README.md) runs against a real
+local lakeFS, twice.
 
 A small collector of the project's own (CONTRIBUTING.md says why not pytest-markdown-docs or
 mktestdocs): each page is one test, its blocks run in order in one namespace, as one script pasted
 block after block would, with the ``LAKECTL_*`` variables pointing at the test server, the
-default client forgotten before and after, and the current directory a fresh temporary one. A
-block fenced ```` ```python illustrate ```` (credentials of a real deployment, placeholders) is
-only compiled. Pages that include a root file (``--8<-- "CHANGELOG.md"``) are read with it.
+default client forgotten before and after, and the current directory a fresh temporary one. Then
+the page runs again, in a new namespace and directory against the same server, as a reader
+pasting it a second time would: a page that only works once fails. A block fenced
+```` ```python illustrate ```` (credentials of a real deployment, placeholders) is only compiled.
+Pages that include a root file (``--8<-- "CHANGELOG.md"``) are read with it. The README is not
+part of the site but is one page here like the others.
 
 Tracebacks name the Markdown file and its line numbers: each block is compiled as the page's
 file, its first line at the line it has there.
@@ -16,6 +20,9 @@ illustrations included, also runs offline (``make test``).
 
 from __future__ import annotations
 
+import importlib
+import json
+import os
 import re
 import sys
 import textwrap
@@ -32,6 +39,10 @@ from lakefs.testing._build import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+README = ROOT / "README.md"
+RUNS = 2
+"""How many times each page runs against one server: a second run catches names taken once
+(a branch created without ``exist_ok``, a tag) and commits of nothing."""
 
 LANGUAGES = ("python", "py")
 """The fence languages that run; any other (``pycon``, ``sh``, ``yaml``...) is left alone."""
@@ -121,7 +132,8 @@ def blocks(path: Path, root: Path = ROOT) -> list[Block]:
 
 
 def pages() -> list[Path]:
-    return sorted(DOCS.rglob("*.md"))
+    """The site's pages, then the README (GitHub's front page; its blocks run the same way)."""
+    return [*sorted(DOCS.rglob("*.md")), README]
 
 
 def _name(page: Path) -> str:
@@ -201,11 +213,21 @@ def test_collector_reads_fences(tmp_path: Path) -> None:
 # -- live: every page runs ------------------------------------------------------------------
 
 
+def fresh_directory(tmp_path: Path, name: str) -> Path:
+    """A new empty directory under ``tmp_path``, made the current one."""
+    work = tmp_path / name
+    work.mkdir()
+    os.chdir(work)
+    return work
+
+
 @pytest.fixture
 def docs_environment(
     server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, str]]:
-    """``LAKECTL_*`` pointing at the test server, no lakectl file, a fresh working directory."""
+    """``LAKECTL_*`` pointing at the test server, no lakectl file, a fresh working directory.
+
+    ``test_notebook_runs``'s kernel inherits it as the pages' blocks run in it."""
     env = {
         "LAKECTL_SERVER_ENDPOINT_URL": server.endpoint,
         "LAKECTL_CREDENTIALS_ACCESS_KEY_ID": server.access_key_id,
@@ -221,9 +243,8 @@ def docs_environment(
     monkeypatch.setenv("LAKEFS_CACHE_DIR", str(cache_dir()))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.lakectl.yaml of the machine's
     (tmp_path / "home").mkdir()
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
+    monkeypatch.chdir(tmp_path)  # restored afterwards
+    fresh_directory(tmp_path, "work")
     _client._reset_default_client()
     yield env
     _client._reset_default_client()
@@ -237,14 +258,21 @@ def docs_environment(
     RUNNABLE or [pytest.param(None, marks=pytest.mark.skip(reason="no page has a block to run"))],
     ids=lambda page: _name(page) if page else "none",
 )
-def test_page_runs(page: Path | None, docs_environment: dict[str, str]) -> None:
-    """The page's Python blocks, run in order in one namespace, as a script pasted block by block.
-
-    The namespace is a module registered as ``__main__`` while the page runs, so that functions
-    and classes a block defines pickle (multiprocessing, Dask) and ``if __name__ == "__main__":``
-    guards run.
-    """
+def test_page_runs(page: Path | None, docs_environment: dict[str, str], tmp_path: Path) -> None:
+    """The page's Python blocks, run in order in one namespace, as a script pasted block by block;
+    then again (``RUNS``), in a new namespace, directory and default client, on the same server."""
     assert page is not None
+    for run in range(1, RUNS + 1):
+        if run > 1:
+            fresh_directory(tmp_path, f"work-{run}")
+            _client._reset_default_client()
+        run_page(page)
+
+
+def run_page(page: Path) -> None:
+    """Run the page's blocks once. The namespace is a module registered as ``__main__`` while the
+    page runs, so that functions and classes a block defines pickle (multiprocessing, Dask) and
+    ``if __name__ == "__main__":`` guards run."""
     module = types.ModuleType("__main__")
     module.__dict__["__builtins__"] = __builtins__
     saved = sys.modules.get("__main__")
@@ -258,3 +286,76 @@ def test_page_runs(page: Path | None, docs_environment: dict[str, str]) -> None:
     finally:
         if saved is not None:
             sys.modules["__main__"] = saved
+
+
+# -- the tutorial notebook -------------------------------------------------------------------
+
+NOTEBOOK = DOCS / "tutorial.ipynb"
+"""Rendered into the site by mkdocs-jupyter (``execute: false``: the build runs nothing), executed
+here by nbclient on an ipykernel. It is committed without outputs (checked offline by
+``test_notebook_has_no_outputs``): a run's outputs hold a random repository name, commit ids and
+timings, so a committed copy would change with every run and could not be told from outputs
+written by hand."""
+
+
+def _notebook() -> dict[str, Any]:
+    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+
+
+def test_notebook_has_no_outputs() -> None:
+    """The notebook is committed clean, and its code cells compile (offline, no docs group)."""
+    notebook = _notebook()
+    assert notebook["nbformat"] == 4
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert code, "the tutorial has no code cells"
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        where = f"{NOTEBOOK.relative_to(ROOT)} cell {index}"
+        assert cell.get("outputs") == [], f"{where}: outputs (clear them before committing)"
+        assert cell.get("execution_count") is None, f"{where}: an execution count"
+        compile("".join(cell["source"]), where, "exec")
+
+
+def _docs_module(name: str) -> Any:
+    """A module of the docs group, or a skip; a failure under ``make docs-check``
+    (``LAKEFS_DOCS_CHECK=1``), which installs the group first and must not skip."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        if os.environ.get("LAKEFS_DOCS_CHECK"):
+            raise
+        pytest.skip(f"{name} is not installed: the docs group (make docs installs it)")
+
+
+@pytest.mark.loopback
+@pytest.mark.server("local")
+@pytest.mark.timeout(600)
+def test_notebook_runs(docs_environment: dict[str, str], tmp_path: Path) -> None:
+    """Every cell of the tutorial runs, in order, on a fresh kernel whose environment is the
+    pages' (``LAKECTL_*`` of the test server, an empty ``HOME``) and whose working directory is a
+    fresh one (the notebook writes its local folder there); the notebook names a fresh repository
+    on each run. The executed copy is kept for a look: ``tmp_path/tutorial.ipynb``."""
+    nbformat = _docs_module("nbformat")
+    nbclient = _docs_module("nbclient")
+    _docs_module("ipykernel")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    work = Path.cwd()
+    client = nbclient.NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=300,
+        resources={"metadata": {"path": str(work)}},
+    )
+    client.execute()  # raises CellExecutionError naming the failing cell
+    nbformat.write(notebook, tmp_path / "tutorial.ipynb")
+    outputs = [
+        output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
+    ]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {})) for o in outputs)
+    assert "changed cities/asia/cities.csv" in text  # the diff
+    assert "sent 1 skipped 2" in text  # the second upload skipped the unchanged files
+    assert "Tokyo" in text  # pandas read the merged version
+    assert (work / "cities" / "asia" / "cities.csv").exists()
