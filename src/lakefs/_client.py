@@ -154,8 +154,19 @@ class Client:
         transport: HTTPTransport | None = None,
         retry_sleep: Callable[[float], None] | None = None,
     ) -> Client:
-        """A client for an already resolved configuration (no environment or file is read);
-        ``transport`` and ``retry_sleep`` as for :class:`Client`."""
+        """A client for an already resolved configuration (no environment or file is read).
+
+        Args:
+            config: the resolved configuration.
+            transport: what sends each HTTP exchange, as for :class:`Client`.
+            retry_sleep: how the retry loop waits, as for :class:`Client`.
+
+        Returns:
+            The new client.
+
+        Raises:
+            ValidationError: ``transport`` has no ``urlopen`` and ``clear``.
+        """
         client = cls.__new__(cls)
         client._setup(config, None, _Seams(transport, retry_sleep))
         return client
@@ -245,6 +256,28 @@ class Client:
     ) -> Client:
         """A new client with some options changed (this one is left as it is).
 
+        An option not given keeps this client's value; the connection pool is shared while
+        the connection options are the same. See :class:`Client` for each option.
+
+        Args:
+            host: the lakeFS endpoint.
+            access_key_id: the access key id.
+            secret_access_key: the secret access key.
+            jwt_token: a lakeFS JWT.
+            session_token: a session token.
+            verify_ssl: verify the server's TLS certificate and host name.
+            ssl_ca_cert: a PEM file of CA certificates to trust besides the system's.
+            proxy: a forward proxy for every request.
+            timeout: the default timeout of each call.
+            retries: how often a failed request is retried.
+            max_connections: connections kept per host in the pool.
+
+        Returns:
+            The new client (``transport`` and ``retry_sleep`` carried over).
+
+        Raises:
+            ValidationError: a value is malformed (this client is left as it is).
+
         Example:
             >>> patient = client.with_options(timeout=600, retries=10)  # doctest: +SKIP
         """
@@ -255,7 +288,15 @@ class Client:
         return client
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
-        """A value computed once per client (e.g. the server's configuration), thread-safely."""
+        """A value computed once per client (e.g. the server's configuration), thread-safely.
+
+        Args:
+            key: the value's name in this client's cache.
+            compute: makes the value, called once (an exception caches nothing).
+
+        Returns:
+            The cached value.
+        """
         if key in self._cache:
             return self._cache[key]  # type: ignore[no-any-return]
         if self._cache_pid != os.getpid():  # forked: the parent's lock may be held forever
@@ -270,9 +311,11 @@ class Client:
         self._transport.close()
 
     def __enter__(self) -> Client:
+        """The client itself, closed when the ``with`` block ends."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the client's pooled connections."""
         self.close()
 
     def __repr__(self) -> str:
@@ -429,6 +472,9 @@ def init(**arguments: Any) -> Client:
 
 def default_client() -> Client:
     """The default client, created on first use (thread-safe).
+
+    Returns:
+        The client :func:`init` made, else one made from the environment and lakectl file.
 
     Raises:
         NoAuthenticationFound: nothing in the chain names a server and credentials.

@@ -80,6 +80,9 @@ class Timeout:
             Transfers whose body or answer is streamed (uploads from files or iterators, reads
             through ``open()``) are bounded by ``connect`` and ``read`` only, and ``total``
             covers the wait for their answer's headers.
+
+    Raises:
+        ValidationError: a value is not a positive, finite number.
     """
 
     connect: float = 10.0
@@ -102,7 +105,17 @@ class Timeout:
 
     @classmethod
     def coerce(cls, value: Timeout | float | tuple[float, float]) -> Timeout:
-        """A :class:`Timeout` from seconds (both phases), ``(connect, read)``, or a Timeout."""
+        """A :class:`Timeout` from seconds (both phases), ``(connect, read)``, or a Timeout.
+
+        Args:
+            value: seconds, a ``(connect, read)`` tuple, or a Timeout.
+
+        Returns:
+            ``value`` itself if it is a Timeout, else a new one.
+
+        Raises:
+            ValidationError: ``value`` is of none of these shapes, or not positive.
+        """
         if isinstance(value, Timeout):
             return value
         if isinstance(value, tuple) and len(value) == 2:
@@ -160,6 +173,11 @@ class ClientConfig:
     """A resolved, immutable client configuration; its repr never shows a secret.
 
     ``sources`` tells where each field came from (for debugging: ``config.sources``).
+
+    Raises:
+        ValidationError: a malformed value (host, timeout, retries, max_connections,
+            verify_ssl, a credential that is not a str, a proxy URL, an ``ssl_ca_cert`` that
+            is not a file).
     """
 
     host: str
@@ -201,7 +219,18 @@ class ClientConfig:
             )
 
     def with_options(self, **changes: Any) -> ClientConfig:
-        """A copy with ``changes`` applied (validated like the original)."""
+        """A copy with ``changes`` applied (validated like the original).
+
+        Args:
+            **changes: new values of client options, by name (``host``, ``timeout``, ...).
+
+        Returns:
+            The new configuration (this one is left as it is).
+
+        Raises:
+            TypeError: an unknown option.
+            ValidationError: a malformed value.
+        """
         unknown = sorted(set(changes) - set(OPTION_NAMES))
         if unknown:
             raise TypeError(f"unknown client option(s): {', '.join(unknown)}")

@@ -46,6 +46,11 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
     the ephemeral branches are kept for inspection and a :class:`~lakefs.TransactionError` names
     them (chained from the exception).
 
+    Args:
+        fs: the filesystem whose writes the transaction takes.
+        message: the commit message of each ephemeral branch.
+        metadata: the commits' metadata.
+
     Example:
         >>> with fs.transaction("add partition 7"):  # doctest: +SKIP
         ...     fs.pipe_file("repo/main/data/part-7.parquet", data)
@@ -137,6 +142,7 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
         return self
 
     def __getattr__(self, name: str) -> Any:
+        """Refuse an attribute that does not exist, naming lakefs-spec's shape for its own."""
         if name in _SPEC_ATTRIBUTES:
             raise AttributeError(
                 f"{name!r} belongs to lakefs-spec's transaction: this one was opened as "
@@ -160,7 +166,22 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
     )
     def branch_for(self, repository_id: str, branch_id: str, create: bool = False) -> Branch:
         """The ephemeral branch that writes to ``branch_id`` go to (started on first use;
-        ``create``: a write of new bytes, for which ``create_branch_ok`` creates the branch)."""
+        ``create``: a write of new bytes, for which ``create_branch_ok`` creates the branch).
+
+        Args:
+            repository_id: the repository.
+            branch_id: the branch written to.
+            create: a write of new bytes (``create_branch_ok`` may create the branch).
+
+        Returns:
+            The ephemeral branch.
+
+        Raises:
+            FileNotFoundError: no such repository or branch (and none created).
+            ReadOnlyReferenceError: ``branch_id`` is a tag, a commit or an expression.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         key = (repository_id, branch_id)
         if key not in self.transactions:
             fs = self._fs
@@ -177,7 +198,15 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
         self.transactions = {}
 
     def complete(self, commit: bool = True) -> None:
-        """Merge every ephemeral branch (``commit``), or keep them all and merge nothing."""
+        """Merge every ephemeral branch (``commit``), or keep them all and merge nothing.
+
+        Args:
+            commit: commit and merge (False: discard, keeping the ephemeral branches).
+
+        Raises:
+            TransactionError: a commit or merge failed, or the transaction was discarded
+                with branches written (it names the branch kept).
+        """
         self._finish(None if commit else RuntimeError("the transaction was discarded"))
 
     def _finish(self, error: BaseException | None) -> None:
@@ -278,6 +307,10 @@ class EphemeralBranchTransaction:
         merge_kwargs: lakefs-spec's merge options (``message``, ``metadata``, ``strategy``,
             ``force``, ``allow_empty``, ``squash_merge``).
 
+    Raises:
+        ValidationError: an unknown ``delete`` or merge option, or a malformed branch name
+            (no request is sent until the block is entered).
+
     Example:
         >>> with fs.transaction("repo", "main") as tx:  # doctest: +SKIP
         ...     fs.pipe_file(f"repo/{tx.branch.id}/data.csv", b"a,b\\n1,2\\n")
@@ -322,6 +355,7 @@ class EphemeralBranchTransaction:
 
     @translating(lambda self: f"{self.repository}/{self.base_branch.id}")
     def __enter__(self) -> EphemeralBranchTransaction:
+        """Create the ephemeral branch from ``base_branch``; returns the transaction."""
         self._branch_.create(self.base_branch)
         return self
 
@@ -331,6 +365,8 @@ class EphemeralBranchTransaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        """Warn of uncommitted changes, merge (``automerge``, after success) and delete the
+        branch as ``delete`` says."""
         branch = self._branch_
         try:
             if next(iter(branch.list_uncommitted(max_amount=1)), None) is not None:
@@ -356,33 +392,98 @@ class EphemeralBranchTransaction:
         return next(iter(into.diff(source, max_amount=1, diff_type="three_dot")), None) is not None
 
     def commit(self, message: str, metadata: dict[str, str] | None = None) -> Reference:
-        """Commit the ephemeral branch's changes; returns the commit (the branch's head, with
-        a logged warning, when there was nothing to commit)."""
+        """Commit the ephemeral branch's changes.
+
+        Args:
+            message: the commit message.
+            metadata: the commit's metadata.
+
+        Returns:
+            A Reference to the commit (the branch's head, with a logged warning, when there was
+            nothing to commit).
+
+        Raises:
+            ValidationError: ``message`` or ``metadata`` is malformed (before the commit).
+            NotFoundError: the repository or the ephemeral branch does not exist.
+            PreconditionFailedError: a pre-commit hook refused the commit.
+        """
         if next(iter(self._branch_.list_uncommitted(max_amount=1)), None) is None:
             log.warning("No changes to commit on branch %r.", self._branch_.id)
             return self._branch_.head()
         return self._branch_.commit_changes(message, metadata=metadata)
 
     def merge(self, source_ref: str | Branch, into: str | Branch, **kwargs: Any) -> Commit:
-        """Merge ``source_ref`` into ``into`` when it has changes to bring; returns the commit
-        ``into`` is at afterwards. Options as lakefs-spec's ``merge_kwargs``."""
+        """Merge ``source_ref`` into ``into`` when it has changes to bring.
+
+        Args:
+            source_ref: the branch to merge (its name or a Branch).
+            into: the branch to merge into.
+            **kwargs: merge options, as lakefs-spec's ``merge_kwargs``.
+
+        Returns:
+            The commit ``into`` is at afterwards.
+
+        Raises:
+            ValidationError: an unknown option or a malformed branch name (before any request).
+            NotFoundError: the repository or a branch does not exist.
+            ConflictError: the two sides change the same objects (and no ``strategy`` picks
+                one).
+        """
         source, dest = self._branch(source_ref), self._branch(into)
         if self._has_changes(source, dest):
             source.merge_into(dest, **_merge_options(kwargs))
         return dest.head().get_commit()
 
     def revert(self, branch: str | Branch, ref: str | Reference, parent_number: int = 1) -> Commit:
-        """Revert commit ``ref`` on ``branch`` (``parent_number``: for a merge commit, the
-        parent to revert to); returns the revert commit."""
+        """Revert commit ``ref`` on ``branch``.
+
+        Args:
+            branch: the branch to revert on (its name or a Branch).
+            ref: the commit to revert.
+            parent_number: for a merge commit, the parent (from 1) to revert relative to.
+
+        Returns:
+            The revert commit.
+
+        Raises:
+            ValidationError: a malformed argument (before any request).
+            NotFoundError: the repository, the branch or the commit does not exist.
+            ConflictError: the revert conflicts with the branch's changes.
+            BadRequestError: ``parent_number`` does not fit the commit.
+        """
         return self._branch(branch).reverse(ref, parent_number=parent_number).get_commit()
 
     def rev_parse(self, ref: str | Reference) -> Commit:
-        """The commit a branch, tag, commit id or expression (``main~1``) points to."""
+        """The commit a branch, tag, commit id or expression (``main~1``) points to.
+
+        Args:
+            ref: the reference (its name or a Reference).
+
+        Returns:
+            The commit.
+
+        Raises:
+            ValidationError: ``ref`` is malformed (before any request).
+            NotFoundError: the repository or the reference does not exist.
+        """
         ref_id = ref.id if isinstance(ref, Reference) else ref
         return Reference(self.repository, ref_id, client=self.fs.client).get_commit()
 
     def tag(self, ref: str | Reference, name: str) -> Tag:
-        """Create tag ``name`` at ``ref``; returns it."""
+        """Create tag ``name`` at ``ref``.
+
+        Args:
+            ref: where the tag points (a reference's name or a Reference).
+            name: the tag's name.
+
+        Returns:
+            The new tag.
+
+        Raises:
+            ValidationError: ``ref`` or ``name`` is malformed (before any request).
+            NotFoundError: the repository or ``ref`` does not exist.
+            ConflictError: the tag exists already.
+        """
         return Tag(self.repository, name, client=self.fs.client).create(ref)
 
     def __repr__(self) -> str:

@@ -105,6 +105,15 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
             ``skip_instance_cache``, ``asynchronous``, ``loop``, ...: :data:`FSSPEC_OPTIONS`);
             any other keyword is a :class:`~lakefs.ValidationError` naming it.
 
+    Raises:
+        ValidationError: an unknown keyword or ``api_key``; an option and its lakefs-spec
+            alias given different values; ``client`` with connection options or
+            ``credentials``; ``credentials`` with a key; a key without its secret; an unknown
+            ``credentials`` source; a ``client`` that is not a :class:`lakefs.Client` or a
+            ``max_workers`` that is not a positive int (no request is sent).
+        NoAuthenticationFound: ``credentials`` (or a key given without a host) finds no host
+            or no credentials.
+
     Names are returned without the protocol and without trailing slashes. Directories are the
     prefixes of object paths (there are no empty directories): ``mkdir`` and ``makedirs`` do
     nothing, a ref's and a repository's root always exist; a repository lists its branches and
@@ -205,7 +214,14 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
     _strip_protocol = staticmethod(refs.strip_protocol)  # fsspec's hook: lakefs://a/b/ -> a/b
 
     def unstrip_protocol(self, name: str) -> str:
-        """``repo/ref/key`` -> ``lakefs://repo/ref/key``."""
+        """``repo/ref/key`` -> ``lakefs://repo/ref/key``.
+
+        Args:
+            name: a path, with or without ``lakefs://``.
+
+        Returns:
+            The path with the ``lakefs://`` protocol.
+        """
         return name if name.startswith("lakefs://") else f"lakefs://{name}"
 
     # The parts' access to the filesystem: paths, refs, branches, and what a write changed.
@@ -231,6 +247,20 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         listing answers while it holds; ``refresh`` lists again (and asks again what a tag or
         expression resolves to). ``recursive=True`` (lakefs-spec's) lists everything below
         ``path``, objects and directories, from one flat listing (as ``find(withdirs=True)``).
+
+        Args:
+            path: a ``REPOSITORY/REF/PATH`` (``lakefs://`` optional; empty: the root).
+            detail: return entry dicts (``name``, ``size``, ``type``, ...), else names.
+            refresh: list again instead of answering from the cache.
+            **kwargs: ``recursive=True`` lists everything below ``path``.
+
+        Returns:
+            The entries (dicts with ``detail``, else their names).
+
+        Raises:
+            FileNotFoundError: no such repository, ref, prefix or object.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
         """
         return listings.ls(self, path, detail, refresh, kwargs)
 
@@ -238,20 +268,70 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
     def info(self, path: str, refresh: bool = False, **kwargs: Any) -> dict[str, Any]:
         """An object's (or a directory's) details: ``name``, ``size``, ``type``, ``mtime``,
         ``checksum``, ``content_type``, ``metadata``; asked of the server, except for a path
-        at a commit whose listing is kept."""
+        at a commit whose listing is kept.
+
+        Args:
+            path: a ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+            refresh: ask the server even for a path at a commit whose listing is kept.
+            **kwargs: accepted and ignored (fsspec's callers pass their own).
+
+        Returns:
+            The entry dict (a directory's has ``name``, ``size`` 0 and ``type``).
+
+        Raises:
+            FileNotFoundError: no such repository, ref, object or prefix.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         path = self._strip_protocol(path)
         return listings.info(self, path, self._parse(path), refresh)
 
     def exists(self, path: str, **kwargs: Any) -> bool:
-        """Whether ``path`` is an object or a directory (a ``PermissionError`` is raised)."""
+        """Whether ``path`` is an object or a directory (a ``PermissionError`` is raised).
+
+        Args:
+            path: a ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+            **kwargs: passed to :meth:`info`.
+
+        Returns:
+            True if ``info`` finds it; False if it is missing or a name lakeFS cannot hold.
+
+        Raises:
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         return listings.exists(self, path, kwargs)
 
     def isdir(self, path: str) -> bool:
-        """Whether ``path`` is a directory (a prefix, a ref or a repository)."""
+        """Whether ``path`` is a directory (a prefix, a ref or a repository).
+
+        Args:
+            path: a ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+
+        Returns:
+            True for a directory; False for an object, a missing path or a name lakeFS cannot
+            hold.
+
+        Raises:
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         return listings.is_kind(self, path, "directory")
 
     def isfile(self, path: str) -> bool:
-        """Whether ``path`` is an object."""
+        """Whether ``path`` is an object.
+
+        Args:
+            path: a ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+
+        Returns:
+            True for an object; False for a directory, a missing path or a name lakeFS cannot
+            hold.
+
+        Raises:
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         return listings.is_kind(self, path, "file")
 
     @translating("path")
@@ -264,7 +344,25 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         **kwargs: Any,
     ) -> Any:
         """Every object under ``path`` (and directories, ``withdirs``), from one flat listing
-        (asked every time: never from the cache, which it fills)."""
+        (asked every time: never from the cache, which it fills).
+
+        Args:
+            path: a ``REPOSITORY/REF/PATH`` (``lakefs://`` optional); above a ref, fsspec's walk.
+            maxdepth: the deepest level below ``path`` to include (None: all).
+            withdirs: include the directories too.
+            detail: return ``{name: entry}``, else the sorted names.
+            **kwargs: accepted and ignored.
+
+        Returns:
+            The names (or names to entries) found; an object ``path`` finds itself, a missing
+            one nothing.
+
+        Raises:
+            ValueError: ``maxdepth`` is below 1.
+            FileNotFoundError: no such repository or ref.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         return listings.find_path(self, path, maxdepth, withdirs, detail)
 
     def walk(
@@ -275,12 +373,32 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         on_error: str | Callable[[BaseException], Any] = "omit",
         **kwargs: Any,
     ) -> Iterator[Any]:
-        """``os.walk`` over ``path``, from one flat listing (``detail=True`` gives dicts)."""
+        """``os.walk`` over ``path``, from one flat listing (``detail=True`` gives dicts).
+
+        Args:
+            path: a ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+            maxdepth: the deepest level to descend to (None: all).
+            topdown: yield a directory before its subdirectories (else after).
+            on_error: for a missing path or a refused key, ``"omit"`` (yield nothing),
+                ``"raise"``, or a callable given the error.
+            **kwargs: ``detail=True`` gives ``{name: entry}`` dicts instead of name lists.
+
+        Returns:
+            An iterator of ``(directory, dirs, files)`` tuples, as ``os.walk``'s.
+
+        Raises:
+            FileNotFoundError: ``path`` is missing (``on_error="raise"`` only; when iterated).
+            PermissionError: the key is refused (``on_error="raise"`` only; when iterated).
+        """
         return listings.walk_path(self, path, maxdepth, topdown, on_error, kwargs)
 
     def invalidate_cache(self, path: str | None = None) -> None:
         """Forget cached listings: all of them (and what tags and expressions resolve to), or
-        those of ``path``, its parents and below."""
+        those of ``path``, its parents and below.
+
+        Args:
+            path: the path whose listings to forget (None: all of them).
+        """
         if path is None:
             self.dircache.invalidate(None)
             self._refs.forget()
@@ -326,7 +444,24 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
     ) -> bytes:
         """An object's bytes, or those from ``start`` to ``end`` (negative: from the end), in
         one ranged request whose answer says the size (a suffix range for a negative
-        ``start``); an answer cut short is resumed, and a failure is a typed error."""
+        ``start``); an answer cut short is resumed, and a failure is a typed error.
+
+        Args:
+            path: the object's ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+            start: the first byte (negative: from the end; None: 0).
+            end: the byte after the last (negative: from the end; None: the end).
+            **kwargs: accepted and ignored.
+
+        Returns:
+            The bytes, as ``data[start:end]`` slices them (empty past the end).
+
+        Raises:
+            FileNotFoundError: no such object, ref or repository.
+            IsADirectoryError: ``path`` names a repository or a ref, not an object.
+            PermissionError: the key is refused (401, 403).
+            ObjectChangedError: the object changed while an answer cut short was resumed.
+            LakeFSError: another failure of the request.
+        """
         return reads.cat(self, path, start, end)
 
     @translating("rpath")
@@ -341,7 +476,24 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         """Stream an object to a local file, written under a temporary name and renamed when
         complete (a directory becomes a local directory), never through a symbolic link in
         its place; ``lpath`` (or ``outfile``) may be a binary file object. ``callback`` learns
-        the size and then each chunk's bytes."""
+        the size and then each chunk's bytes.
+
+        Args:
+            rpath: the object's ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+            lpath: the local path, or a binary file object to write into.
+            callback: an fsspec callback told the size and each chunk's bytes.
+            outfile: a binary file object to write into (instead of ``lpath``).
+            **kwargs: ``precheck=False`` downloads even when the local file holds the object
+                already.
+
+        Raises:
+            FileNotFoundError: no such object, ref or repository.
+            PermissionError: the key is refused (401, 403).
+            ValidationError: the object's name or the local destination is refused (a
+                symbolic link in its place).
+            OSError: the local file cannot be written.
+            LakeFSError: another failure of the requests.
+        """
         reads.get_file(self, rpath, lpath, callback, outfile, kwargs)
 
     def get(
@@ -360,7 +512,24 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         :class:`~lakefs.ValidationError`), under a temporary name renamed when complete.
         ``callback`` counts files as they are done; each file's child callback its bytes. The
         first failure stops the rest and is raised as it is (``FileNotFoundError``,
-        ``PermissionError``, ...); Ctrl-C stops the transfers in flight at their next chunk."""
+        ``PermissionError``, ...); Ctrl-C stops the transfers in flight at their next chunk.
+
+        Args:
+            rpath: the remote path(s): a path, a glob or a list.
+            lpath: the local destination (a directory for many files).
+            recursive: download prefixes with everything under them.
+            callback: an fsspec callback counting files; its children count bytes.
+            maxdepth: the deepest level to descend to with ``recursive`` (None: all).
+            **kwargs: ``precheck=False`` downloads even the local files that hold their object
+                already; fsspec's expansion options.
+
+        Raises:
+            FileNotFoundError: a path names nothing.
+            PermissionError: the key is refused (401, 403).
+            ValidationError: a name would leave the destination or pass a symbolic link.
+            OSError: a local file cannot be written.
+            LakeFSError: another failure of the requests.
+        """
         reads.get(self, rpath, lpath, recursive, callback, maxdepth, kwargs)
 
     # -- writing (lakefs._fs_writes) ---------------------------------------------------------------
@@ -368,7 +537,23 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
     @translating("path")
     def pipe_file(self, path: str, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
         """Write ``value`` as the object at ``path`` (``mode="create"`` refuses an existing one),
-        with ``content_type`` and user ``metadata`` if given (any other option is refused)."""
+        with ``content_type`` and user ``metadata`` if given (any other option is refused).
+
+        Args:
+            path: the object's ``REPOSITORY/BRANCH/PATH`` (``lakefs://`` optional).
+            value: the bytes to write.
+            mode: ``"overwrite"`` or ``"create"`` (refuse an existing object).
+            **kwargs: ``content_type`` and ``metadata`` (a dict of strings).
+
+        Raises:
+            ValidationError: an unknown ``mode`` or option (before any request).
+            FileExistsError: ``mode="create"`` and the object exists.
+            FileNotFoundError: no such repository or branch (``create_branch_ok`` creates it).
+            ReadOnlyReferenceError: the ref is a tag, a commit or an expression.
+            IsADirectoryError: ``path`` names a repository or a ref, not an object.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         writes.pipe(self, path, value, mode, kwargs)
 
     @translating("rpath")
@@ -383,7 +568,24 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         """Upload a local file, streamed (a local directory uploads nothing); ``mode="create"``
         refuses an existing object. ``content_type`` (else guessed from the name) and user
         ``metadata`` are stored with it. ``callback`` learns the size and then each chunk's
-        bytes."""
+        bytes.
+
+        Args:
+            lpath: the local file.
+            rpath: the object's ``REPOSITORY/BRANCH/PATH`` (``lakefs://`` optional).
+            callback: an fsspec callback told the size and each chunk's bytes.
+            mode: ``"overwrite"`` or ``"create"`` (refuse an existing object).
+            **kwargs: ``content_type``, ``metadata`` and ``precheck`` (False: upload even
+                an object that holds the file already).
+
+        Raises:
+            ValidationError: an unknown option (before any request).
+            FileExistsError: ``mode="create"`` and the object exists.
+            FileNotFoundError: no such local file, repository or branch.
+            ReadOnlyReferenceError: the ref is a tag, a commit or an expression.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         writes.put_file(self, lpath, rpath, callback, mode, kwargs)
 
     def put(
@@ -400,12 +602,43 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         whole. ``callback`` counts files as they are done; each file's child callback (from
         ``callback.branched``) its bytes. The first failure stops the rest and is raised as it
         is (``FileNotFoundError``, ``PermissionError``, ...); Ctrl-C stops the transfers in
-        flight at their next chunk."""
+        flight at their next chunk.
+
+        Args:
+            lpath: the local path(s): a path, a glob or a list.
+            rpath: the remote destination (a prefix for many files).
+            recursive: upload directories with everything under them.
+            callback: an fsspec callback counting files; its children count bytes.
+            maxdepth: the deepest level to descend to with ``recursive`` (None: all).
+            **kwargs: ``content_type``, ``metadata`` and ``mode``, as :meth:`put_file` takes
+                them; fsspec's expansion options.
+
+        Raises:
+            ValidationError: an unknown option.
+            FileNotFoundError: a local path, the repository or the branch is missing.
+            FileExistsError: ``mode="create"`` and an object exists.
+            ReadOnlyReferenceError: the ref is a tag, a commit or an expression.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         writes.put(self, lpath, rpath, recursive, callback, maxdepth, kwargs)
 
     def copy(self, path1: Any, path2: Any, recursive: bool = False, **kwargs: Any) -> None:
         """Copy objects as fsspec names them (``cp_file`` each); the directories among them
-        are known from the expansion's own listing."""
+        are known from the expansion's own listing.
+
+        Args:
+            path1: the source path(s): a path, a glob or a list.
+            path2: the destination path(s).
+            recursive: copy prefixes with everything under them.
+            **kwargs: fsspec's options (``maxdepth``, ``on_error``).
+
+        Raises:
+            FileNotFoundError: a source is missing (unless ``on_error="ignore"``).
+            ReadOnlyReferenceError: the destination ref is a tag, a commit or an expression.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         writes.copy(self, path1, path2, recursive, kwargs)
 
     @translating("path1")
@@ -413,13 +646,38 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         """Copy an object: on the server within a repository (across branches too), else
         streamed. A directory copies nothing (there are no empty directories). The copy keeps
         the source's content type and metadata: ``content_type=`` and ``metadata=`` are
-        refused (write the object with them instead)."""
+        refused (write the object with them instead).
+
+        Args:
+            path1: the source object's ``REPOSITORY/REF/PATH``.
+            path2: the destination's ``REPOSITORY/BRANCH/PATH``.
+            **kwargs: accepted; ``content_type`` and ``metadata`` are refused.
+
+        Raises:
+            ValidationError: ``content_type`` or ``metadata`` given (before any request).
+            FileNotFoundError: no such source object, ref or repository.
+            ReadOnlyReferenceError: the destination ref is a tag, a commit or an expression.
+            IsADirectoryError: ``path2`` names a repository or a ref, not an object.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         writes.cp(self, path1, path2, kwargs)
 
     @translating("path")
     def rm_file(self, path: str) -> None:
         """Delete one object (as on S3, a missing object is no error; ``rm`` of a missing
-        path raises ``FileNotFoundError``)."""
+        path raises ``FileNotFoundError``).
+
+        Args:
+            path: the object's ``REPOSITORY/BRANCH/PATH`` (``lakefs://`` optional).
+
+        Raises:
+            FileNotFoundError: no such repository or branch.
+            ReadOnlyReferenceError: the ref is a tag, a commit or an expression.
+            IsADirectoryError: ``path`` names a repository or a ref, not an object.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the request.
+        """
         writes.rm_file(self, path)
 
     def rm(self, path: Any, recursive: bool = False, maxdepth: int | None = None) -> None:
@@ -431,38 +689,127 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         Every ref written to is checked to be a branch before anything is removed: a path
         on a tag, a commit or an expression (a repository's root reaches its tags too) raises
         :class:`ReadOnlyReferenceError` and removes nothing.
+
+        Args:
+            path: a path, a glob or a list of them.
+            recursive: remove everything under the prefixes named.
+            maxdepth: the deepest level to descend to with ``recursive`` (None: all).
+
+        Raises:
+            FileNotFoundError: a path names nothing.
+            ReadOnlyReferenceError: a ref is a tag, a commit or an expression.
+            IsADirectoryError: a repository or a ref named without ``recursive``.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
         """
         writes.rm(self, path, recursive, maxdepth)
 
     def mkdir(self, path: str, create_parents: bool = True, **kwargs: Any) -> None:
-        """Nothing: directories exist while objects are under them."""
+        """Nothing: directories exist while objects are under them.
+
+        Args:
+            path: ignored.
+            create_parents: ignored.
+            **kwargs: ignored.
+        """
 
     def makedirs(self, path: str, exist_ok: bool = False) -> None:
-        """Nothing: directories exist while objects are under them."""
+        """Nothing: directories exist while objects are under them.
+
+        Args:
+            path: ignored.
+            exist_ok: ignored (an existing directory is never an error).
+        """
 
     def rmdir(self, path: str) -> None:
-        """Nothing: a directory disappears with its last object."""
+        """Nothing: a directory disappears with its last object.
+
+        Args:
+            path: ignored.
+        """
 
     def touch(self, path: str, truncate: bool = True, **kwargs: Any) -> None:
         """Create an empty object (``truncate=False`` leaves an existing one as it is: one
-        request that creates it only if it is missing, decided by the server)."""
+        request that creates it only if it is missing, decided by the server).
+
+        Args:
+            path: the object's ``REPOSITORY/BRANCH/PATH`` (``lakefs://`` optional).
+            truncate: replace an existing object with an empty one (False: leave it).
+            **kwargs: ``content_type`` and ``metadata``, as :meth:`pipe_file` takes them.
+
+        Raises:
+            ValidationError: an unknown option (before any request).
+            FileNotFoundError: no such repository or branch (``create_branch_ok`` creates it).
+            ReadOnlyReferenceError: the ref is a tag, a commit or an expression.
+            IsADirectoryError: ``path`` names a repository or a ref, not an object.
+            PermissionError: the key is refused (401, 403).
+            LakeFSError: another failure of the requests.
+        """
         writes.touch(self, path, truncate, kwargs)
 
     # -- details -----------------------------------------------------------------------------------
 
     def modified(self, path: str) -> datetime:
-        """When the object was last written (timezone-aware, UTC)."""
+        """When the object was last written (timezone-aware, UTC).
+
+        Args:
+            path: the object's ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+
+        Returns:
+            The object's modification time.
+
+        Raises:
+            FileNotFoundError: no such object, ref or repository.
+            IsADirectoryError: ``path`` is a directory (it has no time).
+            PermissionError: the key is refused (401, 403).
+        """
         mtime: datetime = listings.file_detail(self, path, "mtime", "modification time")
         return mtime
 
     def ukey(self, path: str) -> str:
-        """lakeFS's checksum of the object (changes whenever its content does)."""
+        """lakeFS's checksum of the object (changes whenever its content does).
+
+        Args:
+            path: the object's ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+
+        Returns:
+            The checksum (an ETag-like string).
+
+        Raises:
+            FileNotFoundError: no such object, ref or repository.
+            IsADirectoryError: ``path`` is a directory (it has no checksum).
+            PermissionError: the key is refused (401, 403).
+        """
         return str(listings.file_detail(self, path, "checksum", "checksum"))
 
     def checksum(self, path: str) -> int:
-        """lakeFS's checksum of the object, as an int (fsspec's convention)."""
+        """lakeFS's checksum of the object, as an int (fsspec's convention).
+
+        Args:
+            path: the object's ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+
+        Returns:
+            An int derived from the checksum (a SHA-256 prefix of :meth:`ukey`).
+
+        Raises:
+            FileNotFoundError: no such object, ref or repository.
+            IsADirectoryError: ``path`` is a directory (it has no checksum).
+            PermissionError: the key is refused (401, 403).
+        """
         return int(hashlib.sha256(self.ukey(path).encode()).hexdigest()[:32], 16)
 
     def created(self, path: str) -> datetime:
-        """When the object was written (lakeFS keeps one time per object version)."""
+        """When the object was written (lakeFS keeps one time per object version).
+
+        Args:
+            path: the object's ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).
+
+        Returns:
+            The same time as :meth:`modified`.
+
+        Raises:
+            FileNotFoundError: no such object, ref or repository.
+            IsADirectoryError: ``path`` is a directory (it has no time).
+            PermissionError: the key is refused (401, 403).
+        """
         return self.modified(path)

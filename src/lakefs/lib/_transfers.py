@@ -92,7 +92,14 @@ class TransferResult:
         return not self.failed
 
     def raise_for_failures(self) -> TransferResult:
-        """Raise :class:`TransferError` if a file failed; else return the result."""
+        """Raise :class:`TransferError` if a file failed; else return the result.
+
+        Returns:
+            This result (no file failed).
+
+        Raises:
+            TransferError: a file failed; it names up to five, and its ``failed`` holds them all.
+        """
         if self.failed:
             listed = "; ".join(f"{p}: {e}" for p, e in list(self.failed.items())[:5])
             more = f" (and {len(self.failed) - 5} more)" if len(self.failed) > 5 else ""

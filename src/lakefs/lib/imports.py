@@ -128,6 +128,20 @@ class ImportManager:
     Created by ``branch.import_from(uri, destination, commit_message)``; add more sources with
     :meth:`prefix` and :meth:`object` (both chainable) before :meth:`start` or :meth:`run`.
 
+    Args:
+        branch: the branch to import into.
+        commit_message: the import commit's message.
+        metadata: the import commit's metadata.
+        sleep: how :meth:`wait` waits between two polls (default ``time.sleep``).
+        clock: how :meth:`wait` tells the time for its ``timeout`` (default
+            ``time.monotonic``).
+        timeout: each request's timeout (None: the client's).
+        extra_headers: headers added to each request sent to lakeFS.
+
+    Raises:
+        ValidationError: an empty ``commit_message``, or malformed ``metadata`` or
+            ``extra_headers`` (no request is sent).
+
     Example:
         >>> result = branch.import_from("s3://bucket/path/", "datasets/", "import").run()
         ... # doctest: +SKIP
@@ -170,11 +184,35 @@ class ImportManager:
         return self
 
     def prefix(self, uri: str, destination: str) -> ImportManager:
-        """Add every object under ``uri`` (a prefix) to import, under ``destination``."""
+        """Add every object under ``uri`` (a prefix) to import, under ``destination``.
+
+        Args:
+            uri: the object-store prefix (``s3://bucket/path/``, ``local://...``).
+            destination: the branch's prefix its objects land under.
+
+        Returns:
+            This manager (chainable).
+
+        Raises:
+            ValidationError: ``uri`` is not an object-store URI, an argument is not a str, or
+                the import started already.
+        """
         return self._add("common_prefix", uri, destination)
 
     def object(self, uri: str, destination: str) -> ImportManager:
-        """Add one object ``uri`` to import, as the path ``destination``."""
+        """Add one object ``uri`` to import, as the path ``destination``.
+
+        Args:
+            uri: the object's object-store URI (``s3://bucket/path/file``).
+            destination: the object's path on the branch.
+
+        Returns:
+            This manager (chainable).
+
+        Raises:
+            ValidationError: ``uri`` is not an object-store URI, an argument is not a str, or
+                the import started already.
+        """
         return self._add("object", uri, destination)
 
     def _request_options(
@@ -199,9 +237,15 @@ class ImportManager:
             timeout: this request's timeout (default: the one given to ``import_from``).
             extra_headers: headers added to this request (over ``import_from``'s).
 
+        Returns:
+            The import's id (also kept as ``import_id``).
+
         Raises:
+            ValidationError: the import started already, there is no source, or
+                ``extra_headers`` is malformed (before any request).
             ImportNotSupportedError: the server cannot import.
             ImportRefusedError: the server refused a source.
+            NotFoundError: the repository or the branch does not exist.
         """
         if self.import_id is not None:
             raise ValidationError(f"import {self.import_id} was started already")
@@ -242,8 +286,19 @@ class ImportManager:
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> ImportStatus:
-        """The import's progress (one request; ``timeout`` and ``extra_headers`` as in
-        :meth:`start`)."""
+        """The import's progress (one request).
+
+        Args:
+            timeout: this request's timeout (default: the one given to ``import_from``).
+            extra_headers: headers added to this request (over ``import_from``'s).
+
+        Returns:
+            Where the import stands.
+
+        Raises:
+            ValidationError: the import has not started, or ``extra_headers`` is malformed.
+            NotFoundError: the repository, the branch or the import does not exist.
+        """
         if self.import_id is None:
             raise ValidationError("the import has not started: call start() or run()")
         options = self._request_options(timeout, extra_headers)
@@ -282,7 +337,12 @@ class ImportManager:
                 own timeout is the one given to ``import_from``: ``timeout`` here bounds the
                 whole wait.
 
+        Returns:
+            The import's commit and the number of objects it ingested.
+
         Raises:
+            ValidationError: a bad argument, or the import has not started (before any
+                request).
             ImportFailedError: the import failed on the server.
             ImportCancelledError: the import was cancelled.
             ImportTimeoutError: ``timeout`` passed before the import completed.
@@ -336,8 +396,26 @@ class ImportManager:
         *,
         extra_headers: Mapping[str, str] | None = None,
     ) -> ImportResult:
-        """:meth:`start`, then :meth:`wait` (arguments as there; ``extra_headers`` go on every
-        request)."""
+        """:meth:`start`, then :meth:`wait`.
+
+        Args:
+            poll_interval: the time between two polls (None: 2 seconds).
+            timeout: give up waiting after this long (the import goes on; None waits forever).
+            on_progress: called with the number of objects ingested after each poll.
+            progress: a bar counting the objects ingested, as in :meth:`wait`.
+            extra_headers: headers added to every request (over ``import_from``'s).
+
+        Returns:
+            The import's commit and the number of objects it ingested.
+
+        Raises:
+            ValidationError: a bad argument, no source, or the import started already.
+            ImportNotSupportedError: the server cannot import.
+            ImportRefusedError: the server refused a source.
+            ImportFailedError: the import failed on the server.
+            ImportCancelledError: the import was cancelled.
+            ImportTimeoutError: ``timeout`` passed before the import completed.
+        """
         check_option(progress)
         self.start(extra_headers=extra_headers)
         interval = timedelta(seconds=2) if poll_interval is None else poll_interval
@@ -349,7 +427,16 @@ class ImportManager:
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Cancel the running import (``timeout`` and ``extra_headers`` as in :meth:`start`)."""
+        """Cancel the running import.
+
+        Args:
+            timeout: this request's timeout (default: the one given to ``import_from``).
+            extra_headers: headers added to this request (over ``import_from``'s).
+
+        Raises:
+            ValidationError: the import has not started, or ``extra_headers`` is malformed.
+            NotFoundError: the repository, the branch or the import does not exist.
+        """
         if self.import_id is None:
             raise ValidationError("the import has not started")
         options = self._request_options(timeout, extra_headers)

@@ -70,6 +70,21 @@ class ObjectReader(io.BufferedIOBase):
     options and position) and the version it reads (:attr:`etag`): unpickled, it reads that
     version or raises :class:`~lakefs.ObjectChangedError` (the object was overwritten since).
     A closed reader does not pickle.
+
+    Args:
+        reference: the reference the object is read at.
+        path: the object's path.
+        pre_signed: read straight from the object store through pre-signed URLs.
+        block_size: the largest read request (and the most one read buffers).
+        timeout: each request's timeout (None: the client's).
+        extra_headers: headers added to each request sent to lakeFS.
+        etag: the version to read (None: whatever version the first answer is).
+
+    Raises:
+        ValidationError: ``block_size`` is not a positive int (before any request).
+        ObjectNotFoundError: no object at ``path`` (also a ``FileNotFoundError``).
+        NotFoundError: the repository or the reference does not exist.
+        ObjectChangedError: ``etag`` given and the object is another version now.
     """
 
     def __init__(
@@ -175,16 +190,47 @@ class ObjectReader(io.BufferedIOBase):
     # -- io.BufferedIOBase -------------------------------------------------------------------
 
     def readable(self) -> bool:
+        """As io.IOBase.readable: a reader is readable.
+
+        Returns:
+            True.
+        """
         return True
 
     def seekable(self) -> bool:
+        """As io.IOBase.seekable: a reader is seekable (a seek sends no request).
+
+        Returns:
+            True.
+        """
         return True
 
     def tell(self) -> int:
+        """As io.IOBase.tell: the current position.
+
+        Returns:
+            The position, in bytes from the start.
+
+        Raises:
+            ValueError: the file is closed.
+        """
         self._check_open()
         return self._pos
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """As io.IOBase.seek: move to ``offset`` (past the end is allowed; no request).
+
+        Args:
+            offset: the offset, relative to ``whence``.
+            whence: ``os.SEEK_SET`` (the start), ``os.SEEK_CUR`` or ``os.SEEK_END``.
+
+        Returns:
+            The new position.
+
+        Raises:
+            ValueError: the file is closed, or ``whence`` is none of these.
+            OSError: the position would be negative.
+        """
         self._check_open()
         if whence == os.SEEK_SET:
             pos = offset
@@ -200,7 +246,20 @@ class ObjectReader(io.BufferedIOBase):
         return pos
 
     def read1(self, size: int | None = -1) -> bytes:
-        """Up to ``size`` bytes, with at most one request."""
+        """As io.BufferedIOBase.read1: up to ``size`` bytes, with at most one request.
+
+        Args:
+            size: the most bytes to return (-1 or None: up to a block).
+
+        Returns:
+            The bytes (empty at the end).
+
+        Raises:
+            ValueError: the file is closed.
+            ObjectChangedError: the object was overwritten since the first read.
+            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
+                often than a read resumes).
+        """
         self._check_open()
         if size is None or size < 0:
             size = self._block_size
@@ -216,7 +275,20 @@ class ObjectReader(io.BufferedIOBase):
         return chunk
 
     def read(self, size: int | None = -1) -> bytes:
-        """``size`` bytes (fewer at the end), or everything left when ``size`` is -1 or None."""
+        """As io.BufferedIOBase.read: ``size`` bytes (fewer at the end).
+
+        Args:
+            size: the bytes to read (-1 or None: everything left).
+
+        Returns:
+            The bytes (empty at the end).
+
+        Raises:
+            ValueError: the file is closed.
+            ObjectChangedError: the object was overwritten since the first read.
+            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
+                often than a read resumes).
+        """
         self._check_open()
         if size is None or size < 0:
             size = max(self.size - self._pos, 0)
@@ -227,19 +299,62 @@ class ObjectReader(io.BufferedIOBase):
         return b"".join(parts)
 
     def readinto(self, buffer: WriteableBuffer) -> int:
+        """As io.BufferedIOBase.readinto: read into ``buffer``, as :meth:`read` reads.
+
+        Args:
+            buffer: a writable bytes-like object, filled from its start.
+
+        Returns:
+            The number of bytes read (0 at the end).
+
+        Raises:
+            ValueError: the file is closed.
+            ObjectChangedError: the object was overwritten since the first read.
+            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
+                often than a read resumes).
+        """
         view = memoryview(buffer).cast("B")
         data = self.read(len(view))
         view[: len(data)] = data
         return len(data)
 
     def readinto1(self, buffer: WriteableBuffer) -> int:
+        """As io.BufferedIOBase.readinto1: read into ``buffer`` with at most one request.
+
+        Args:
+            buffer: a writable bytes-like object, filled from its start.
+
+        Returns:
+            The number of bytes read (0 at the end).
+
+        Raises:
+            ValueError: the file is closed.
+            ObjectChangedError: the object was overwritten since the first read.
+            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
+                often than a read resumes).
+        """
         view = memoryview(buffer).cast("B")
         data = self.read1(len(view))
         view[: len(data)] = data
         return len(data)
 
     def peek(self, size: int = 0) -> bytes:
-        """Buffered bytes from the current position, without moving it."""
+        """As io.BufferedReader.peek: buffered bytes from the current position, without
+        moving it (fetching a block when none is buffered there).
+
+        Args:
+            size: a hint of the bytes wanted (at least one is fetched when the buffer is
+                empty); more or fewer may be returned.
+
+        Returns:
+            The bytes (empty at the end).
+
+        Raises:
+            ValueError: the file is closed.
+            ObjectChangedError: the object was overwritten since the first read.
+            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
+                often than a read resumes).
+        """
         self._check_open()
         if self._pos < self.size:
             self._ensure(max(size, 1))
@@ -247,6 +362,20 @@ class ObjectReader(io.BufferedIOBase):
         return self._buf[offset:] if offset >= 0 else b""
 
     def readline(self, size: int | None = -1) -> bytes:
+        """As io.IOBase.readline: the bytes up to and including the next ``b"\\n"``.
+
+        Args:
+            size: the most bytes to return (-1 or None: no limit).
+
+        Returns:
+            The line (empty at the end).
+
+        Raises:
+            ValueError: the file is closed.
+            ObjectChangedError: the object was overwritten since the first read.
+            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
+                often than a read resumes).
+        """
         self._check_open()
         limit = self.size if size is None or size < 0 else size
         parts: list[bytes] = []

@@ -137,6 +137,14 @@ class ObjectWriter(io.BufferedIOBase):
         max_workers: parts uploaded at once (pre-signed multipart).
         expected_size: the total size, when known (multipart then asks for every part's URL
             at once).
+        timeout: each request's timeout (None: the client's).
+        extra_headers: headers added to each request sent to lakeFS.
+
+    Raises:
+        ValidationError: a bad path or option (before any request), or ``pre_signed=True``
+            and the server cannot pre-sign.
+        LakeFSError: the server's configuration could not be read (asked once per client,
+            unless ``pre_signed`` is False).
 
     A writer dropped without ``close()`` publishes nothing and sends no request; a pre-signed
     multipart upload it had started stays open in the object store until lakeFS's or the
@@ -186,14 +194,37 @@ class ObjectWriter(io.BufferedIOBase):
     # -- io ----------------------------------------------------------------------------------
 
     def writable(self) -> bool:
+        """As io.IOBase.writable: a writer is writable.
+
+        Returns:
+            True.
+        """
         return True
 
     def tell(self) -> int:
+        """As io.IOBase.tell: the bytes written so far (a writer does not seek).
+
+        Returns:
+            The number of bytes written.
+        """
         return self._written
 
     def write(self, data: ReadableBuffer) -> int:
-        """Buffer ``data``; full parts leave at once, so memory stays bounded (how they travel
-        is :func:`lakefs.lib._send.how_to_send`'s choice, once ``part_size`` bytes came)."""
+        """As io.BufferedIOBase.write: buffer ``data``; full parts leave at once, so memory
+        stays bounded (how they travel is :func:`lakefs.lib._send.how_to_send`'s choice, once
+        ``part_size`` bytes came).
+
+        Args:
+            data: a bytes-like object.
+
+        Returns:
+            The number of bytes taken (all of ``data``).
+
+        Raises:
+            ValueError: the file is closed.
+            LakeFSError: sending a part of a large upload failed (the upload is discarded:
+                nothing appears on the branch).
+        """
         if self.closed:
             raise ValueError("write to closed file")
         assert self._sender is not None
@@ -228,12 +259,14 @@ class ObjectWriter(io.BufferedIOBase):
             super().close()
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        """Close (publish) after the block succeeded; discard after an exception."""
         if exc_type is not None:
             self.discard()
         else:
             self.close()
 
     def __del__(self) -> None:
+        """Drop a writer that was not closed: nothing is published and no request is sent."""
         # A writer dropped without close() must not publish a half-written object, and the
         # garbage collector must not send requests: drop local state only.
         if not self.closed:

@@ -62,7 +62,11 @@ class LakeFSBuildError(RuntimeError):
 
 
 def lakefs_version() -> str:
-    """The pinned lakeFS version, :data:`LAKEFS_VERSION` (not the installed ``lakefs-sdk``'s)."""
+    """The pinned lakeFS version, :data:`LAKEFS_VERSION` (not the installed ``lakefs-sdk``'s).
+
+    Returns:
+        The version, without a leading ``v`` (e.g. ``"1.2.3"``).
+    """
     return LAKEFS_VERSION
 
 
@@ -105,7 +109,14 @@ def ensure_binary(*, log: bool = True) -> Path:
 
 
 def gofakes3_version() -> str:
-    """The pinned gofakes3 version: the ``require`` line of ``gofakes3/go.mod``."""
+    """The pinned gofakes3 version: the ``require`` line of ``gofakes3/go.mod``.
+
+    Returns:
+        The version, without the leading ``v``.
+
+    Raises:
+        LakeFSBuildError: ``go.mod`` pins no gofakes3 version.
+    """
     gomod = (_GOFAKES3_DIR / "go.mod").read_text()
     match = re.search(rf"^\s*{re.escape(GOFAKES3_MODULE)} v(\S+)", gomod, re.M)
     if match is None:
@@ -117,6 +128,12 @@ def ensure_gofakes3(*, log: bool = True) -> Path:
     """Return a gofakes3 binary of the pinned version, building it when needed (~10 s cold).
 
     ``GOFAKES3_BIN`` names an existing binary to use instead.
+
+    Args:
+        log: print a line before a build starts.
+
+    Returns:
+        The path of an executable ``gofakes3`` binary.
 
     Raises:
         LakeFSBuildError: ``GOFAKES3_BIN`` names no executable, Go is missing or too old, or the

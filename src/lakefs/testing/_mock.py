@@ -63,7 +63,14 @@ class MockRequest:
         return dict(parse_qsl(urlsplit(self.url).query))
 
     def json(self) -> Any:
-        """The body parsed as JSON."""
+        """The body parsed as JSON.
+
+        Returns:
+            The parsed value.
+
+        Raises:
+            json.JSONDecodeError: the body is not JSON.
+        """
         return json.loads(self.body)
 
 
@@ -77,7 +84,15 @@ class MockResponse:
 
     @classmethod
     def json(cls, value: Any, status: int = 200) -> MockResponse:
-        """A JSON answer."""
+        """A JSON answer.
+
+        Args:
+            value: what the body holds, serialized with ``json.dumps``.
+            status: the HTTP status.
+
+        Returns:
+            The answer, with ``Content-Type: application/json``.
+        """
         return cls(status, json.dumps(value).encode(), {"Content-Type": "application/json"})
 
 
@@ -101,6 +116,11 @@ class MockTransport:
     """A :class:`~lakefs._transport.HTTPTransport` (``Client(transport=...)``) that stands for
     urllib3's ``PoolManager``: each ``urlopen`` asks the handler, and is listed in ``requests``.
 
+    Args:
+        handler: answers each request: called with a :class:`MockRequest`, returns a
+            :class:`MockResponse` (or raises a ``urllib3.exceptions.HTTPError`` to stand for a
+            network failure).
+
     Example:
         >>> transport = MockTransport(lambda request: MockResponse.json({"ok": True}))
         >>> client = lakefs.Client(host="http://lakefs.mock", jwt_token="t",  # doctest: +SKIP
@@ -112,8 +132,17 @@ class MockTransport:
         self.requests: list[MockRequest] = []
 
     def urlopen(self, method: str, url: str, **kwargs: Any) -> urllib3.HTTPResponse:
-        """Ask the handler (urllib3's arguments: ``body``, ``headers``, ``decode_content``
-        are read, the others ignored)."""
+        """Ask the handler, and list the request in ``requests``.
+
+        Args:
+            method: the HTTP method.
+            url: the full URL.
+            **kwargs: urllib3's arguments: ``body``, ``headers`` and ``decode_content`` are
+                read, the others ignored.
+
+        Returns:
+            The handler's answer as an unread urllib3 response.
+        """
         headers: Mapping[str, Any] = kwargs.get("headers") or {}
         shown = {
             k: (v.decode("utf-8") if isinstance(v, bytes) else str(v)) for k, v in headers.items()
@@ -149,6 +178,13 @@ def mock_client(
         options: client options (host, credentials, retries, timeout...); the host defaults to
             ``http://lakefs.mock`` and the credentials to fixed test keys.
 
+    Returns:
+        The client.
+
+    Raises:
+        TypeError: an unknown option.
+        ValidationError: a malformed option.
+
     The client is ``Client(transport=MockTransport(handler), retry_sleep=sleep)``:
     ``client.transport.pool`` is the :class:`MockTransport`, whose ``requests`` list every request
     sent (:func:`sent_requests`).
@@ -168,7 +204,14 @@ def _no_wait(seconds: float) -> None:
 
 
 def sent_requests(client: Client) -> list[MockRequest]:
-    """The requests a mock client sent so far."""
+    """The requests a mock client sent so far.
+
+    Args:
+        client: a client made by :func:`mock_client` (its transport a :class:`MockTransport`).
+
+    Returns:
+        A copy of the list of requests, oldest first.
+    """
     pool = client.transport.pool
     assert isinstance(pool, MockTransport)
     return list(pool.requests)

@@ -192,6 +192,7 @@ class _Lifecycle:
         return self._dir
 
     def __enter__(self: _Self) -> _Self:
+        """Start (see ``start()``); returns the launcher."""
         return self.start()
 
     def __exit__(
@@ -200,6 +201,7 @@ class _Lifecycle:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        """Stop every process and remove the directory (see ``stop()``)."""
         self.stop()
 
 
@@ -231,6 +233,10 @@ class LocalLakeFS(_Lifecycle):
         access_key_id, secret_access_key: the administrator's (fixed, development-only) keys.
         import_dir: with ``"local"``, a directory lakeFS may import from (``local://`` URIs).
         s3_endpoint: with ``"s3"``, the object store's URL (path-style; any credentials work).
+
+    Raises:
+        ValueError: an unknown ``blockstore`` or ``s3_store`` (nothing is started until
+            :meth:`start`).
     """
 
     access_key_id = DEV_ACCESS_KEY_ID
@@ -268,7 +274,17 @@ class LocalLakeFS(_Lifecycle):
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> LocalLakeFS:
-        """Start the server(s) and wait until lakeFS is healthy. Returns ``self``."""
+        """Start the server(s) and wait until lakeFS is healthy.
+
+        Returns:
+            This launcher, running.
+
+        Raises:
+            RuntimeError: it is already running.
+            ServerStartError: the port asked for is in use, or a server did not come up within
+                ``startup_timeout`` (the message carries the tail of its log).
+            LakeFSBuildError: no lakeFS (or gofakes3) binary could be found or built.
+        """
         if self._dir is not None:
             raise RuntimeError("this LocalLakeFS is already running")
         if self._requested_port is not None and _port_taken(self._requested_port):
@@ -314,7 +330,14 @@ class LocalLakeFS(_Lifecycle):
         return self.directory / "import"
 
     def storage_namespace(self, name: str) -> str:
-        """A storage namespace for a new repository, on this server's blockstore."""
+        """A storage namespace for a new repository, on this server's blockstore.
+
+        Args:
+            name: the namespace's last part (a repository's name, say).
+
+        Returns:
+            A ``local://`` URI, or an ``s3://`` one in the server's bucket.
+        """
         if self.blockstore == "s3":
             return f"s3://{S3_BUCKET}/{name}"
         return f"local://{name}"
@@ -324,6 +347,9 @@ class LocalLakeFS(_Lifecycle):
 
         With ``tls``, also ``SSL_CERT_FILE`` naming :attr:`ca_cert`: how lakectl (Go) and this
         SDK (OpenSSL's default trust) are told to trust a private CA without an option.
+
+        Returns:
+            The variables, by name.
         """
         env = {
             "LAKECTL_SERVER_ENDPOINT_URL": self.endpoint,
@@ -335,13 +361,21 @@ class LocalLakeFS(_Lifecycle):
         return env
 
     def example_env(self) -> dict[str, str]:
-        """What the examples need besides ``LAKECTL_*``: where they may import from."""
+        """What the examples need besides ``LAKECTL_*``: where they may import from.
+
+        Returns:
+            ``LAKEFS_EXAMPLE_IMPORT_DIR`` (local) or ``LAKEFS_EXAMPLE_NAMESPACE`` (s3), by name.
+        """
         if self.blockstore == "local":
             return {"LAKEFS_EXAMPLE_IMPORT_DIR": str(self.import_dir)}
         return {"LAKEFS_EXAMPLE_NAMESPACE": self.storage_namespace("examples")}
 
     def sdk_client(self) -> ApiClient:
-        """A ready ``lakefs_sdk`` client for this server."""
+        """A ready ``lakefs_sdk`` client for this server.
+
+        Returns:
+            A ``lakefs_sdk.ApiClient`` with the administrator's keys (and :attr:`ca_cert`).
+        """
         config = Configuration(
             host=f"{self.endpoint}/api/v1",
             username=self.access_key_id,
@@ -353,6 +387,13 @@ class LocalLakeFS(_Lifecycle):
     def client_options(self, **overrides: Any) -> dict[str, Any]:
         """Keyword arguments for ``lakefs.Client`` (and ``lakefs://``) that reach this server
         (with ``ssl_ca_cert`` over https); ``overrides`` replace or add options.
+
+        Args:
+            **overrides: options that replace or add to those.
+
+        Returns:
+            ``host``, ``access_key_id``, ``secret_access_key`` (and ``ssl_ca_cert``), with
+            ``overrides`` applied.
 
         Example:
             >>> client = lakefs.Client(**server.client_options(retries=2))  # doctest: +SKIP
