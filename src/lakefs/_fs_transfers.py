@@ -20,7 +20,7 @@ import os
 import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from glob import has_magic
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,8 @@ from lakefs.lib.progress import ProgressEvent, Tracker
 from lakefs.lib.writer import _make_target, send_file
 
 if TYPE_CHECKING:
+    from lakefs._fs_refs import FSPath
+    from lakefs._generated.branch import Branch
     from lakefs._generated.reference import Reference
     from lakefs.fs import LakeFSFileSystem
 
@@ -52,6 +54,7 @@ __all__ = [
     "Deferred",
     "GetItem",
     "PutItem",
+    "PutScope",
     "child_of",
     "get_transfer",
     "plan_get",
@@ -344,11 +347,31 @@ class PutItem:
     kwargs: dict[str, Any]
 
 
-def put_transfer(fs: LakeFSFileSystem, item: PutItem, stored: Stored | None = None) -> Transfer:
+@dataclass
+class PutScope:
+    """What the files of one ``put`` share, in the one thread that names them: the
+    destinations' listings (``precheck`` looks each object up there) and the branches
+    resolved (each ``repository/ref`` checked once, not once a file)."""
+
+    stored: Stored = field(default_factory=Stored)
+    branches: dict[tuple[str, str], Branch] = field(default_factory=dict)
+
+    def branch(self, fs: LakeFSFileSystem, p: FSPath) -> Branch:
+        """The branch a write to ``p`` goes to (as ``fs._branch(p, create=True)``)."""
+        if not p.key:  # refused as fs._branch refuses it
+            return fs._branch(p, create=True)
+        branch = self.branches.get((p.repo, p.ref))
+        if branch is None:
+            branch = self.branches[(p.repo, p.ref)] = fs._branch(p, create=True)
+        return branch
+
+
+def put_transfer(fs: LakeFSFileSystem, item: PutItem, scope: PutScope | None = None) -> Transfer:
     """One ``put`` file: its branch is resolved here, in the calling thread (a read-only ref
     fails before anything is sent; a transaction starts once), and the engine runs it.
-    ``stored``: the destinations' listings of the ``put`` it is one file of (its
-    ``precheck`` looks the object up there, here); None: a stat, in the transfer."""
+    ``scope``: what the ``put`` it is one file of shares (its ``precheck`` looks the object
+    up in the destinations' listings, here); None: the branch resolved, and a stat in the
+    transfer."""
     lpath = os.fspath(item.lpath)
     rpath = fs._strip_protocol(item.rpath)
     if os.path.isdir(lpath):  # nothing to upload (there are no empty directories)
@@ -359,7 +382,8 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem, stored: Stored | None = No
 
         return Transfer(rpath, nothing)
     p = fs._parse(rpath)
-    branch = fs._branch(p, create=True)
+    branch = scope.branch(fs, p) if scope is not None else fs._branch(p, create=True)
+    stored = scope.stored if scope is not None else None
     mode = item.kwargs.get("mode", "overwrite")
     metadata = item.kwargs.get("metadata")
     precheck = item.kwargs.get("precheck", True)

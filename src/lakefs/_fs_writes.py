@@ -20,9 +20,8 @@ from fsspec.spec import AbstractFileSystem
 from lakefs._exceptions import ValidationError
 from lakefs._fs_errors import MISSING, translating
 from lakefs._fs_options import write_options
-from lakefs._fs_precheck import Stored
 from lakefs._fs_refs import FSPath
-from lakefs._fs_transfers import Deferred, PutItem, put_transfer, release, running
+from lakefs._fs_transfers import Deferred, PutItem, PutScope, put_transfer, release, running
 from lakefs._generated.branch import Branch
 from lakefs._objects import ObjectInfo
 from lakefs.lib.folders import TransferRun
@@ -81,7 +80,7 @@ def _submit(fs: LakeFSFileSystem, run: TransferRun, item: PutItem) -> None:
         release(item.callback)
         raise _Stopped
     try:
-        transfer = put_transfer(fs, item, getattr(fs._local, "stored", None))
+        transfer = put_transfer(fs, item, getattr(fs._local, "scope", None))
     except BaseException:
         release(item.callback)
         raise
@@ -101,7 +100,7 @@ def put(
     """``fs.put``: fsspec's expansion, each ``put_file`` it makes queued into one run."""
     with running(fs, "put", callback) as run:
         fs._local.put = run
-        fs._local.stored = Stored()
+        fs._local.scope = PutScope()
         try:
             AbstractFileSystem.put(
                 fs,
@@ -115,7 +114,7 @@ def put(
         except _Stopped:
             pass  # the failure that stopped the run is raised as the run ends
         finally:
-            fs._local.put = fs._local.stored = None
+            fs._local.put = fs._local.scope = None
 
 
 def cp(fs: LakeFSFileSystem, path1: str, path2: str, kwargs: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ The retry loop (:mod:`._retry`) runs the attempts.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -132,21 +133,36 @@ def send_once(
     left unread (the caller decides how much to read)."""
     connect, read = timeout.connect, timeout.read
     watch = _deadline.current()
-    if watch is not None:
-        limit = watch.remaining()
-        connect, read = min(connect, limit), min(read, limit)
+    limit = watch.remaining() if watch is not None else None
+    if limit is not None and limit < max(connect, read):
+        phases = urllib3.Timeout(connect=min(connect, limit), read=min(read, limit))
+    else:
+        phases = _phases(connect, read)
     return wire.urlopen(
         method,
         url,
         body=body,
         headers=dict(headers),
-        timeout=urllib3.Timeout(connect=connect, read=read),
+        timeout=phases,
         preload_content=False,
         decode_content=decode,
         chunked=chunked,
         redirect=False,
-        retries=False,
+        retries=_NO_RETRIES,
     )
+
+
+_NO_RETRIES = urllib3.Retry(total=False, redirect=False)
+"""urllib3 retries nothing (the retry loop is the SDK's): one instance for every request
+(urllib3 builds one per request from ``retries=False``; a Retry is never changed, only
+copied)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _phases(connect: float, read: float) -> urllib3.Timeout:
+    """urllib3's timeout for ``connect`` and ``read`` seconds, built once per pair (a
+    ``urllib3.Timeout`` is only read: each connection takes a copy)."""
+    return urllib3.Timeout(connect=connect, read=read)
 
 
 def follow_redirect(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -137,8 +138,9 @@ def retrying(call: Call, attempt: Callable[[], T]) -> T:
         except urllib3.exceptions.HTTPError as exc:
             failed = _connection_failure(exc, call)
         _check_deadline(watch, failed, call)
-        elapsed_ms = (time.monotonic() - started) * 1e3
-        log.debug("%s %s -> %s in %.0f ms", call.method, call.path, failed.outcome, elapsed_ms)
+        if log.isEnabledFor(logging.DEBUG):
+            elapsed_ms = (time.monotonic() - started) * 1e3
+            log.debug("%s %s -> %s in %.0f ms", call.method, call.path, failed.outcome, elapsed_ms)
         delay = call.policy.backoff(number, failed.retry_after, call.rand) if failed.retry else 0.0
         if failed.retry and watch is not None and delay >= watch.remaining():
             failed.retry = False  # the deadline would pass while waiting
@@ -167,8 +169,9 @@ def _attempt(
     else:
         with watch:
             result = attempt()
-    elapsed_ms = (time.monotonic() - started) * 1e3
-    log.debug("%s %s -> ok in %.0f ms", call.method, call.path, elapsed_ms)
+    if log.isEnabledFor(logging.DEBUG):  # the path is parsed only for a log that is kept
+        elapsed_ms = (time.monotonic() - started) * 1e3
+        log.debug("%s %s -> ok in %.0f ms", call.method, call.path, elapsed_ms)
     return result
 
 
