@@ -99,11 +99,11 @@ def test_extra_headers_are_checked_and_sent() -> None:
     assert len(transport.requests) == 1  # refused before any request
 
 
-def test_import_lakefs_does_not_import_lakefs_sdk_pydantic_or_fsspec() -> None:
+def test_import_lakefs_does_not_import_lakefs_sdk_pydantic_fsspec_or_sqlite3() -> None:
     code = (
         "import sys, lakefs; lakefs.Client(host='http://lakefs.mock', access_key_id='a', "
         "secret_access_key='s'); "
-        "print(sorted(m for m in ('lakefs_sdk', 'pydantic', 'fsspec', 'tqdm', 'yaml') "
+        "print(sorted(m for m in ('lakefs_sdk', 'pydantic', 'fsspec', 'tqdm', 'yaml', 'sqlite3') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

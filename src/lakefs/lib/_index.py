@@ -31,13 +31,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lakefs._logs import get_logger
+
+if TYPE_CHECKING:  # imported when an index is opened: `import lakefs` does not pay for it
+    import sqlite3
 
 __all__ = ["FolderIndex", "State", "index_dir", "open_index"]
 
@@ -87,6 +89,8 @@ class FolderIndex:
     def checksum(self, rel: str, state: State) -> str | None:
         """The checksum ``rel``'s content was found to have, if the file is still exactly as it
         was then (and had settled before); None otherwise."""
+        import sqlite3
+
         with self._lock:
             if self._broken:
                 return None
@@ -119,6 +123,8 @@ class FolderIndex:
 
     def forget(self, rel: str) -> None:
         """Drop ``rel``'s entry (its file was deleted)."""
+        import sqlite3
+
         with self._lock:
             if self._broken:
                 return
@@ -129,6 +135,8 @@ class FolderIndex:
                 self._give_up(exc)
 
     def _flush(self) -> None:
+        import sqlite3
+
         if not self._pending:
             return
         try:
@@ -170,6 +178,8 @@ class FolderIndex:
 def open_index(root: Path) -> FolderIndex | None:
     """The index of the folder ``root`` (created on first use), or None when there is none to
     use (``LAKEFS_NO_INDEX=1``, or it cannot be opened: logged once)."""
+    import sqlite3
+
     where = index_dir()
     if where is None:
         return None
