@@ -109,18 +109,33 @@ def test_cat_file_resumes_an_answer_cut_short() -> None:
     assert [g.headers.get("Range") for g in gets] == [None, "bytes=30-99"]
 
 
-def test_cat_file_gives_up_with_a_typed_error() -> None:
+def test_cat_file_resumes_as_every_read_does_and_gives_up_with_a_typed_error() -> None:
+    """cat_file's ranged read goes through the one resume loop (lakefs.lib._fetch.Resumed):
+    an answer that breaks off is resumed from where it stopped for as long as answers bring
+    bytes; ATTEMPTS answers in a row that bring none end it with a typed error."""
     gets: list[MockRequest] = []
 
-    def handler(request: MockRequest) -> MockResponse:  # three bytes of each answer, then a cut
+    def trickle(request: MockRequest) -> MockResponse:  # three bytes of each answer, then a cut
+        gets.append(request)
+        start = int(request.headers["Range"].split("=")[1].split("-")[0])
+        headers = {"Content-Range": f"bytes {start}-29/30", "Content-Length": str(30 - start)}
+        return MockResponse(206, DATA[start : start + 3], headers)
+
+    assert _fs(trickle).cat_file("repo/main/x", 0, 30) == DATA[:30]
+    assert [g.headers["Range"] for g in gets] == [f"bytes={n}-29" for n in range(0, 30, 3)]
+
+    gets.clear()
+
+    def stuck(request: MockRequest) -> MockResponse:  # after three bytes, answers bring none
         gets.append(request)
         start = int(request.headers["Range"].split("=")[1].split("-")[0])
         headers = {"Content-Range": f"bytes {start}-99/100", "Content-Length": str(100 - start)}
-        return MockResponse(206, b"abc", headers)
+        return MockResponse(206, b"abc" if start == 0 else b"", headers)
 
-    with pytest.raises(APIConnectionError, match="cut short 5 times at byte 15"):
-        _fs(handler).cat_file("repo/main/x", 0, 100)
-    assert [g.headers["Range"] for g in gets] == [f"bytes={n}-99" for n in (0, 3, 6, 9, 12)]
+    with pytest.raises(APIConnectionError, match="cut short 5 times at byte 3"):
+        _fs(stuck).cat_file("repo/main/x", 0, 100)
+    # five tries at byte 3: the first answer, broken off there, then four GETs that bring nothing
+    assert [g.headers["Range"] for g in gets] == ["bytes=0-99"] + ["bytes=3-99"] * 4
 
 
 def test_cat_file_never_mixes_two_versions() -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import urllib3
 
 from lakefs._exceptions import (
-    APIConnectionError,
     APIResponseError,
     ForbiddenError,
     NotFoundError,
@@ -22,6 +20,7 @@ from lakefs._exceptions import (
     UnauthorizedError,
 )
 from lakefs._logs import get_logger
+from lakefs.lib._fetch import CONTENT_RANGE, Resumed
 from lakefs.lib.reader import ObjectReader, _ObjectGets, reopen_reader
 from lakefs.lib.writer import ObjectWriter
 
@@ -33,9 +32,7 @@ __all__ = ["FSReader", "FSWriter", "read_range", "translated"]
 
 log = get_logger("fs")
 
-_ATTEMPTS = 5  # answers one read may take (each resumes where the one before broke off)
 _CHUNK = 1024 * 1024
-_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
 @contextlib.contextmanager
@@ -79,17 +76,21 @@ def read_range(
         header = f"bytes={first}-" if first else None
     gets = _ObjectGets(reference, key, pre_signed, None, None)
     try:
-        offset, size, data = _fetch(gets, header, key)
+        answer = gets.get({"Range": header} if header else {}, True)
     except RangeNotSatisfiableError:
         return b""  # nothing at or after start (or an empty object)
-    low, high, _ = slice(start, end).indices(size)
+    offset, last, size = _extent(answer, key)
+    # The rest is the one resume loop's: a break resumed by a ranged GET from where it stopped.
+    stream = Resumed(gets, offset, None if last is None else last + 1, size=size, answer=answer)
+    data = b"".join(iter(lambda: stream.read(_CHUNK), b""))
+    low, high, _ = slice(start, end).indices(offset + len(data) if size is None else size)
     return data[max(low - offset, 0) : max(high - offset, 0)]
 
 
 def _extent(resp: urllib3.BaseHTTPResponse, key: str) -> tuple[int, int | None, int | None]:
     """An answer's first byte, last byte and the object's size (None: not said)."""
     if resp.status == 206:
-        match = _CONTENT_RANGE.fullmatch(resp.headers.get("Content-Range", "").strip())
+        match = CONTENT_RANGE.fullmatch(resp.headers.get("Content-Range", "").strip())
         if match is None:
             resp.close()
             raise APIResponseError(
@@ -101,69 +102,6 @@ def _extent(resp: urllib3.BaseHTTPResponse, key: str) -> tuple[int, int | None, 
     if length.isdigit():  # a negative or malformed length says nothing
         return 0, int(length) - 1, int(length)
     return 0, None, None
-
-
-def _fetch(gets: _ObjectGets, header: str | None, key: str) -> tuple[int, int, bytes]:
-    """The answer to one GET, whole: ``(offset, object size, bytes)``."""
-    resp = gets.get({"Range": header} if header else {}, True)
-    offset, last, size = _extent(resp, key)
-    parts: list[bytes] = []
-    got = 0
-    for attempt in range(_ATTEMPTS):
-        if attempt:
-            assert last is not None
-            resp = gets.get({"Range": f"bytes={offset + got}-{last}"}, True)
-            if resp.status != 206 or _extent(resp, key)[0] != offset + got:
-                resp.close()
-                raise APIConnectionError(
-                    f"{key}: the store ignored a range request ({resp.status})",
-                    method="GET",
-                    path=key,
-                )
-        want = None if last is None else last + 1 - offset - got
-        try:
-            _drain(resp, parts, want)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            got = sum(map(len, parts))
-            log.info("read of %s cut short at %d (%s): resuming", key, offset + got, exc)
-            resp.close()
-            if last is None:
-                raise APIConnectionError(
-                    f"{key}: the answer broke off at byte {got} and gave no size",
-                    method="GET",
-                    path=key,
-                ) from exc
-            continue
-        got = sum(map(len, parts))
-        if last is None or offset + got > last:
-            data = b"".join(parts)
-            return offset, len(data) if size is None else size, data
-        log.info("answer of %s ended at %d of %d: resuming", key, offset + got, last + 1)
-    raise APIConnectionError(
-        f"{key}: reading was cut short {_ATTEMPTS} times at byte {offset + got}",
-        method="GET",
-        path=key,
-    )
-
-
-def _drain(resp: urllib3.BaseHTTPResponse, parts: list[bytes], want: int | None) -> None:
-    """Read up to ``want`` bytes (None: to the end) of an answer onto ``parts``. Its
-    connection is reused only when the answer was read exactly to its end."""
-    got = 0
-    try:
-        while want is None or got < want:
-            chunk = resp.read(_CHUNK if want is None else min(_CHUNK, want - got))
-            if not chunk:
-                break
-            parts.append(chunk)
-            got += len(chunk)
-        if getattr(resp, "length_remaining", None) != 0 and want is not None:
-            resp.close()  # more may follow (or the length was never said): not reusable
-    except BaseException:
-        resp.close()
-        raise
-    finally:
-        resp.release_conn()
 
 
 class FSReader(ObjectReader):

@@ -148,6 +148,9 @@ class Resumed:
         size: the object's size, when known already (else learned from the answers).
         whole: ask for no range when the stream starts at 0 and has no ``end``.
         restart: called when a store ignored a range and sent the whole object again.
+        answer: the answer of a GET the caller sent already for ``[start, end)`` (unread),
+            read first: a caller that needed its headers (a suffix range's offset, the
+            object's size) before the stream could be said.
     """
 
     def __init__(
@@ -159,6 +162,7 @@ class Resumed:
         size: int | None = None,
         whole: bool = False,
         restart: Callable[[], object] | None = None,
+        answer: urllib3.BaseHTTPResponse | None = None,
     ) -> None:
         self.name = gets.name
         self.pos = start
@@ -168,7 +172,9 @@ class Resumed:
         self._end = end
         self._whole = whole
         self._restart = restart
-        self._resp: urllib3.BaseHTTPResponse | None = None
+        self._resp: urllib3.BaseHTTPResponse | None = answer
+        if answer is not None:
+            self.ranged = answer.status == 206
 
     def _limit(self) -> int | None:
         """Where the stream ends, when known (its ``end``, or the object's end before it)."""
