@@ -56,7 +56,7 @@ ODD = {  # fields as lakeFS may leave them: none, null, empty; a size past 64 bi
 
 def _tree() -> dict[str, dict[str, Any]]:
     """Objects at every depth, a file beside a same-named directory (``a/b`` and
-    ``a/b.txt``), directory markers, and odd fields."""
+    ``a/b.txt``), directory markers (one alone: an empty directory), and odd fields."""
     paths = [
         "top.txt",
         "a/b.txt",
@@ -65,6 +65,7 @@ def _tree() -> dict[str, dict[str, Any]]:
         "a/c.txt",
         "a/marker/",
         "a/marker/inside",
+        "a/empty/",  # a marker alone: an empty directory
         *(f"many/d{i % 7}/f-{i:04d}" for i in range(2345)),
     ]
     objects = {path: _stats(path, i) for i, path in enumerate(paths)}
@@ -218,9 +219,13 @@ def test_directory_markers_and_a_file_beside_a_directory(server: LakeFS) -> None
         "repo/main/a/b",
         "repo/main/a/b.txt",
         "repo/main/a/c.txt",
+        "repo/main/a/empty",
         "repo/main/a/marker",
         "repo/main/a/odd",
     ]
+    assert fs.ls("repo/main/a/empty") == []  # a directory of nothing but its marker
+    assert fs.find("repo/main/a/empty") == []
+    assert fs.find("repo/main/a/empty", withdirs=True) == ["repo/main/a/empty"]  # as fsspec's
     assert fs.ls("repo/main", detail=False) == [
         "repo/main/a",
         "repo/main/many",

@@ -279,7 +279,10 @@ def list_path(fs: LakeFSFileSystem, path: str, p: _Path) -> list[Entry]:
             elif not item.path.endswith("/"):  # a "directory marker" is listed already
                 entries.append(file_entry(name, item))
         if not entries and p.key:
-            return [fs.info(path)]  # a file (a missing path raises here)
+            entry = fs.info(path)  # a missing path raises here
+            if entry["type"] == "file":
+                return [entry]
+            # a directory of nothing but its marker: empty, as its parent's listing says
     fs._seen.record(entries)
     fs.dircache.store(ticket, {path: entries}, commit)
     return entries
@@ -350,6 +353,7 @@ def find(
     base = f"{p.repo}/{p.ref}"
     want = detail or fs._seen.entries is not None  # entries asked for, or collected
     names: list[str] = []
+    markers: list[str] = []  # directories named by "directory markers" (keys ending in "/")
     entries: list[Entry] = []
     rows: dict[str, Rows] = {}
     keep = fs.dircache.use_listings_cache
@@ -358,7 +362,8 @@ def find(
     for page in listed.pages(ahead=_AHEAD):
         results = listed_stats(page.items)
         keys = list(map(_PATH, results))
-        if "/" in map(_LAST, keys):  # "directory markers": not objects
+        if "/" in map(_LAST, keys):  # "directory markers": directories, not objects
+            markers.extend(top + k[:-1] for k in keys if k.endswith("/") and k != "/")
             results = [r for r, k in zip(results, keys, strict=True) if not k.endswith("/")]
             keys = [k for k in keys if not k.endswith("/")]
         listed_names = [top + key for key in keys]
@@ -368,7 +373,10 @@ def find(
         if not keep:
             continue
         _keep_page(rows, path, listed_names, results)
-    if names:
+    if keep:
+        for marker in markers:  # an empty directory, listed in its parent's rows
+            _rows(rows, marker, path)
+    if names or markers:
         fs.dircache.store(ticket, rows, commit)
     elif p.key:
         try:
@@ -384,7 +392,7 @@ def find(
             return names
         out = dict(zip(names, entries, strict=True))
     else:
-        out = _within(fs, path, names, entries if want else None, maxdepth, withdirs)
+        out = _within(fs, path, names, entries if want else None, maxdepth, withdirs, markers)
     fs._seen.record(out.values())
     ordered = sorted(out)  # in the listing's order already: one pass
     return {n: out[n] for n in ordered} if detail else ordered
@@ -452,9 +460,11 @@ def _within(
     entries: list[Entry] | None,
     maxdepth: int | None,
     withdirs: bool,
+    markers: Sequence[str] = (),
 ) -> dict[str, Entry]:
     """The objects no deeper than ``maxdepth`` below ``path``, and their directories
-    (``withdirs``), by name (entries None: the names alone matter)."""
+    (``withdirs``: those of the objects and those ``markers`` name), by name (entries None:
+    the names alone matter)."""
     out: dict[str, Any] = {}
     depth0 = path.count("/")
     for i, name in enumerate(names):
@@ -462,14 +472,24 @@ def _within(
         if maxdepth is None or depth <= maxdepth:
             out[name] = None if entries is None else entries[i]
         if withdirs:
-            parent = fs._parent(name)
-            while parent.count("/") > depth0:
-                if maxdepth is None or parent.count("/") - depth0 <= maxdepth:
-                    out.setdefault(parent, dir_entry(parent))
-                parent = fs._parent(parent)
-    if withdirs and names:
-        out[path] = dir_entry(path)
+            _directories_of(fs, out, fs._parent(name), depth0, maxdepth)
+    if withdirs:
+        for marker in markers:
+            _directories_of(fs, out, marker, depth0, maxdepth)
+        if names or markers:
+            out[path] = dir_entry(path)
     return out
+
+
+def _directories_of(
+    fs: LakeFSFileSystem, out: dict[str, Any], directory: str, depth0: int, maxdepth: int | None
+) -> None:
+    """``directory`` and those above it, down to the depth ``depth0`` (excluded), into ``out``
+    as directories (no deeper than ``maxdepth`` below ``depth0``)."""
+    while directory.count("/") > depth0:
+        if maxdepth is None or directory.count("/") - depth0 <= maxdepth:
+            out.setdefault(directory, dir_entry(directory))
+        directory = fs._parent(directory)
 
 
 def walk(
