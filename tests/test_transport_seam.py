@@ -104,3 +104,15 @@ def test_init_takes_the_arguments_of_client(no_default_client: None) -> None:
     assert later.transport.pool is not transport
     with pytest.raises(TypeError, match="hots"):
         lakefs.init(hots="http://x")  # type: ignore[call-arg]
+
+
+def test_requests_say_who_sent_them_unless_the_caller_does() -> None:
+    transport = MockTransport(lambda request: MockResponse.json(BRANCH))
+    client = Client(host="http://lakefs.mock", transport=transport, **KEYS)
+    branch = lakefs.repository("repo", client=client).branch("main")
+    branch.head()
+    branch.head(extra_headers={"User-Agent": "my-pipeline/2"})
+    sent = [r.headers["User-Agent"] for r in transport.requests]
+    assert sent[0].startswith("lakefs-python/")
+    assert " python/3." in sent[0]
+    assert sent[1] == "my-pipeline/2"

@@ -16,7 +16,9 @@ The retry loop (:mod:`._retry`) runs the attempts.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import json
+import platform
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -74,8 +76,9 @@ def prepare(
     decode: bool,
     on_redirect: Callable[[str], None] | None,
 ) -> Request:
-    """A request ready for its attempts (``auth``: the headers that authenticate it, if any)."""
-    all_headers = {**auth, **(headers or {})}
+    """A request ready for its attempts (``auth``: the headers that authenticate it, if any;
+    the SDK's ``User-Agent`` unless ``headers`` give one)."""
+    all_headers = {"User-Agent": user_agent(), **auth, **(headers or {})}
     length = header_value(headers, "Content-Length")
     source = Replayable(body, int(length) if length and length.isdigit() else None)
     chunked = source.chunked and "Content-Length" not in all_headers
@@ -150,6 +153,17 @@ def send_once(
         redirect=False,
         retries=_NO_RETRIES,
     )
+
+
+@functools.cache
+def user_agent() -> str:
+    """``lakefs-python/<version> python/<version>``: who sent a request, in lakeFS's logs
+    (a caller's own ``User-Agent`` in ``extra_headers`` replaces it)."""
+    try:
+        version = importlib.metadata.version("lakefs")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        version = "unknown"
+    return f"lakefs-python/{version} python/{platform.python_version()}"
 
 
 _NO_RETRIES = urllib3.Retry(total=False, redirect=False)
