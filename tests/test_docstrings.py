@@ -11,6 +11,10 @@ and the dunder methods the SDK writes:
 * ``Args:`` iff the signature has parameters besides ``self``/``cls``, and it names each of them
   (``*args``/``**kwargs`` excepted); a class's constructor arguments are documented in the class
   docstring or in ``__init__``'s (mkdocstrings merges the two);
+* the request options (``timeout``, ``extra_headers``: :data:`REQUEST_OPTIONS`), which mean the
+  same on every method taking them, may instead be documented once in the docstring of the
+  method's class (or of a class it inherits from) under a ``Request options:`` section naming
+  them as ``Args:`` does; that section names nothing else;
 * ``Returns:`` (``Yields:`` for a generator) iff the return annotation is not ``None``;
 * ``Raises:`` for every function or method that validates input or sends a request: one that
   takes an argument (every argument is checked: a bad one is a ``ValidationError`` before any
@@ -50,6 +54,7 @@ MODULES = ("lakefs", "lakefs.fs", "lakefs.testing")
 
 SECTION_NAMES = {
     "args": "Args",
+    "request options": "Request options",
     "arguments": "Args",
     "parameters": "Args",
     "params": "Args",
@@ -316,6 +321,22 @@ def _constructor(cls: type) -> Callable[..., Any] | None:
     return None
 
 
+REQUEST_OPTIONS = frozenset({"timeout", "extra_headers"})
+"""The parameters a class's ``Request options:`` section may document for all its methods."""
+
+
+def request_options(owner: type | None) -> frozenset[str]:
+    """The request options ``owner``'s docstring (or a class it inherits from) documents once for
+    its methods, in a ``Request options:`` section."""
+    if owner is None:
+        return frozenset()
+    names: set[str] = set()
+    for klass in owner.__mro__:
+        if _ours(klass):
+            names.update(Docstring.parse(klass.__doc__).entries("Request options"))
+    return frozenset(names & REQUEST_OPTIONS)
+
+
 def _class_missing(cls: type, doc: Docstring) -> list[str]:
     missing: list[str] = []
     if issubclass(cls, BaseException):
@@ -342,11 +363,15 @@ def missing_sections(member: Member) -> list[str]:
     if member.kind in ("property", "dunder"):
         return missing
     if member.kind == "class":
+        strays = set(doc.entries("Request options")) - REQUEST_OPTIONS
+        if strays:
+            missing.append(f"Request options naming only request options ({sorted(strays)})")
         return missing + _class_missing(member.obj, doc)
     func = member.function
     assert func is not None
     params = _parameters(func, member.owner)
-    absent = [p for p in params if p not in doc.entries("Args")]
+    documented = {*doc.entries("Args"), *request_options(member.owner)}
+    absent = [p for p in params if p not in documented]
     if absent:
         missing.append(f"Args ({', '.join(absent)})")
     if _returns_something(func) and not ({"Returns", "Yields"} & set(doc.sections)):
@@ -444,6 +469,53 @@ def test_docstring_parser() -> None:
     assert set(doc.sections) == {"Args", "Returns", "Example"}
     assert doc.entries("Args") == ["path", "mode", "kwargs"]
     assert Docstring.parse(None).summary == ""
+
+
+def test_request_options_documented_once() -> None:
+    """A class's ``Request options:`` section documents ``timeout`` and ``extra_headers`` for
+    its methods (and its subclasses'), and nothing else."""
+
+    class Options:
+        """Things.
+
+        Request options:
+            timeout: the request's timeout.
+            extra_headers: headers added to the request.
+        """
+
+    class Derived(Options):
+        """More things."""
+
+    Options.__module__ = Derived.__module__ = "lakefs.example"
+
+    def size(self: Any, *, timeout: Any = None, extra_headers: Any = None, unit: str = "") -> int:
+        """The size.
+
+        Args:
+            unit: the unit.
+
+        Returns:
+            The size.
+        """
+        return 0
+
+    size.__module__ = "lakefs.example"
+    assert request_options(Derived) == {"timeout", "extra_headers"}
+    assert missing_sections(Member("lakefs.Derived.size", "method", size, Derived)) == []
+    assert missing_sections(Member("lakefs.Plain.size", "method", size, object)) == [
+        "Args (timeout, extra_headers)"
+    ]
+
+    class Stray:
+        """Things.
+
+        Request options:
+            path: not a request option.
+        """
+
+    assert missing_sections(Member("lakefs.Stray", "class", Stray)) == [
+        "Request options naming only request options (['path'])"
+    ]
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ import pytest
 import trustme
 import urllib3
 
-from lakefs.testing import ServerStartError, _field
+from lakefs.testing import ServerStartError
+from lakefs.testing import _launcher as _field  # where _SBIN is read
 from lakefs.testing._field import Nginx, Squid, TinyProxy
 
 pytestmark = pytest.mark.loopback

@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from fsspec.transaction import Transaction
@@ -26,7 +25,7 @@ from lakefs._generated.repository import Repository
 from lakefs._generated.tag import Tag
 from lakefs._logs import get_logger
 from lakefs._values import Commit
-from lakefs.lib.transactions import BranchTransaction
+from lakefs.lib.transactions import BranchTransaction, ExitHook
 
 if TYPE_CHECKING:
     from lakefs.fs import LakeFSFileSystem
@@ -36,7 +35,7 @@ __all__ = ["EphemeralBranchTransaction", "LakeFSTransaction"]
 log = get_logger("fs")
 
 
-class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
+class LakeFSTransaction(ExitHook, Transaction):  # type: ignore[misc]  # fsspec is untyped
     """``fs.transaction``: writes land on ephemeral branches, merged when the block succeeds.
 
     The first write to a branch inside the transaction starts an SDK
@@ -234,12 +233,7 @@ class LakeFSTransaction(Transaction):  # type: ignore[misc]  # fsspec is untyped
         if first is not None:
             raise first
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _exit(self, exc: BaseException | None) -> None:
         self._finish(exc)
 
 
@@ -283,7 +277,7 @@ def is_spec_shaped(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bool:
     )
 
 
-class EphemeralBranchTransaction:
+class EphemeralBranchTransaction(ExitHook):
     """lakefs-spec's transaction: ``with fs.transaction(repository, base_branch) as tx:``.
 
     Entering creates the ephemeral branch ``tx.branch`` from ``base_branch``; the block writes
@@ -359,12 +353,7 @@ class EphemeralBranchTransaction:
         self._branch_.create(self.base_branch)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _exit(self, exc: BaseException | None) -> None:
         """Warn of uncommitted changes, merge (``automerge``, after success) and delete the
         branch as ``delete`` says."""
         branch = self._branch_
@@ -376,7 +365,7 @@ class EphemeralBranchTransaction:
                 warnings.warn(
                     f"Finished transaction on branch {branch.id!r} with uncommitted changes.{lost}",
                     UserWarning,
-                    stacklevel=2,
+                    stacklevel=3,  # the user's with, past ExitHook.__exit__
                 )
             if exc is None and self.automerge and self._has_changes(branch, self.base_branch):
                 branch.merge_into(self.base_branch, **self.merge_kwargs)

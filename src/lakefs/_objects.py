@@ -157,8 +157,9 @@ def _located(
 
 class ObjectInfo(Resource):
     """An object at a reference. ``path`` is known; the rest costs one stat (then cached), unless
-    the object came from a listing or a stat, which already told it. Every method takes
-    ``timeout=`` and ``extra_headers=`` for the request it may send.
+    the object came from a listing or a stat, which already told it: ``modified_time``,
+    ``size_bytes``, ``content_type``, ``metadata``, ``physical_address`` and ``checksum`` each
+    answer from those stats, sending that one stat request only when they are not known yet.
 
     Args:
         repository_id: the repository: its id, or a ``Repository``.
@@ -168,6 +169,10 @@ class ObjectInfo(Resource):
         client: the client to use. When omitted: the client of the reference given as an
             object, else of the repository given as one, else the default client. An explicit
             ``client=`` always wins.
+
+    Request options:
+        timeout: the timeout of the request a method sends (None: the client's).
+        extra_headers: headers added to that request.
 
     Raises:
         ValidationError: an argument of another type, an invalid id or an empty path, or a
@@ -239,12 +244,6 @@ class ObjectInfo(Resource):
     ) -> datetime.datetime:
         """When the object was last written (timezone-aware, UTC).
 
-        One stat request, unless a listing or a stat told it already.
-
-        Args:
-            timeout: the request's timeout (None: the client's).
-            extra_headers: headers added to the request.
-
         Returns:
             The modification time.
 
@@ -260,12 +259,6 @@ class ObjectInfo(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> int:
         """The object's size in bytes.
-
-        One stat request, unless a listing or a stat told it already.
-
-        Args:
-            timeout: the request's timeout (None: the client's).
-            extra_headers: headers added to the request.
 
         Returns:
             The size in bytes.
@@ -283,12 +276,6 @@ class ObjectInfo(Resource):
     ) -> str | None:
         """The object's content type.
 
-        One stat request, unless a listing or a stat told it already.
-
-        Args:
-            timeout: the request's timeout (None: the client's).
-            extra_headers: headers added to the request.
-
         Returns:
             The content type, or None when it has none.
 
@@ -304,12 +291,6 @@ class ObjectInfo(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
         """The user metadata stored with the object.
-
-        One stat request, unless a listing or a stat told it already.
-
-        Args:
-            timeout: the request's timeout (None: the client's).
-            extra_headers: headers added to the request.
 
         Returns:
             A copy of the metadata.
@@ -327,12 +308,6 @@ class ObjectInfo(Resource):
     ) -> str:
         """Where the object's data lives in the object store.
 
-        One stat request, unless a listing or a stat told it already.
-
-        Args:
-            timeout: the request's timeout (None: the client's).
-            extra_headers: headers added to the request.
-
         Returns:
             The physical address (a URI of the object store).
 
@@ -349,12 +324,6 @@ class ObjectInfo(Resource):
     ) -> str:
         """The object's checksum (an MD5 hex digest or an ETag).
 
-        One stat request, unless a listing or a stat told it already.
-
-        Args:
-            timeout: the request's timeout (None: the client's).
-            extra_headers: headers added to the request.
-
         Returns:
             The checksum.
 
@@ -370,10 +339,6 @@ class ObjectInfo(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
         """Whether the object exists at its reference (always asks the server).
-
-        Args:
-            timeout: the request's timeout (None: the client's).
-            extra_headers: headers added to the request.
 
         Returns:
             True when it exists (its stats are then known), False when it does not.
@@ -398,10 +363,6 @@ class ObjectInfo(Resource):
         """Delete the object (its reference must be a branch).
 
         Deleting an object that does not exist on an existing branch is no error.
-
-        Args:
-            timeout: the request's timeout (None: the client's).
-            extra_headers: headers added to the request.
 
         Raises:
             NotFoundError: the branch or the repository does not exist.
@@ -481,6 +442,10 @@ class CommonPrefix(Resource):
         path: the prefix, ending in the delimiter.
         client: the client to use; when omitted, as for :class:`ObjectInfo`.
 
+    Request options:
+        timeout: the timeout of the request ``exists`` sends (None: the client's).
+        extra_headers: headers added to that request.
+
     Raises:
         ValidationError: as for :class:`ObjectInfo`.
     """
@@ -517,10 +482,6 @@ class CommonPrefix(Resource):
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
         """Whether any object lies under the prefix (one request).
-
-        Args:
-            timeout: the request's timeout (None: the client's).
-            extra_headers: headers added to the request.
 
         Returns:
             True when at least one object is listed under it.

@@ -82,7 +82,10 @@ class ServerStorageConfiguration(_Fetched):
 
     Its repr shows the blockstore type and pre-sign support once the client has fetched them
     (``ServerStorageConfiguration(client=..., blockstore_type='s3', pre_sign_support=True)``),
-    and says "not fetched yet" before: a repr sends no request.
+    and says "not fetched yet" before: a repr sends no request. Each method fetches the
+    configuration the first time one is called: a failure there is a ``LakeFSError``
+    (``APIConnectionError``, ``UnauthorizedError``; ``NoAuthenticationFound`` without a client
+    configured).
 
     Args:
         client: the client to ask; the default client when omitted.
@@ -98,8 +101,7 @@ class ServerStorageConfiguration(_Fetched):
             The type's name.
 
         Raises:
-            LakeFSError: fetching the configuration failed (``APIConnectionError``,
-                ``UnauthorizedError``; ``NoAuthenticationFound`` without a client configured).
+            LakeFSError: fetching the configuration failed (see the class).
         """
         return self._storage().blockstore_type
 
@@ -110,8 +112,7 @@ class ServerStorageConfiguration(_Fetched):
             An example, such as ``s3://example-bucket/``.
 
         Raises:
-            LakeFSError: fetching the configuration failed (``APIConnectionError``,
-                ``UnauthorizedError``; ``NoAuthenticationFound`` without a client configured).
+            LakeFSError: fetching the configuration failed (see the class).
         """
         return self._storage().blockstore_namespace_example
 
@@ -122,8 +123,7 @@ class ServerStorageConfiguration(_Fetched):
             The prefix, or None when the server has none.
 
         Raises:
-            LakeFSError: fetching the configuration failed (``APIConnectionError``,
-                ``UnauthorizedError``; ``NoAuthenticationFound`` without a client configured).
+            LakeFSError: fetching the configuration failed (see the class).
         """
         return self._storage().default_namespace_prefix
 
@@ -134,8 +134,7 @@ class ServerStorageConfiguration(_Fetched):
             True when its blockstore can pre-sign.
 
         Raises:
-            LakeFSError: fetching the configuration failed (``APIConnectionError``,
-                ``UnauthorizedError``; ``NoAuthenticationFound`` without a client configured).
+            LakeFSError: fetching the configuration failed (see the class).
         """
         return self._storage().pre_sign_support
 
@@ -146,8 +145,7 @@ class ServerStorageConfiguration(_Fetched):
             True when it does.
 
         Raises:
-            LakeFSError: fetching the configuration failed (``APIConnectionError``,
-                ``UnauthorizedError``; ``NoAuthenticationFound`` without a client configured).
+            LakeFSError: fetching the configuration failed (see the class).
         """
         return self._storage().pre_sign_multipart_upload
 
@@ -158,8 +156,7 @@ class ServerStorageConfiguration(_Fetched):
             True when it can.
 
         Raises:
-            LakeFSError: fetching the configuration failed (``APIConnectionError``,
-                ``UnauthorizedError``; ``NoAuthenticationFound`` without a client configured).
+            LakeFSError: fetching the configuration failed (see the class).
         """
         return self._storage().import_support
 
@@ -176,7 +173,9 @@ class ServerConfiguration(_Fetched):
 
     Fetched with one request the first time it is needed, then cached on the client (each client
     has its own cache). Its repr shows the version, blockstore type and pre-sign support once
-    fetched, and sends no request.
+    fetched, and sends no request. A failure to fetch it is a ``LakeFSError``
+    (``APIConnectionError``, ``UnauthorizedError``; ``NoAuthenticationFound`` without a client
+    configured).
 
     Args:
         client: the client to ask; the default client when omitted.
@@ -196,8 +195,7 @@ class ServerConfiguration(_Fetched):
             The version, e.g. ``"1.86.0"`` (``"unknown"`` when the server does not say).
 
         Raises:
-            LakeFSError: fetching the configuration failed (``APIConnectionError``,
-                ``UnauthorizedError``; ``NoAuthenticationFound`` without a client configured).
+            LakeFSError: fetching the configuration failed (see the class).
         """
         return self._snapshot().version
 
@@ -220,8 +218,7 @@ class ServerConfiguration(_Fetched):
             True when its blockstore can pre-sign.
 
         Raises:
-            LakeFSError: fetching the configuration failed (``APIConnectionError``,
-                ``UnauthorizedError``; ``NoAuthenticationFound`` without a client configured).
+            LakeFSError: fetching the configuration failed (see the class).
         """
         return self.storage_config().pre_sign_support()
 
@@ -232,8 +229,7 @@ class ServerConfiguration(_Fetched):
             True when it does.
 
         Raises:
-            LakeFSError: fetching the configuration failed (``APIConnectionError``,
-                ``UnauthorizedError``; ``NoAuthenticationFound`` without a client configured).
+            LakeFSError: fetching the configuration failed (see the class).
         """
         return self.storage_config().pre_sign_multipart_upload()
 
@@ -244,8 +240,7 @@ class ServerConfiguration(_Fetched):
             True when it can.
 
         Raises:
-            LakeFSError: fetching the configuration failed (``APIConnectionError``,
-                ``UnauthorizedError``; ``NoAuthenticationFound`` without a client configured).
+            LakeFSError: fetching the configuration failed (see the class).
         """
         return self.storage_config().import_support()
 

@@ -107,6 +107,14 @@ def commit_message(value: object, name: str) -> None:
         raise ValidationError(f"{name} must not be empty")
 
 
+def commit_to_make(message: object, metadata: object) -> None:
+    """The commit a transaction or an import ends with: a non-empty ``commit_message`` (a str)
+    and its ``metadata``."""
+    if not isinstance(message, str) or not message.strip():
+        raise ValidationError("commit_message must be a non-empty str")
+    commit_metadata(metadata, "metadata")
+
+
 def merge_strategy(value: object, name: str) -> None:
     """None, ``'dest-wins'`` or ``'source-wins'``."""
     if value is not None and value not in _STRATEGIES:

@@ -158,9 +158,7 @@ class ImportManager:
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        if not isinstance(commit_message, str) or not commit_message.strip():
-            raise ValidationError("commit_message must be a non-empty str")
-        validate.commit_metadata(metadata, "metadata")
+        validate.commit_to_make(commit_message, metadata)
         validate.headers(None if extra_headers is None else dict(extra_headers), "extra_headers")
         # Every request of the import (start, status, cancel) gets these.
         self._options: dict[str, Any] = {"timeout": timeout, "headers": dict(extra_headers or {})}
@@ -427,7 +425,11 @@ class ImportManager:
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Cancel the running import.
+        """Ask lakeFS to cancel the running import.
+
+        lakeFS marks the import cancelled and its worker notices within about a second: an
+        import that finishes meanwhile (a small one) may still commit, while ``wait()`` and
+        ``status()`` report it cancelled. Look at the branch's log to know.
 
         Args:
             timeout: this request's timeout (default: the one given to ``import_from``).
@@ -436,6 +438,7 @@ class ImportManager:
         Raises:
             ValidationError: the import has not started, or ``extra_headers`` is malformed.
             NotFoundError: the repository, the branch or the import does not exist.
+            ConflictError: the import is over already (completed, failed or cancelled).
         """
         if self.import_id is None:
             raise ValidationError("the import has not started")

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from lakefs import _validation as validate
-from lakefs._exceptions import LakeFSError, NotFoundError, ValidationError
+from lakefs._exceptions import LakeFSError, NotFoundError
 from lakefs._logs import get_logger
 
 if TYPE_CHECKING:
@@ -53,7 +53,28 @@ class TransactionError(LakeFSError):
         self.source_branch_id = source
 
 
-class BranchTransaction:
+class ExitHook:
+    """A context manager whose leaving needs only the exception: ``__exit__`` is written once
+    here and hands it to the class's ``_exit`` (``exc`` None after a block that succeeded),
+    which never swallows it. BranchTransaction, lakefs://'s transactions and
+    ``lakefs.testing``'s launchers leave this way."""
+
+    __slots__ = ()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Leave the block: the class's ``_exit`` with the exception (None on success)."""
+        self._exit(exc)
+
+    def _exit(self, exc: BaseException | None) -> None:
+        raise NotImplementedError
+
+
+class BranchTransaction(ExitHook):
     """A transaction on a branch, used as a context manager; ``with`` gives its ephemeral branch.
 
     Args:
@@ -81,9 +102,7 @@ class BranchTransaction:
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        if not isinstance(commit_message, str) or not commit_message.strip():
-            raise ValidationError("commit_message must be a non-empty str")
-        validate.commit_metadata(metadata, "metadata")
+        validate.commit_to_make(commit_message, metadata)
         self.source = source
         # The same class as the source (a Branch): no import of the generated module needed.
         self.branch = type(source)(
@@ -132,12 +151,7 @@ class BranchTransaction:
             source=self.source.id,
         )
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _exit(self, exc: BaseException | None) -> None:
         """Commit and merge on success; on an exception keep the ephemeral branch and raise
         a TransactionError."""
         if exc is not None and not isinstance(exc, Exception):

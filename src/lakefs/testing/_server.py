@@ -34,17 +34,17 @@ import tempfile
 import time
 import weakref
 from pathlib import Path
-from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import urllib3
 from lakefs_sdk.api_client import ApiClient
 from lakefs_sdk.configuration import Configuration
 
+from lakefs.lib.transactions import ExitHook
 from lakefs.testing._build import ensure_binary, ensure_gofakes3
 
 if TYPE_CHECKING:
-    from lakefs.testing._field import Nginx
+    from lakefs.testing._nginx import Nginx
 
 __all__ = ["DEV_ACCESS_KEY_ID", "DEV_SECRET_ACCESS_KEY", "LocalLakeFS", "ServerStartError"]
 
@@ -155,7 +155,7 @@ class _Stoppable(Protocol):
     def stop(self) -> None: ...
 
 
-class _Lifecycle:
+class _Lifecycle(ExitHook):
     """What every launcher here shares: a temporary directory, the processes started in it,
     and a finalizer that stops them (last started first) and removes the directory, even when
     ``stop()`` is forgotten or the interpreter exits. Subclasses define ``start()``."""
@@ -195,12 +195,7 @@ class _Lifecycle:
         """Start (see ``start()``); returns the launcher."""
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _exit(self, exc: BaseException | None) -> None:
         """Stop every process and remove the directory (see ``stop()``)."""
         self.stop()
 
@@ -499,7 +494,7 @@ class LocalLakeFS(_Lifecycle):
 
     def _start_store_tls(self, upstream: str) -> str:
         """nginx terminating TLS in front of the store; returns the store's https URL."""
-        from lakefs.testing._field import Nginx
+        from lakefs.testing._nginx import Nginx
 
         d = self.directory / "tls"
         nginx: Nginx = Nginx(
