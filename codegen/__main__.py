@@ -222,13 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         op = spec.operations.get(op_id)
         if op is not None and op.deprecated:
             print(f"warning: the mapping uses {op_id}, deprecated in {version}", file=sys.stderr)
-    files = render.render(resolved.resources, version, TEMPLATES)
-    files["schemas.py"] = render.format_source(
-        typed.schemas_module(spec.raw_schemas, resolved.answers, version)
-    )
-    files["operations.py"] = render.format_source(
-        routes.routes_module(spec, sorted({*mapping.operations, *resolved.operations}), version)
-    )
+    files = _modules(spec, mapping, resolved, version)
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             render.write(files, Path(tmp))
@@ -238,6 +232,18 @@ def main(argv: list[str] | None = None) -> int:
         print(coverage_report(spec, resolved.reached))
     print(f"wrote {len(files)} modules to {args.out}")
     return 0
+
+
+def _modules(
+    spec: spec_mod.Spec, mapping: mapping_mod.Mapping, resolved: resolve.Resolved, version: str
+) -> dict[str, str]:
+    """Every generated module, formatted: the resources, their typed answers, the routes."""
+    files = render.render(resolved.resources, version, TEMPLATES)
+    answers = typed.answers(spec.raw_schemas, resolved.answers, version)
+    files["schemas.py"] = render.schemas_module(answers, version, TEMPLATES)
+    sent = routes.routes(spec, sorted({*mapping.operations, *resolved.operations}))
+    files["operations.py"] = render.operations_module(sent, version, TEMPLATES)
+    return files
 
 
 def _compare(fresh: Path, current: Path) -> int:

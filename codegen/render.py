@@ -10,7 +10,8 @@ from pathlib import Path
 import black
 import jinja2
 
-from codegen.resolve import Resource
+from codegen.model import Resource, Route
+from codegen.typed import Answers
 
 
 def docstring(text: str, indent: int) -> str:
@@ -24,6 +25,15 @@ def docstring(text: str, indent: int) -> str:
     body = "\n".join((pad + line) if line else "" for line in text.splitlines()[1:])
     first = text.splitlines()[0]
     return f'"""{first}\n{body}\n{pad}"""' if body else f'"""{first}\n{pad}"""'
+
+
+def sentence(text: str) -> str:
+    """``text`` on one line, as a sentence: capitalized, ending with a full stop."""
+    text = " ".join(text.split())
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _isort_key(name: str) -> tuple[int, str]:
@@ -68,6 +78,11 @@ def _environment(templates: Path) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["docstring"] = docstring
+    env.filters["sentence"] = sentence
+    env.filters["wrap"] = textwrap.wrap
+    env.filters["fill"] = textwrap.fill
+    env.filters["dedent"] = textwrap.dedent
+    env.filters["pyrepr"] = repr
     return env
 
 
@@ -90,6 +105,19 @@ def render(resources: list[Resource], version: str, templates: Path) -> dict[str
     init = env.get_template("__init__.py.jinja").render(resources=resources, version=version)
     out["__init__.py"] = black.format_str(init, mode=mode)
     return out
+
+
+def operations_module(routes: list[Route], version: str, templates: Path) -> str:
+    """``operations.py``, formatted: a function per route."""
+    template = _environment(templates).get_template("operations.py.jinja")
+    names = ["Route", *(r.name for r in routes)]
+    return format_source(template.render(routes=routes, names=names, version=version))
+
+
+def schemas_module(answers: Answers, version: str, templates: Path) -> str:
+    """``schemas.py``, formatted: the typed answers generated code reads."""
+    template = _environment(templates).get_template("schemas.py.jinja")
+    return format_source(template.render(answers=answers, version=version))
 
 
 def format_source(source: str) -> str:

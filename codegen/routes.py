@@ -1,5 +1,5 @@
 """Routes: every operation this SDK sends, as a function that builds its method and URL from
-the spec.
+the spec (``templates/operations.py.jinja`` writes them).
 
 ``_generated/operations.py`` gets one function per operation a generated method sends and per
 operation the mapping lists under ``operations:`` (those hand-written code sends itself: streamed
@@ -13,94 +13,44 @@ import ast
 import re
 from pathlib import Path
 
+from codegen.model import QueryParam, Route
 from codegen.spec import Operation, Param, Spec, snake
 
-__all__ = ["calls", "direct_operation", "routes_module"]
+__all__ = ["calls", "direct_operation", "route", "routes"]
 
 _PY_TYPES = {"boolean": "bool", "integer": "int", "number": "float", "array": "list[str]"}
 _PY_FORMATS = {"date-time": "datetime.datetime"}
-
-_HEADER = '''# Generated from the lakeFS {version} OpenAPI document by codegen/ (make generate). \
-Do not edit.
-"""The method and URL of each operation this SDK sends (those of codegen/mapping.yaml's methods,
-and those listed under its ``operations:``): paths and parameters come from the spec."""
-
-from __future__ import annotations
-
-import datetime
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from lakefs._transport import Transport
-
-__all__ = [{names}]
-
-
-class Route(NamedTuple):
-    """An operation's HTTP method and URL."""
-
-    method: str
-    url: str
-
-
-def _text(value: object) -> str:
-    """A query value as lakeFS parses it: ``true``/``false``; a datetime in UTC, RFC 3339 (a
-    naive one taken as UTC, as everywhere in this SDK, never as local time)."""
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, datetime.datetime):
-        utc = datetime.timezone.utc
-        moment = value.replace(tzinfo=utc) if value.tzinfo is None else value.astimezone(utc)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return str(value)
-
-
-def _query(values: dict[str, object]) -> list[tuple[str, str]]:
-    """Query parameters: a list as the parameter repeated (``objects=a&objects=b``), None left
-    out."""
-    return [
-        (key, _text(item))
-        for key, value in values.items()
-        for item in (value if isinstance(value, (list, tuple)) else [value])
-        if item is not None
-    ]
-'''
 
 
 def _py_type(param: Param) -> str:
     return _PY_FORMATS.get(param.format) or _PY_TYPES.get(param.type, "str")
 
 
-def _function(op: Operation) -> str:
-    path_params = re.findall(r"{(\w+)}", op.path)
-    query = [p for p in op.params.values() if p.location == "query"]
-    args = ["transport: Transport", *(f"{snake(n)}: str" for n in path_params)]
-    if query:
-        args.append("*")
-    required = [p for p in query if p.required]
-    optional = [p for p in query if not p.required]
-    args += [f"{snake(p.name)}: {_py_type(p)}" for p in required]
-    args += [f"{snake(p.name)}: {_py_type(p)} | None = None" for p in optional]
-    segments = [
-        snake(part[1:-1]) if part.startswith("{") else repr(part)
-        for part in op.path.strip("/").split("/")
+def route(op: Operation) -> Route:
+    """The route function of ``op``."""
+    query = [
+        QueryParam(p.name, snake(p.name), _py_type(p), p.required)
+        for p in op.params.values()
+        if p.location == "query"
     ]
-    values = ", ".join(f'"{p.name}": {snake(p.name)}' for p in query)
-    query_expr = f"_query({{{values}}})" if query else "None"
-    summary = (op.summary or op.id).rstrip(".") + "."
-    return (
-        f"\n\ndef {snake(op.id)}({', '.join(args)}) -> Route:\n"
-        f'    """{summary}\n\n    ``{op.id}``:\n    ``{op.method} {op.path}``\n    """\n'
-        f"    url = transport.api_url([{', '.join(segments)}], {query_expr})\n"
-        f'    return Route("{op.method}", url)\n'
+    parts = op.path.strip("/").split("/")
+    return Route(
+        name=snake(op.id),
+        operation=op.id,
+        method=op.method,
+        path=op.path,
+        summary=op.summary,
+        path_params=tuple(snake(n) for n in re.findall(r"{(\w+)}", op.path)),
+        segments=tuple(
+            (snake(part[1:-1]), True) if part.startswith("{") else (part, False) for part in parts
+        ),
+        query=tuple(query),
     )
 
 
-def routes_module(spec: Spec, operations: list[str], version: str) -> str:
-    """The source of ``operations.py`` (unformatted)."""
-    ops = [spec.operations[o] for o in sorted(operations) if o in spec.operations]
-    names = ", ".join(f'"{n}"' for n in ["Route", *(snake(op.id) for op in ops)])
-    return _HEADER.format(version=version, names=names) + "".join(_function(op) for op in ops)
+def routes(spec: Spec, operations: list[str]) -> list[Route]:
+    """The routes of ``operations`` (those the spec has), by name."""
+    return [route(spec.operations[o]) for o in sorted(operations) if o in spec.operations]
 
 
 def calls(src: Path, spec: Spec) -> dict[str, list[str]]:

@@ -7,18 +7,22 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["schemas_module"]
+__all__ = ["Answers", "answers"]
 
-_HEADER = (
-    "# Generated from the lakeFS {version} OpenAPI document by codegen/ (make generate). "
-    "Do not edit.\n"
-    '"""The answers generated code reads, as TypedDicts (datamodel-code-generator)."""\n'
-)
+
+@dataclass(frozen=True)
+class Answers:
+    """``schemas.py``'s content (``templates/schemas.py.jinja`` writes it): its imports, in
+    isort's groups of ``(module, names)``, and the classes datamodel-code-generator wrote."""
+
+    imports: list[list[tuple[str, list[str]]]]
+    classes: str
 
 
 def _closure(schemas: dict[str, Any], names: set[str]) -> set[str]:
@@ -46,8 +50,8 @@ def _closure(schemas: dict[str, Any], names: set[str]) -> set[str]:
     return found
 
 
-def schemas_module(raw_schemas: dict[str, Any], names: set[str], version: str) -> str:
-    """The source of ``schemas.py``: TypedDicts for ``names`` and what they refer to."""
+def answers(raw_schemas: dict[str, Any], names: set[str], version: str) -> Answers:
+    """TypedDicts for ``names`` and what they refer to, and what they import."""
     keep = _closure(raw_schemas, names)
     doc = {
         "openapi": "3.0.0",
@@ -81,17 +85,15 @@ def schemas_module(raw_schemas: dict[str, Any], names: set[str], version: str) -
             raise RuntimeError(f"datamodel-codegen failed: {done.stderr.strip()[-2000:]}")
         body = target.read_text()
     head, rest = body.split("\nclass ", 1)
-    names: dict[str, set[str]] = {}
+    imported: dict[str, set[str]] = {}
     for line in head.splitlines():
         if line.startswith("from ") and " import " in line:
-            module, _, imported = line[5:].partition(" import ")
-            names.setdefault(module, set()).update(n.strip() for n in imported.split(","))
-    names.pop("__future__", None)
-    stdlib = [m for m in sorted(names) if m != "typing_extensions"]
-    groups = [["from __future__ import annotations"]]
-    groups.append([f"from {m} import {', '.join(sorted(names[m]))}" for m in stdlib])
-    if "typing_extensions" in names:
-        extensions = ", ".join(sorted(names["typing_extensions"]))
-        groups.append([f"from typing_extensions import {extensions}"])
-    imports = "\n\n".join("\n".join(g) for g in groups if g)
-    return _HEADER.format(version=version) + "\n" + imports + "\n\n\nclass " + rest
+            module, _, listed = line[5:].partition(" import ")
+            imported.setdefault(module, set()).update(n.strip() for n in listed.split(","))
+    imported.pop("__future__", None)
+    stdlib = [m for m in sorted(imported) if m != "typing_extensions"]
+    groups = [[("__future__", ["annotations"])]]
+    groups.append([(m, sorted(imported[m])) for m in stdlib])
+    if "typing_extensions" in imported:
+        groups.append([("typing_extensions", sorted(imported["typing_extensions"]))])
+    return Answers([g for g in groups if g], "class " + rest)

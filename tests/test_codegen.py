@@ -712,3 +712,61 @@ def test_each_impl_methods_uses_is_what_its_function_sends(
         assert messages == []
     else:
         assert any(expected in m for m in messages), messages
+
+
+def test_the_resolver_makes_values_and_the_macros_write_the_code(tmp_path: Path) -> None:
+    """resolve.py models each method (its parameters, checks, the route call's arguments, the
+    result); templates/_macros.j2 turns the model into code, a docstring's layout included."""
+    from codegen import model
+
+    (thing,) = _resolve(tmp_path, MAPPING).resources
+    create = next(m for m in thing.methods if m.name == "create")
+    assert isinstance(create.body, model.RequestBody)
+    assert create.body.call == model.Call(
+        "create_thing", path=("self.repository_id",), body=(("name", "self.id"), ("size", "size"))
+    )
+    assert create.body.result == model.Value("self")
+    assert create.signature.positional == (model.Param("size", "int", "0"),)
+    assert [p.name for p in create.signature.keyword] == ["timeout", "extra_headers"]
+    code = render._environment(TEMPLATES).get_template("_macros.j2").module
+    assert code.signature(create.signature) == (
+        "self, size: int = 0, *, timeout: RequestTimeout | None = None, "
+        "extra_headers: Mapping[str, str] | None = None"
+    )
+    assert code.body(create) == (
+        "self._request(ops.create_thing,\n"
+        "    self.repository_id,\n"
+        '    body={"name": self.id, "size": size},\n'
+        "    timeout=timeout,\n"
+        "    extra_headers=extra_headers,\n"
+        ")\n"
+        "return self\n"
+    )
+    # A model written by hand renders as well: a converter's check, a 404 that is an answer.
+    exists = model.Method(
+        "exists",
+        checks=(model.Check("at", "utc", converts=True),),
+        body=model.RequestBody(
+            model.Call("stat_thing", query=(("at", "at"),), raw=True),
+            assign=True,
+            result=model.Value("value", expr="bool(data)"),
+            missing="False",
+        ),
+    )
+    assert code.body(exists) == (
+        'at = validate.utc(at, "at")\n'
+        "try:\n"
+        "    data = self._request(ops.stat_thing,\n"
+        "        at=at,\n"
+        "        timeout=timeout,\n"
+        "        extra_headers=extra_headers,\n"
+        "        raw=True,\n"
+        "    )\n"
+        "except NotFoundError:\n"
+        "    return False\n"
+        "return bool(data)\n"
+    )
+    doc = model.Doc("delete it", args=(("force", "even when in use"),), raises=(("E", "never"),))
+    assert code.docstring(doc) == (
+        "Delete it.\n\nArgs:\n    force: Even when in use.\n\nRaises:\n    E: Never.\n"
+    )
