@@ -795,7 +795,7 @@ def test_a_small_file_read_whole_must_have_the_size_it_had(tmp_path: Path) -> No
         content_type=None,
         metadata=None,
         part_size=1 << 20,
-        max_workers=1,
+        part_workers=1,
     )
     for stale_size in (4, 6):  # it grew, or shrank, after its size was taken
         with pytest.raises(SourceChangedError):

@@ -102,7 +102,7 @@ def test_text_mode_across_block_boundaries(main: Branch) -> None:
 
 def test_large_writes_stream_in_parts(main: Branch, workers: int) -> None:
     data = _data(PART_SIZE * 3 + 123)
-    with main.open("big.bin", "wb", part_size=PART_SIZE, max_workers=workers) as f:
+    with main.open("big.bin", "wb", part_size=PART_SIZE, part_workers=workers) as f:
         for i in range(0, len(data), 10_000):
             f.write(data[i : i + 10_000])
     info = main.stat_object("big.bin")
@@ -116,7 +116,7 @@ def test_large_writes_stream_in_parts(main: Branch, workers: int) -> None:
 
 
 def _write_then_fail(main: Branch, size: int, workers: int) -> None:
-    with main.open("fail.bin", "wb", part_size=PART_SIZE, max_workers=workers) as f:
+    with main.open("fail.bin", "wb", part_size=PART_SIZE, part_workers=workers) as f:
         f.write(_data(size))
         raise RuntimeError("boom")
 
@@ -202,7 +202,7 @@ def test_pre_signed_reads_go_straight_to_the_object_store(repo: Repo, client: Cl
 @pytest.mark.server("s3")
 def test_multipart_abort_leaves_no_object(repo: Repo, client: Client, workers: int) -> None:
     main = lakefs.repository(repo.id, client=client).branch("main")
-    writer = main.open("abort.bin", "wb", part_size=PART_SIZE, max_workers=workers)
+    writer = main.open("abort.bin", "wb", part_size=PART_SIZE, part_workers=workers)
     writer.write(_data(PART_SIZE * 2))
     upload = writer._upload
     assert upload is not None
@@ -227,7 +227,11 @@ def test_a_large_file_goes_as_multipart_with_every_url_at_once(
     lakefs.ServerConfiguration(client).pre_sign_support()  # fetched once per client: not counted
     before = sent()  # type: ignore[operator]
     info = main.upload_file(  # "large" from 64 KiB on
-        source, "large.bin", part_size=PART_SIZE, max_workers=workers, multipart_threshold=PART_SIZE
+        source,
+        "large.bin",
+        part_size=PART_SIZE,
+        part_workers=workers,
+        multipart_threshold=PART_SIZE,
     )
     assert info.checksum().endswith("-4")
     if before is not None:  # create (with 4 part URLs), 4 part PUTs, complete: no URL requests
@@ -252,7 +256,7 @@ def test_metadata_and_content_type_round_trip_on_every_path(main: Branch, worker
                 content_type="text/csv; charset=utf-8",
                 metadata=METADATA,
                 part_size=PART_SIZE,
-                max_workers=workers,
+                part_workers=workers,
             ) as f:
                 f.write(_data(size))
             info = main.stat_object(path)

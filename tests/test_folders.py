@@ -321,7 +321,7 @@ def test_bad_arguments_fail_before_any_request(tmp_path: pathlib.Path) -> None:
     with pytest.raises(ValidationError):
         main.download_file("", tmp_path / "x")
     with pytest.raises(ValidationError):
-        main.download_file("a", tmp_path / "x", max_workers=0)
+        main.download_file("a", tmp_path / "x", part_workers=0)
     with pytest.raises(ValidationError):
         main.upload_file(tmp_path / "f", "a", progress=1)  # type: ignore[arg-type]
     assert requests == []
@@ -514,7 +514,7 @@ def test_s3_store_imports_copies_and_deletes(
         tmp_path / "large.bin",
         "mp/large.bin",
         part_size=PART_SIZE,
-        max_workers=workers,
+        part_workers=workers,
         multipart_threshold=PART_SIZE,
     )
     assert info.checksum().endswith("-3")

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 import lakefs
+import lakefs.fs
 from lakefs import Client, ServerError, ValidationError
 from lakefs._client import _reset_default_client
 from lakefs.testing import MockRequest, MockResponse, MockTransport, mock_client, sent_requests
@@ -116,3 +117,31 @@ def test_requests_say_who_sent_them_unless_the_caller_does() -> None:
     assert sent[0].startswith("lakefs-python/")
     assert " python/3." in sent[0]
     assert sent[1] == "my-pipeline/2"
+
+
+def test_part_workers_is_the_name_and_max_workers_still_works_with_a_warning() -> None:
+    """One meaning per name: ``part_workers`` is one object's parts or ranges in flight,
+    ``max_workers`` files (folder transfers, lakefs.fs); the former spelling of the first
+    still works for a release, with a DeprecationWarning that points at the caller."""
+    answered = {"path": "a", "physical_address": "x", "checksum": "c", "mtime": 1, "size_bytes": 1}
+    transport = MockTransport(lambda request: MockResponse.json(answered))
+    client = Client(host="http://lakefs.mock", transport=transport, **KEYS)
+    branch = lakefs.repository("repo", client=client).branch("main")
+    with branch.open("a", "wb", pre_signed=False, part_workers=2) as f:
+        f.write(b"x")
+    with (
+        pytest.warns(DeprecationWarning, match="part_workers") as caught,
+        branch.open("a", "wb", pre_signed=False, max_workers=2) as f,
+    ):
+        f.write(b"x")
+    assert caught[0].filename == __file__
+    with pytest.raises(ValidationError, match="give part_workers only"):
+        branch.open("a", "wb", pre_signed=False, part_workers=3, max_workers=2)
+    with pytest.raises(ValidationError, match="part_workers must be a positive int"):
+        branch.open("a", "wb", pre_signed=False, part_workers=0)
+    fs = lakefs.fs.LakeFSFileSystem(client=client, max_workers=3, skip_instance_cache=True)
+    assert (fs.max_workers, fs.part_workers) == (3, 3)
+    fs = lakefs.fs.LakeFSFileSystem(
+        client=client, max_workers=3, part_workers=2, skip_instance_cache=True
+    )
+    assert (fs.max_workers, fs.part_workers) == (3, 2)

@@ -99,7 +99,7 @@ def presigned_download_file(s: dict[str, Any], ctx: dict[str, Any]) -> None:
 
 
 def presigned_download_file_4(s: dict[str, Any], ctx: dict[str, Any]) -> None:
-    s["branch"].download_file(ctx["big"], ctx["out_file"], pre_signed=True, max_workers=4)
+    s["branch"].download_file(ctx["big"], ctx["out_file"], pre_signed=True, part_workers=4)
 
 
 def folder_upload(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:

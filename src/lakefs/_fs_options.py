@@ -60,6 +60,7 @@ _OWN_OPTIONS = (
     "pre_signed",
     "pre_sign",
     "max_workers",
+    "part_workers",
     "block_size",
     "part_size",
     "listings_expiry_time",
@@ -133,13 +134,13 @@ def listing_cache(storage_options: dict[str, Any], expiry: float | None) -> List
     )
 
 
-def check_types(client: object, max_workers: object) -> None:
-    """Refuse a ``client`` that is not a :class:`~lakefs.Client` and a ``max_workers`` that
-    is not a positive int."""
+def check_types(client: object, workers: object, name: str = "max_workers") -> None:
+    """Refuse a ``client`` that is not a :class:`~lakefs.Client` and ``workers`` (the option
+    ``name``) that is not a positive int."""
     if client is not None and not isinstance(client, Client):
         raise ValidationError(f"client must be a lakefs.Client, not {type(client).__name__}")
-    if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-        raise ValidationError(f"max_workers must be a positive int, not {max_workers!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValidationError(f"{name} must be a positive int, not {workers!r}")
 
 
 def make_client(

@@ -62,7 +62,7 @@ def open_file(
         content_type=content_type,
         metadata=metadata,
         part_size=fs.part_size,
-        max_workers=fs.max_workers,
+        part_workers=fs.part_workers,
     )
     fs._written(path)
     writer.path = path

@@ -431,7 +431,7 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem, scope: PutScope | None = N
                         content_type=content_type,
                         metadata=metadata,
                         part_size=fs.part_size,
-                        max_workers=fs.max_workers,
+                        part_workers=fs.part_workers,
                     )
                     send_file(target, Path(lpath), size, counter)
             return size

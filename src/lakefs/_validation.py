@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import warnings
 
 from lakefs._exceptions import ValidationError
 
@@ -275,3 +276,27 @@ def optional_ref(value: object, name: str) -> None:
     """None, or a reference given as a string or a Reference/Branch/Tag."""
     if value is not None:
         ref_or_resource(value, name)
+
+
+def part_workers(part_workers: object, max_workers: object, default: int) -> int:
+    """``part_workers`` (parts or ranges of one object in flight at once) checked; or the
+    former spelling, ``max_workers``, with a ``DeprecationWarning`` (``max_workers`` means
+    files, in folder transfers and ``lakefs.fs``).
+
+    Raises:
+        ValidationError: not a positive int, or both spellings given.
+    """
+    if max_workers is not None:
+        if part_workers != default:
+            raise ValidationError("give part_workers only: max_workers is its former spelling")
+        warnings.warn(
+            "max_workers= of one object's transfer is spelled part_workers= now (the parts or "
+            "ranges in flight at once); max_workers keeps meaning files, in folder transfers "
+            "and lakefs.fs. The old spelling goes in 0.2.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        part_workers = max_workers
+    if isinstance(part_workers, bool) or not isinstance(part_workers, int) or part_workers < 1:
+        raise ValidationError(f"part_workers must be a positive int, not {part_workers!r}")
+    return part_workers

@@ -84,7 +84,9 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         client: a ready :class:`lakefs.Client` (instead of the options above; it pickles with
             its credentials).
         pre_signed: transfer straight to and from the object store (None: when the server can).
-        max_workers: transfers at once in recursive ``put``/``get`` and multipart uploads.
+        max_workers: files transferred at once by a recursive ``put``/``get``.
+        part_workers: parts of one upload sent at once (None: ``max_workers``, as before the
+            two were told apart).
         block_size: the largest read request of a file opened for reading.
         part_size: the multipart part size of uploads.
         listings_expiry_time: seconds a branch's cached listing is kept (None: until
@@ -153,6 +155,7 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         client: Client | None = None,
         pre_signed: bool | None = None,
         max_workers: int = DEFAULT_FOLDER_WORKERS,
+        part_workers: int | None = None,
         block_size: int = DEFAULT_BLOCK_SIZE,
         part_size: int = DEFAULT_PART_SIZE,
         listings_expiry_time: float | None = DEFAULT_LISTINGS_EXPIRY_TIME,
@@ -175,12 +178,15 @@ class LakeFSFileSystem(AbstractFileSystem, metaclass=options.CachedPerClient):  
         super().__init__(**storage_options)
         self.dircache = options.listing_cache(storage_options, listings_expiry_time)
         options.check_types(client, max_workers)
+        if part_workers is not None:
+            options.check_types(None, part_workers, "part_workers")
         given = options.Connection(host, key, secret, access_token, verify_ssl, ssl_ca_cert, proxy)
         self._client = options.make_client(client, credentials, given)
         self.pre_signed = pre_signed
         self.create_branch_ok = bool(create_branch_ok)
         self.source_branch = source_branch
         self.max_workers = max_workers
+        self.part_workers = max_workers if part_workers is None else part_workers
         self.block_size = block_size
         self.part_size = part_size
         self._refs = References(lambda: self.client, lambda: self.dircache.listings_expiry_time)

@@ -297,7 +297,7 @@ class _Uploads(_Tasks["Branch"]):
             content_type=mimetypes.guess_type(local.path.name)[0],
             metadata={SHA256_KEY: hashes[1]} if hashes is not None else None,
             part_size=DEFAULT_PART_SIZE,
-            max_workers=min(DEFAULT_MAX_WORKERS, self.how.workers),
+            part_workers=min(DEFAULT_MAX_WORKERS, self.how.workers),
         )
         opts = self.how.opts
         if opts.timeout is None and not opts.extra_headers:

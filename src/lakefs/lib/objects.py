@@ -125,7 +125,7 @@ def upload(
         content_type=content_type,
         metadata=metadata,
         part_size=DEFAULT_PART_SIZE,
-        max_workers=DEFAULT_MAX_WORKERS,
+        part_workers=DEFAULT_MAX_WORKERS,
         timeout=timeout,
         extra_headers=extra_headers,
     )

@@ -552,17 +552,18 @@ def download_file(
     pre_signed: bool | None = None,
     *,
     block_size: int = DEFAULT_BLOCK_SIZE,
-    max_workers: int | None = None,
+    part_workers: int = 1,
     progress: bool | Callable[[ProgressEvent], None] | None = None,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    max_workers: int | None = None,
 ) -> Path:
     """Stream an object to a local file, written under a temporary name and renamed when
     complete (so a failure never leaves a partial file).
 
     One GET streams the whole object to disk (resumed by a ranged GET where a connection broke);
-    with ``max_workers`` > 1 an object larger than ``block_size`` comes as that many ranged GETs
-    of ``block_size`` in flight at once, each written at its offset. ``None`` means one stream:
+    with ``part_workers`` > 1 an object larger than ``block_size`` comes as that many ranged
+    GETs of ``block_size`` in flight at once, each written at its offset. 1 means one stream:
     on a loopback store, parallel ranges gained nothing (``make bench`` shows the crossover);
     they pay off against a store far away.
 
@@ -571,12 +572,14 @@ def download_file(
         local_path: The file to write (its missing folders are made first).
         pre_signed: Read straight from the object store (None: when the server supports it).
         block_size: The largest request, in bytes.
-        max_workers: Ranged GETs in flight at once for an object larger than ``block_size``
-            (None or 1: one stream).
+        part_workers: Ranged GETs in flight at once for an object larger than ``block_size``
+            (1: one stream).
         progress: A progress bar: None shows one on a terminal, True always, False never (nor
             with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
         timeout: Each request's timeout (None: the client's).
         extra_headers: Headers added to each request sent to lakeFS.
+        max_workers: The former spelling of ``part_workers`` (deprecated: a
+            ``DeprecationWarning``).
 
     Returns:
         ``local_path``, as a Path.
@@ -600,8 +603,7 @@ def download_file(
         kind = type(local_path).__name__
         raise ValidationError(f"local_path must be a str or a path, not {kind}")
     _positive(block_size, "block_size")
-    if max_workers is not None:
-        _positive(max_workers, "max_workers")
+    part_workers = validate.part_workers(part_workers, max_workers, 1)
     check_option(progress)
     target = Path(local_path)
     use_presign = resolve_pre_signed(reference.client, pre_signed)
@@ -613,7 +615,7 @@ def download_file(
             target,
             pre_signed=use_presign,
             block_size=block_size,
-            max_workers=max_workers or 1,
+            max_workers=part_workers,
             counter=bar if bar.active else None,
             timeout=timeout,
             extra_headers=extra_headers,

@@ -9,7 +9,7 @@ bytes travel depends on the size and on the server:
 * larger ones through lakeFS: streamed as one chunked upload from a bounded queue, fed by
   ``write()`` while a background thread sends it;
 * larger ones with pre-signed multipart support: parts of ``part_size`` uploaded in parallel
-  (``max_workers``), each retried, memory bounded by the parts in flight, and the upload aborted
+  (``part_workers``), each retried, memory bounded by the parts in flight, and the upload aborted
   if anything fails;
 * larger ones pre-signed without multipart support: spooled to a temporary file, then one PUT.
 
@@ -64,7 +64,8 @@ __all__ = [
 ]
 
 DEFAULT_PART_SIZE = 8 * 1024 * 1024  # S3 wants >= 5 MiB for every part but the last
-DEFAULT_MAX_WORKERS = 4
+DEFAULT_PART_WORKERS = 4
+DEFAULT_MAX_WORKERS = DEFAULT_PART_WORKERS  # the former name
 # Pre-signed uploads of a known size up to this go in one streamed request, larger ones in
 # parallel parts. Measured on a local Go S3 store (bench/, `presigned_upload_crossover`), one
 # stream beat 4 and 8 parallel 8-32 MiB parts at 256 MiB and at 1 GiB (parts: 0.5-0.65x its
@@ -83,7 +84,7 @@ def _make_target(
     content_type: str | None,
     metadata: dict[str, str] | None,
     part_size: int,
-    max_workers: int,
+    part_workers: int,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
     multipart_threshold: int | None = None,
@@ -94,7 +95,7 @@ def _make_target(
         multipart_threshold = DEFAULT_MULTIPART_THRESHOLD
     for name, value in (
         ("part_size", part_size),
-        ("max_workers", max_workers),
+        ("part_workers", part_workers),
         ("multipart_threshold", multipart_threshold),
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -115,7 +116,7 @@ def _make_target(
         content_type=content_type or mimetypes.guess_type(path)[0] or "application/octet-stream",
         metadata=dict(metadata or {}),
         part_size=part_size,
-        max_workers=max_workers,
+        max_workers=part_workers,
         timeout=timeout,
         extra_headers=extra_headers,
         multipart_threshold=multipart_threshold,
@@ -134,7 +135,8 @@ class ObjectWriter(io.BufferedIOBase):
         metadata: user metadata to store with the object (lowercase keys; see
             :func:`lakefs._validation.object_metadata`).
         part_size: the size of a multipart part, and of the largest single-request upload.
-        max_workers: parts uploaded at once (pre-signed multipart).
+        part_workers: parts uploaded at once (pre-signed multipart).
+        max_workers: the former spelling of ``part_workers`` (deprecated).
         expected_size: the total size, when known (multipart then asks for every part's URL
             at once).
         timeout: each request's timeout (None: the client's).
@@ -161,10 +163,11 @@ class ObjectWriter(io.BufferedIOBase):
         content_type: str | None = None,
         metadata: dict[str, str] | None = None,
         part_size: int = DEFAULT_PART_SIZE,
-        max_workers: int = DEFAULT_MAX_WORKERS,
+        part_workers: int = DEFAULT_PART_WORKERS,
         expected_size: int = 0,
         timeout: RequestTimeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        max_workers: int | None = None,
     ) -> None:
         super().__init__()
         # Set first: __del__ may run on an instance whose constructor raised.
@@ -180,7 +183,7 @@ class ObjectWriter(io.BufferedIOBase):
             content_type=content_type,
             metadata=metadata,
             part_size=part_size,
-            max_workers=max_workers,
+            part_workers=validate.part_workers(part_workers, max_workers, DEFAULT_PART_WORKERS),
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -299,7 +302,7 @@ def open_writer(
     metadata: dict[str, str] | None = None,
     encoding: str = "utf-8",
     part_size: int = DEFAULT_PART_SIZE,
-    max_workers: int = DEFAULT_MAX_WORKERS,
+    part_workers: int = DEFAULT_PART_WORKERS,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> ObjectWriter | io.TextIOWrapper:
@@ -314,7 +317,7 @@ def open_writer(
         content_type=content_type,
         metadata=metadata,
         part_size=part_size,
-        max_workers=max_workers,
+        part_workers=part_workers,
         timeout=timeout,
         extra_headers=extra_headers,
     )
@@ -346,11 +349,12 @@ def upload_file(
     pre_signed: bool | None = None,
     *,
     part_size: int = DEFAULT_PART_SIZE,
-    max_workers: int = DEFAULT_MAX_WORKERS,
+    part_workers: int = DEFAULT_PART_WORKERS,
     progress: bool | Callable[[ProgressEvent], None] | None = None,
     multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    max_workers: int | None = None,
 ) -> ObjectInfo:
     """Upload a local file, streamed; its content type is guessed from its name when not given.
 
@@ -366,13 +370,15 @@ def upload_file(
         metadata: Its user metadata.
         pre_signed: Upload straight to the object store (None: when the server supports it).
         part_size: The part size, when a large pre-signed file goes in parts.
-        max_workers: Parts uploaded at once.
+        part_workers: Parts uploaded at once.
         progress: A progress bar: None shows one on a terminal, True always, False never (nor
             with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
         multipart_threshold: A pre-signed file up to this size goes in one request, a larger one
             in parts.
         timeout: Each request's timeout (None: the client's).
         extra_headers: Headers added to each request sent to lakeFS.
+        max_workers: The former spelling of ``part_workers`` (deprecated: a
+            ``DeprecationWarning``).
 
     Returns:
         The new object.
@@ -395,7 +401,7 @@ def upload_file(
         content_type=content_type or mimetypes.guess_type(source.name)[0],
         metadata=metadata,
         part_size=part_size,
-        max_workers=max_workers,
+        part_workers=validate.part_workers(part_workers, max_workers, DEFAULT_PART_WORKERS),
         timeout=timeout,
         extra_headers=extra_headers,
         multipart_threshold=multipart_threshold,
@@ -422,9 +428,10 @@ def open(
     content_type: str | None = None,
     metadata: dict[str, str] | None = None,
     part_size: int = DEFAULT_PART_SIZE,
-    max_workers: int = DEFAULT_MAX_WORKERS,
+    part_workers: int = DEFAULT_PART_WORKERS,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    max_workers: int | None = None,
 ) -> ObjectReader: ...
 
 
@@ -442,9 +449,10 @@ def open(
     content_type: str | None = None,
     metadata: dict[str, str] | None = None,
     part_size: int = DEFAULT_PART_SIZE,
-    max_workers: int = DEFAULT_MAX_WORKERS,
+    part_workers: int = DEFAULT_PART_WORKERS,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    max_workers: int | None = None,
 ) -> ObjectWriter: ...
 
 
@@ -462,9 +470,10 @@ def open(
     content_type: str | None = None,
     metadata: dict[str, str] | None = None,
     part_size: int = DEFAULT_PART_SIZE,
-    max_workers: int = DEFAULT_MAX_WORKERS,
+    part_workers: int = DEFAULT_PART_WORKERS,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    max_workers: int | None = None,
 ) -> TextIOWrapper: ...
 
 
@@ -481,9 +490,10 @@ def open(
     content_type: str | None = None,
     metadata: dict[str, str] | None = None,
     part_size: int = DEFAULT_PART_SIZE,
-    max_workers: int = DEFAULT_MAX_WORKERS,
+    part_workers: int = DEFAULT_PART_WORKERS,
     timeout: RequestTimeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    max_workers: int | None = None,
 ) -> ObjectReader | ObjectWriter | TextIOWrapper:
     """Open an object for reading ("r", "rb") or writing ("w", "wb"; "x", "xb" to refuse an
     existing path).
@@ -505,9 +515,11 @@ def open(
             application/octet-stream when it tells nothing).
         metadata: User metadata of a written object.
         part_size: The size of a multipart part (and of a single-request upload).
-        max_workers: Parts uploaded at once.
+        part_workers: Parts uploaded at once.
         timeout: Each request's timeout (None: the client's).
         extra_headers: Headers added to each request sent to lakeFS.
+        max_workers: The former spelling of ``part_workers`` (deprecated: a
+            ``DeprecationWarning``).
 
     Returns:
         An :class:`~lakefs.lib.reader.ObjectReader` for "rb", an :class:`ObjectWriter` for
@@ -543,7 +555,7 @@ def open(
             metadata,
             encoding,
             part_size,
-            max_workers,
+            validate.part_workers(part_workers, max_workers, DEFAULT_PART_WORKERS),
             **options,
         )
     raise ValidationError(f"mode must be one of r, rb, w, wb, x, xb, not {mode!r}")
