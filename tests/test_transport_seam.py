@@ -113,10 +113,13 @@ def test_requests_say_who_sent_them_unless_the_caller_does() -> None:
     branch = lakefs.repository("repo", client=client).branch("main")
     branch.head()
     branch.head(extra_headers={"User-Agent": "my-pipeline/2"})
-    sent = [r.headers["User-Agent"] for r in transport.requests]
+    branch.head(extra_headers={"user-agent": "my-pipeline/3"})  # any case: one header sent
+    sent = [r.headers["User-Agent"] for r in transport.requests[:2]]
     assert sent[0].startswith("lakefs-python/")
     assert " python/3." in sent[0]
     assert sent[1] == "my-pipeline/2"
+    third = transport.requests[2].headers
+    assert [v for k, v in third.items() if k.lower() == "user-agent"] == ["my-pipeline/3"]
 
 
 def test_part_workers_is_the_name_and_max_workers_still_works_with_a_warning() -> None:

@@ -78,7 +78,8 @@ def prepare(
 ) -> Request:
     """A request ready for its attempts (``auth``: the headers that authenticate it, if any;
     the SDK's ``User-Agent`` unless ``headers`` give one)."""
-    all_headers = {"User-Agent": user_agent(), **auth, **(headers or {})}
+    own = {} if header_value(headers, "User-Agent") is not None else {"User-Agent": user_agent()}
+    all_headers = {**own, **auth, **(headers or {})}
     length = header_value(headers, "Content-Length")
     source = Replayable(body, int(length) if length and length.isdigit() else None)
     chunked = source.chunked and "Content-Length" not in all_headers
