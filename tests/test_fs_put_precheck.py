@@ -1,5 +1,6 @@
 """``fs.put``'s precheck asks what the destinations hold with one listing a directory, not a
-stat per file (issue 21): putting a folder again sends listing requests only."""
+stat per file (issue 21): putting a folder again sends listing requests only; ``fs.get``'s
+compares local files with what its own listing said: getting a folder again sends it alone."""
 
 from __future__ import annotations
 
@@ -59,6 +60,31 @@ def test_putting_a_folder_again_sends_listings_only(
     branch = lakefs.repository(repo.id, client=client).branch("main")
     assert branch.download("data/sub/f03.txt") == b"file 3, edited"
     assert branch.download("data/f02.txt") == b"file 2"
+
+
+@pytest.mark.server("local")
+def test_getting_a_folder_again_sends_its_listing_only(
+    client: Client, repo: Repo, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fs = LakeFSFileSystem(client=client, max_workers=1, skip_instance_cache=True)
+    local = tmp_path / "data"
+    _folder(local, 6)
+    fs.put(f"{local}/", f"{repo.id}/main/data", recursive=True)
+    out = tmp_path / "out"
+    fs.get(f"{repo.id}/main/data/", f"{out}/", recursive=True)
+    assert (out / "sub" / "f03.txt").read_bytes() == b"file 3"
+    _sent(caplog)
+
+    fs.get(f"{repo.id}/main/data/", f"{out}/", recursive=True)  # nothing changed
+    again = _sent(caplog)
+    assert again
+    assert all("/objects/ls" in r for r in again), "\n".join(again)
+
+    (out / "f02.txt").write_bytes(b"file 2, edited here")  # fetched again, by its checksum
+    (out / "f04.txt").write_bytes(b"file X")  # the same size, other bytes: fetched again
+    fs.get(f"{repo.id}/main/data/", f"{out}/", recursive=True)
+    assert (out / "f02.txt").read_bytes() == b"file 2"
+    assert (out / "f04.txt").read_bytes() == b"file 4"
 
 
 KEYS = {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "mock-secret"}

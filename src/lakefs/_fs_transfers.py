@@ -160,7 +160,9 @@ class GetItem:
         root: the destination folder it must stay in (None: ``local`` was named by the caller).
         relative: its name below ``root``.
         kind: ``"file"`` or ``"directory"`` as this ``get``'s own listing said (None: unlisted).
-        size: its size in that listing, for progress only (None: unknown).
+        size: its size in that listing (None: unknown).
+        checksum: its checksum in that listing (None: unknown): with ``size``, what
+            ``precheck`` compares a local file with, instead of a stat of its own.
     """
 
     rpath: str
@@ -169,6 +171,7 @@ class GetItem:
     relative: str = ""
     kind: str | None = None
     size: int | None = None
+    checksum: str | None = None
 
 
 def plan_get(
@@ -207,22 +210,25 @@ def plan_get(
     items = []
     for remote, local in zip(rpaths, lpaths, strict=True):
         entry = seen.get(remote, {})
-        kind, size = entry.get("type"), entry.get("size")
+        kind, size, checksum = entry.get("type"), entry.get("size"), entry.get("checksum")
         if base is None or local == base:  # each destination named by the caller
-            items.append(GetItem(remote, local, None, "", kind, size))
+            items.append(GetItem(remote, local, None, "", kind, size, checksum))
             continue
         # A name below the destination must stay there; anything else fails closed (an
         # absolute name is refused).
         rest = local[len(base) :] if local.startswith(base) else ""
         relative = rest[1:] if rest.startswith("/") else local
-        items.append(GetItem(remote, local, Path(base or "/"), relative, kind, size))
+        items.append(GetItem(remote, local, Path(base or "/"), relative, kind, size, checksum))
     return items
 
 
-def _kept(reference: Reference, key: str, root: Path, relative: str, part_size: int) -> int | None:
+def _kept(
+    reference: Reference, item: GetItem, key: str, root: Path, relative: str, part_size: int
+) -> int | None:
     """``precheck`` of a download: the size of the local file in the object's place when it
     is a regular file (not through a link) that already holds what the object does (the
-    folder engine's rule); None: download it."""
+    folder engine's rule: by the size and checksum the ``get``'s listing gave, else a stat);
+    None: download it."""
     if os.path.isabs(relative) or ".." in Path(relative).parts:
         return None  # the download itself refuses it
     local = root / relative
@@ -234,7 +240,10 @@ def _kept(reference: Reference, key: str, root: Path, relative: str, part_size: 
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
-    stored = stat_or_none(reference, key)
+    if item.size is not None and item.checksum is not None:
+        stored: Mapping[str, Any] | None = {"size_bytes": item.size, "checksum": item.checksum}
+    else:
+        stored = stat_or_none(reference, key)
     return st.st_size if _unchanged(stored, local, st.st_size, part_size) else None
 
 
@@ -287,7 +296,11 @@ def get_transfer(
         try:
             with fs._errors(item.rpath):
                 validate.object_path(p.key, "path")
-                kept = _kept(reference, p.key, root, relative, fs.part_size) if precheck else None
+                kept = (
+                    _kept(reference, item, p.key, root, relative, fs.part_size)
+                    if precheck
+                    else None
+                )
                 if kept is not None:
                     child.set_size(kept)
                     counter.advance(kept)
