@@ -110,6 +110,28 @@ def test_import_lakefs_does_not_import_lakefs_sdk_pydantic_fsspec_or_sqlite3() -
     assert json.loads(out.stdout.replace("'", '"')) == []
 
 
+def test_urllib3_http_client_and_ssl_are_imported_with_the_first_client_not_with_lakefs() -> None:
+    code = (
+        "import sys, lakefs\n"
+        "heavy = ('urllib3', 'http.client', 'ssl')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+        "lakefs.repository('repo').branch('main')  # resources alone send nothing, build no client\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+        "lakefs.Client(host='http://lakefs.mock', access_key_id='a', secret_access_key='s')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAKECTL_")}
+    env["HOME"] = "/nonexistent"  # no ~/.lakectl.yaml: nothing resolves a client early
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    before, resources, after = (
+        json.loads(line.replace("'", '"')) for line in out.stdout.splitlines()
+    )
+    assert before == [] and resources == []
+    assert after == ["urllib3", "http.client", "ssl"]
+
+
 def test_the_sdk_is_silent_unless_logging_is_configured() -> None:
     code = (
         "import lakefs\n"

@@ -25,11 +25,13 @@ from lakefs._config import (
     resolve_from_process,
 )
 from lakefs._exceptions import ValidationError
-from lakefs._transport import HTTPTransport, Transport
+from lakefs._transport._protocol import HTTPTransport
 
 if TYPE_CHECKING:
     from lakefs_sdk.api_client import ApiClient
     from lakefs_sdk.configuration import Configuration
+
+    from lakefs._transport import Transport
 
 __all__ = ["Client", "RequestTimeout", "default_client", "init"]
 
@@ -180,6 +182,8 @@ class Client:
         seams: _Seams,
         parent: Client | None = None,
     ) -> None:
+        from lakefs._transport._core import Transport  # urllib3 is imported with the first client
+
         self._config = config
         self._seams = seams
         self._transport = Transport(

@@ -15,14 +15,12 @@ import os
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any
-
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from urllib3._base_connection import BaseHTTPConnection
 
-__all__ = ["POOL_CLASSES", "Deadline", "current"]
+__all__ = ["Deadline", "current"]
 
 _local = threading.local()
 _COMPACT_AT = 1024  # heap entries before those of finished calls are dropped
@@ -155,26 +153,3 @@ class _Watchdog:
 
 _WATCHDOG = _Watchdog()
 os.register_at_fork(after_in_child=_WATCHDOG.after_fork)
-
-
-class _WatchedPool(HTTPConnectionPool):
-    """Hands each connection it gives out to the current :class:`Deadline` (if any)."""
-
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        conn = super()._get_conn(timeout)
-        deadline = current()
-        if deadline is not None:
-            deadline.watch(conn)
-        return conn
-
-
-class _HTTPPool(_WatchedPool):
-    """A plain-http pool whose connections report to the current deadline."""
-
-
-class _HTTPSPool(_WatchedPool, HTTPSConnectionPool):
-    """An https pool whose connections report to the current deadline."""
-
-
-POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
-"""Connection pools whose connections report to the current :class:`Deadline` when taken."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from lakefs import _validation as validate
 from lakefs._exceptions import APIResponseError
-from lakefs._transport._failures import path_of
+from lakefs._transport._protocol import path_of
 
 if TYPE_CHECKING:
     from lakefs._client import Client, RequestTimeout

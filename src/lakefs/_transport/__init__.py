@@ -14,8 +14,11 @@ The layers, top to bottom (one module each):
 * ``_exchange``: one attempt, in layers: prepare, send once, redirect, status, capped read;
 * ``_body``: request bodies given afresh to each attempt (:data:`Body`);
 * ``_failures``: urllib3's errors and a proxy's refusals as this SDK's errors;
-* ``_pool``: :class:`HTTPTransport`, what sends one exchange (the seam ``Client(transport=...)``
-  replaces), and this process's own pools; ``_proxies``: which proxy a URL goes through;
+* ``_protocol``: :class:`HTTPTransport`, what sends one exchange (the seam ``Client(transport=...)``
+  replaces), and what callers need without urllib3 (``import lakefs`` does not import it: the
+  other layers are imported with the first client);
+* ``_pool``: this process's own pools, whose connections report to the call's deadline;
+  ``_proxies``: which proxy a URL goes through;
 * ``_sdk``: ``SDKRestClient``, what :attr:`lakefs.Client.sdk` sends through (imported with
   ``lakefs_sdk``, on first use).
 
@@ -42,20 +45,47 @@ neither retried.
 
 from __future__ import annotations
 
-from lakefs._transport._body import Body
-from lakefs._transport._core import Transport
-from lakefs._transport._exchange import json_object
-from lakefs._transport._failures import proxy_refusal, safe_cause
-from lakefs._transport._pool import HTTPTransport, Routes
-from lakefs._transport._proxies import proxies_from_environment, proxy_for
-from lakefs._transport._retry import IDEMPOTENT_METHODS, RetryPolicy
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from lakefs._transport._protocol import HTTPTransport, json_object
+
+if TYPE_CHECKING:
+    from lakefs._transport._body import Body
+    from lakefs._transport._core import Transport
+    from lakefs._transport._failures import proxy_refusal, safe_cause
+    from lakefs._transport._pool import Routes
+    from lakefs._transport._proxies import proxies_from_environment, proxy_for
+    from lakefs._transport._retry import IDEMPOTENT_METHODS, RetryPolicy
+
+# Imported on first use: these layers import urllib3, which ``import lakefs`` does not.
+_LAZY = {
+    "Body": "_body",
+    "Transport": "_core",
+    "proxy_refusal": "_failures",
+    "safe_cause": "_failures",
+    "Routes": "_pool",
+    "_Routes": "_pool",  # the name tests/test_proxy_rules.py imports
+    "proxies_from_environment": "_proxies",
+    "proxy_for": "_proxies",
+    "IDEMPOTENT_METHODS": "_retry",
+    "RetryPolicy": "_retry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name.lstrip("_"))
+    globals()[name] = value
+    return value
+
 
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 """The largest answer read whole (JSON and error bodies; far above any real lakeFS answer, whose
 listing pages are about 1 MiB). Larger ones fail with :class:`~lakefs.APIResponseError`. Object
 reads are streamed and not capped. Read here at each request (setting it here takes effect)."""
-
-_Routes = Routes  # the name tests/test_proxy_rules.py imports
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -63,6 +93,7 @@ __all__ = [
     "Body",
     "HTTPTransport",
     "RetryPolicy",
+    "Routes",
     "Transport",
     "json_object",
     "proxies_from_environment",

@@ -17,7 +17,8 @@ from lakefs._config import ClientConfig, Timeout
 from lakefs._transport._body import Body
 from lakefs._transport._exchange import Request, exchange, prepare
 from lakefs._transport._failures import Mapped, connection_error, origin
-from lakefs._transport._pool import HTTPTransport, Pool, Routes
+from lakefs._transport._pool import Pool, Routes
+from lakefs._transport._protocol import HTTPTransport
 from lakefs._transport._proxies import Proxy
 from lakefs._transport._retry import IDEMPOTENT_METHODS, Call, RetryPolicy, retrying
 
@@ -35,7 +36,7 @@ class Transport:
             static credentials (AWS IAM).
         share_pool_with: a transport whose pool to share, when the connection options agree
             (a given ``wire`` is always shared).
-        wire: what sends each exchange once (:class:`~._pool.HTTPTransport`); by default this
+        wire: what sends each exchange once (:class:`~._protocol.HTTPTransport`); by default this
             process's own connection pools, built from ``config``.
     """
 

@@ -3,7 +3,7 @@
 :func:`prepare` builds what every attempt of a request shares (headers, the replayable body, the
 timeout); :func:`exchange` runs one attempt through the layers in order:
 
-* :func:`send_once`: one ``urlopen`` on the :class:`~._pool.HTTPTransport`, within the call's
+* :func:`send_once`: one ``urlopen`` on the :class:`~._protocol.HTTPTransport`, within the call's
   deadline, the answer's body left unread;
 * :func:`follow_redirect`: a redirect is an error, except one a caller allows (a pre-signed read,
   to http(s) only, without credentials);
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import json
 import platform
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,10 +34,9 @@ from lakefs._transport._failures import (
     FollowFailed,
     is_proxy_answer,
     object_path,
-    path_of,
     proxy_refusal,
 )
-from lakefs._transport._pool import HTTPTransport
+from lakefs._transport._protocol import HTTPTransport, path_of
 from lakefs._transport._proxies import Proxy
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -299,21 +297,3 @@ def read_capped(resp: urllib3.BaseHTTPResponse, method: str, url: str) -> bytes:
         chunks.append(chunk)
     resp.release_conn()
     return b"".join(chunks)
-
-
-def json_object(resp: urllib3.BaseHTTPResponse, method: str, url: str) -> dict[str, Any]:
-    """An answer's JSON object; anything else is an :class:`APIResponseError`."""
-    path = path_of(url)
-    try:
-        data = json.loads(resp.data)
-    except ValueError as exc:
-        raise APIResponseError(
-            f"the answer is not JSON: {method} {path}", method=method, path=path
-        ) from exc
-    if not isinstance(data, dict):
-        raise APIResponseError(
-            f"expected a JSON object, got {type(data).__name__}: {method} {path}",
-            method=method,
-            path=path,
-        )
-    return data

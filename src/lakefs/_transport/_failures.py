@@ -24,6 +24,7 @@ from lakefs._exceptions import (
     TLSError,
 )
 from lakefs._logs import redact
+from lakefs._transport._protocol import path_of
 
 _OBJECT_ENDPOINT = re.compile(r"/(objects|staging)(/|$)")
 _TUNNEL_STATUS = re.compile(r"Tunnel connection failed: (\d{3})")
@@ -36,11 +37,6 @@ _CA_HINT = (
 
 Mapped = tuple[APIConnectionError, bool, bool]
 """An error, whether the request surely never left, and whether another attempt could succeed."""
-
-
-def path_of(url: str) -> str:
-    """A URL's path, what error texts and logs name (never its query)."""
-    return urlsplit(url).path or "/"
 
 
 def object_path(url: str) -> str | None:

@@ -12,36 +12,16 @@ import os
 import ssl
 import threading
 import weakref
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import urllib3
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from lakefs import _deadline
 from lakefs._config import ClientConfig
 from lakefs._exceptions import ValidationError
+from lakefs._transport._protocol import HTTPTransport
 from lakefs._transport._proxies import Proxy, proxies_from_environment, proxy_for
-
-
-@runtime_checkable
-class HTTPTransport(Protocol):
-    """What sends one HTTP exchange: the seam under the retry loop (as httpx's transports).
-
-    ``urlopen`` takes urllib3's arguments (``body``, ``headers``, ``timeout``,
-    ``preload_content=False``, ``decode_content``, ``chunked``, ``redirect=False``,
-    ``retries=False``) and returns a ``urllib3.BaseHTTPResponse`` whose body is not read yet, or
-    raises a ``urllib3.exceptions.HTTPError`` (a refused connection, a reset, a timeout).
-    Everything above it runs as for a real server: retries, timeouts, redirects, limits, error
-    mapping. ``urllib3.PoolManager`` is one; ``lakefs.testing.MockTransport`` is another.
-    """
-
-    def urlopen(self, method: str, url: str, **kwargs: Any) -> urllib3.BaseHTTPResponse:
-        """Send one request; the answer's body is left unread."""
-        ...
-
-    def clear(self) -> None:
-        """Close every pooled connection."""
-        ...
-
 
 _POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()
 
@@ -52,6 +32,29 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class _WatchedPool(HTTPConnectionPool):
+    """Hands each connection it gives out to the current :class:`Deadline` (if any)."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)
+        deadline = _deadline.current()
+        if deadline is not None:
+            deadline.watch(conn)
+        return conn
+
+
+class _HTTPPool(_WatchedPool):
+    """A plain-http pool whose connections report to the current deadline."""
+
+
+class _HTTPSPool(_WatchedPool, HTTPSConnectionPool):
+    """An https pool whose connections report to the current deadline."""
+
+
+POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
+"""Connection pools whose connections report to the current :class:`Deadline` when taken."""
 
 
 class Routes:
@@ -91,7 +94,7 @@ class Routes:
                 proxy_ssl_context=self._context,
                 **self._args,
             )
-        manager.pool_classes_by_scheme = _deadline.POOL_CLASSES
+        manager.pool_classes_by_scheme = POOL_CLASSES
         return manager
 
     def proxy_for(self, url: str) -> Proxy | None:

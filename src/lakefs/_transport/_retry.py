@@ -36,9 +36,9 @@ from lakefs._transport._failures import (
     Mapped,
     add_note,
     object_path,
-    path_of,
     safe_cause,
 )
+from lakefs._transport._protocol import path_of
 
 if TYPE_CHECKING:
     from lakefs_sdk.exceptions import ApiException

@@ -11,7 +11,7 @@ import urllib3
 from lakefs_sdk.configuration import Configuration
 from lakefs_sdk.rest import RESTClientObject, RESTResponse
 
-from lakefs._transport._pool import HTTPTransport
+from lakefs._transport._protocol import HTTPTransport
 
 if TYPE_CHECKING:
     from lakefs._transport._core import Transport

@@ -18,8 +18,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, TypedDict
 
-import urllib3
-
 from lakefs._exceptions import (
     APIConnectionError,
     APIResponseError,
@@ -30,6 +28,8 @@ from lakefs._generated import operations as ops
 from lakefs._logs import get_logger
 
 if TYPE_CHECKING:
+    import urllib3
+
     from lakefs._client import RequestTimeout
     from lakefs._generated.reference import Reference
     from lakefs.lib.progress import Tracker
@@ -205,12 +205,14 @@ class Resumed:
 
     def read(self, n: int) -> bytes:
         """Up to ``n`` bytes from :attr:`pos` on (``b""`` at the end)."""
+        from urllib3.exceptions import HTTPError  # loaded with the client's first request
+
         for _ in range(ATTEMPTS):
             if self._resp is None:
                 self._resp = self._open()
             try:
                 chunk = self._resp.read(n)
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
+            except (HTTPError, OSError) as exc:
                 log.info("read of %s cut short at %d (%s): resuming", self.name, self.pos, exc)
                 self.close()
                 if self._limit() is None:

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import urllib3
-
 from lakefs._exceptions import APIResponseError
 from lakefs._generated import operations as ops
 from lakefs._objects import ObjectInfo
 
 if TYPE_CHECKING:
+    import urllib3
+
     from lakefs._client import RequestTimeout
     from lakefs._generated.branch import Branch
     from lakefs._transport import Body, Transport

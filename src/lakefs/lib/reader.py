@@ -20,7 +20,6 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, overload
 
-import urllib3
 
 from lakefs import _validation as validate
 from lakefs._exceptions import (
@@ -36,6 +35,8 @@ from lakefs.lib._local_tree import TEMP_SUFFIX, replace_whole
 from lakefs.lib.progress import check_option, tracker
 
 if TYPE_CHECKING:
+    import urllib3
+
     from collections.abc import Callable
 
     from _typeshed import WriteableBuffer
