@@ -28,15 +28,22 @@ def _wait_for(predicate: object, limit: float = 10.0) -> None:
         time.sleep(0.005)
 
 
+def _asleep(dog: _deadline._Watchdog) -> bool:
+    """Whether the watchdog's thread waits on its condition (it is not scanning its calls)."""
+    return bool(dog._cond._waiters)  # type: ignore[attr-defined]
+
+
 def test_only_an_earlier_deadline_wakes_the_watchdog() -> None:
     dog = _deadline._Watchdog()
     dog._cond = cond = _CountingCondition()
     later = [Deadline(60.0 + i) for i in range(50)]
     first = Deadline(30.0)
     dog.add(first)  # the first one wakes the idle thread
+    _wait_for(lambda: _asleep(dog))  # a deadline added while it scans is seen by the scan
     for deadline in later:  # each later than the one the thread sleeps until: no wake-up
         dog.add(deadline)
     assert cond.notified == 1
+    _wait_for(lambda: _asleep(dog))
     soon = Deadline(0.05)
     dog.add(soon)  # earlier: it must wake the thread, or it would be cut 30 s late
     assert cond.notified == 2
@@ -66,5 +73,4 @@ def test_calls_that_ended_are_dropped_not_expired() -> None:
     _wait_for(lambda: live.expired)
     assert live.expired
     assert not ended.expired
-    with dog._cond:
-        assert all(entry[2] is not ended for entry in dog._heap)
+    assert ended not in dog._active

@@ -9,8 +9,7 @@ passes, so the blocked read returns at once and the transport raises ``APITimeou
 from __future__ import annotations
 
 import contextlib
-import heapq
-import itertools
+import math
 import os
 import socket
 import threading
@@ -23,27 +22,30 @@ if TYPE_CHECKING:
 __all__ = ["Deadline", "current"]
 
 _local = threading.local()
-_COMPACT_AT = 1024  # heap entries before those of finished calls are dropped
 
 
 class Deadline:
     """The time limit of one call, and the connections it used.
 
     Use it as a context manager around the call: connections used inside (on this thread) are
-    watched until the block ends.
+    watched until the block ends. Its state is changed by single attribute and list operations,
+    each atomic under the GIL, so it takes no lock: the order of the steps in :meth:`watch` and
+    :meth:`expire` is what makes a connection taken as the deadline passes cut either way.
     """
+
+    __slots__ = ("_conns", "_done", "_previous", "at", "expired", "seconds")
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.at = time.monotonic() + seconds
         self.expired = False
         self._conns: list[BaseHTTPConnection] = []
-        self._lock = threading.Lock()
         self._done = False
+        self._previous: Deadline | None = None
 
     @property
     def finished(self) -> bool:
-        """Whether the call is over (its entry in the watchdog's heap is dead)."""
+        """Whether the call is over (the watchdog no longer watches it)."""
         return self._done
 
     def remaining(self) -> float:
@@ -55,36 +57,32 @@ class Deadline:
         return self.expired or time.monotonic() >= self.at
 
     def watch(self, conn: BaseHTTPConnection) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self._conns.append(conn)
-            cut = self.expired
-        if cut:
+        """Cut ``conn`` when the deadline passes (at once if it has)."""
+        if self._done:
+            return
+        self._conns.append(conn)  # first: an expire() from now on sees it
+        if self.expired:  # then: an expire() that came before did not
             _shutdown(conn)
 
     def expire(self) -> None:
         """Called by the watchdog: cut every connection of the call still under way."""
-        with self._lock:
-            if self._done:
-                return
-            self.expired = True
-            conns = list(self._conns)
-        for conn in conns:
+        if self._done:
+            return
+        self.expired = True  # first: a watch() from now on cuts its own connection
+        for conn in list(self._conns):
             _shutdown(conn)
 
     def __enter__(self) -> Deadline:
-        with self._lock:
-            self._done = False  # entered again for each attempt of the call
+        self._done = False  # entered again for each attempt of the call
         self._previous = getattr(_local, "deadline", None)
         _local.deadline = self
         _WATCHDOG.add(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._done = True
-            self._conns.clear()
+        self._done = True
+        _WATCHDOG.discard(self)
+        self._conns.clear()
         _local.deadline = self._previous
 
 
@@ -101,53 +99,55 @@ def _shutdown(conn: BaseHTTPConnection) -> None:
 
 
 class _Watchdog:
-    """One thread per process, sleeping until the earliest deadline."""
+    """One thread per process, sleeping until the earliest deadline of the calls under way.
+
+    A call adds its deadline to a set and discards it when it ends, without a lock. The thread
+    is woken only for a deadline earlier than the one it sleeps until (most calls' come later,
+    and cost no lock and no context switch); on waking it cuts the calls past their deadline
+    and sleeps until the earliest of the others.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, Deadline]] = []
-        self._seq = itertools.count()
+        self._active: set[Deadline] = set()
+        self._wake_at = math.inf  # when the thread looks next (inf: it is not waiting for one)
         self._thread: threading.Thread | None = None
-        self._pid = os.getpid()
 
     def add(self, deadline: Deadline) -> None:
-        with self._cond:
-            if self._thread is None or self._pid != os.getpid():
-                self._pid = os.getpid()
-                self._heap = []
-                self._thread = threading.Thread(target=self._run, name="lakefs-deadlines")
-                self._thread.daemon = True
-                self._thread.start()
-            if len(self._heap) >= _COMPACT_AT:  # calls that ended leave their entries behind
-                self._heap = [e for e in self._heap if not e[2].finished]
-                heapq.heapify(self._heap)
-            # The thread sleeps until the earliest deadline: it needs waking only when this one
-            # comes sooner (most calls' deadlines come later, and so cost no context switch).
-            wake = not self._heap or deadline.at < self._heap[0][0]
-            heapq.heappush(self._heap, (deadline.at, next(self._seq), deadline))
-            if wake:
-                self._cond.notify()
+        """Watch ``deadline`` until :meth:`discard`."""
+        self._active.add(deadline)  # first: a scan from now on sees it
+        if deadline.at < self._wake_at:  # then: a scan that came before has not
+            with self._cond:
+                if deadline.at < self._wake_at:
+                    self._wake_at = deadline.at
+                    if self._thread is None:
+                        self._thread = threading.Thread(target=self._run, name="lakefs-deadlines")
+                        self._thread.daemon = True
+                        self._thread.start()
+                    self._cond.notify()
+
+    def discard(self, deadline: Deadline) -> None:
+        """Stop watching ``deadline`` (its call ended)."""
+        self._active.discard(deadline)
 
     def _run(self) -> None:
-        while True:
-            with self._cond:
-                while self._heap and self._heap[0][2].finished:  # calls that ended in time
-                    heapq.heappop(self._heap)
-                if not self._heap:
-                    self._cond.wait()
-                    continue
-                at, _, deadline = self._heap[0]
-                wait = at - time.monotonic()
-                if wait > 0:
-                    self._cond.wait(wait)
-                    continue
-                heapq.heappop(self._heap)
-            deadline.expire()
+        with self._cond:
+            while True:
+                self._wake_at = math.inf  # a deadline added during the scan wakes the thread
+                now = time.monotonic()
+                watched = list(self._active)
+                due = [d for d in watched if d.at <= now]
+                for deadline in due:
+                    self._active.discard(deadline)
+                    deadline.expire()
+                self._wake_at = min((d.at for d in watched if d.at > now), default=math.inf)
+                self._cond.wait(None if self._wake_at == math.inf else self._wake_at - now)
 
     def after_fork(self) -> None:
         # The thread did not survive the fork and the lock may be held: start afresh.
         self._cond = threading.Condition()
-        self._heap = []
+        self._active = set()
+        self._wake_at = math.inf
         self._thread = None
 
 

@@ -43,31 +43,34 @@ class Answer(dict[str, Any]):
         raise APIResponseError(f"the answer has no {key!r} field")
 
 
-def decode(body: bytes, content_type: str | None, method: str, path: str) -> Any:
+def decode(body: bytes, content_type: str | None, method: str, url: str) -> Any:
     """An answer's body as the caller wants it: a JSON object as an :class:`Answer`, None for
     an empty body, other content as bytes. A web page, invalid JSON or JSON that is not an
-    object is an :class:`~lakefs.APIResponseError` naming the request."""
+    object is an :class:`~lakefs.APIResponseError` naming the request (``url``'s path)."""
     if not body:
         return None
     kind = (content_type or "").lower()
-    where = f": {method} {path}" if method else ""
     if "html" in kind:  # a web page: not lakeFS's API (a proxy, or the UI)
-        raise APIResponseError(
-            f"the server answered with a web page, not lakeFS's API (check the host){where}",
-            method=method,
-            path=path,
+        raise _unexpected(
+            "the server answered with a web page, not lakeFS's API (check the host)", method, url
         )
     if "json" not in kind:
         return bytes(body)
     try:
         data = json.loads(body)
     except ValueError as exc:
-        raise APIResponseError(f"the answer is not JSON{where}", method=method, path=path) from exc
+        raise _unexpected("the answer is not JSON", method, url) from exc
     if not isinstance(data, dict):
-        raise APIResponseError(
-            f"expected a JSON object, got {type(data).__name__}{where}", method=method, path=path
-        )
+        raise _unexpected(f"expected a JSON object, got {type(data).__name__}", method, url)
     return Answer(data)
+
+
+def _unexpected(message: str, method: str, url: str) -> APIResponseError:
+    """An answer that is not what lakeFS's API sends, naming the request (the path is parsed
+    only here, for an error)."""
+    path = path_of(url) if url else ""
+    where = f": {method} {path}" if method else ""
+    return APIResponseError(f"{message}{where}", method=method, path=path)
 
 
 def call(
@@ -95,7 +98,7 @@ def call(
     if raw:
         return bytes(resp.data or b"")
     content_type = resp.headers.get("Content-Type")  # urllib3's headers: case-insensitive
-    return decode(resp.data, content_type, route.method, path_of(route.url))
+    return decode(resp.data, content_type, route.method, route.url)
 
 
 def send(

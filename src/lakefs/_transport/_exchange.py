@@ -28,7 +28,7 @@ import urllib3
 import lakefs._transport as _package
 from lakefs import _deadline
 from lakefs._config import Timeout
-from lakefs._exceptions import APIResponseError, header_value, make_status_error
+from lakefs._exceptions import APIResponseError, make_status_error
 from lakefs._transport._body import Body, Replayable
 from lakefs._transport._failures import (
     FollowFailed,
@@ -76,9 +76,9 @@ def prepare(
 ) -> Request:
     """A request ready for its attempts (``auth``: the headers that authenticate it, if any;
     the SDK's ``User-Agent`` unless ``headers`` give one)."""
-    own = {} if header_value(headers, "User-Agent") is not None else {"User-Agent": user_agent()}
+    agent, length = _caller_headers(headers)
+    own = {} if agent is not None else {"User-Agent": user_agent()}
     all_headers = {**own, **auth, **(headers or {})}
-    length = header_value(headers, "Content-Length")
     source = Replayable(body, int(length) if length and length.isdigit() else None)
     chunked = source.chunked and "Content-Length" not in all_headers
     # A call is bounded as a whole unless its body or its answer is a stream of unknown
@@ -96,6 +96,18 @@ def prepare(
         on_redirect,
         timeout.deadline if bounded else None,
     )
+
+
+def _caller_headers(headers: Mapping[str, str] | None) -> tuple[str | None, str | None]:
+    """The caller's ``User-Agent`` and ``Content-Length``, whatever their case (one pass)."""
+    agent = length = None
+    for name, value in (headers or {}).items():
+        lowered = name.lower()
+        if lowered == "user-agent":
+            agent = value
+        elif lowered == "content-length":
+            length = str(value)
+    return agent, length
 
 
 def exchange(

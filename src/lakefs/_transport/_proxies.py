@@ -45,10 +45,12 @@ def proxy_for(url: str, explicit: str | None, environ: Mapping[str, str]) -> Pro
     names the host."""
     chosen = explicit
     if chosen is None:
-        parts = urlsplit(url)
-        chosen = environ.get(parts.scheme) or environ.get("all")
-        if chosen and parts.hostname and _bypass(parts, environ):
-            chosen = None
+        scheme = url.partition(":")[0].lower()  # the URL is parsed only when a proxy may apply
+        chosen = environ.get(scheme) or environ.get("all")
+        if chosen:
+            parts = urlsplit(url)
+            if parts.hostname and _bypass(parts, environ):
+                chosen = None
     if not chosen:
         return None
     return _parse_proxy(chosen)

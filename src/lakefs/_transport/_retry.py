@@ -79,7 +79,7 @@ class RetryPolicy:
         return ceiling * (0.5 + rand() / 2)  # jitter in [ceiling/2, ceiling)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Call:
     """One call to retry: its request, and how the loop waits and maps connection errors."""
 

@@ -20,7 +20,6 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, overload
 
-
 from lakefs import _validation as validate
 from lakefs._exceptions import (
     APIConnectionError,
@@ -35,10 +34,9 @@ from lakefs.lib._local_tree import TEMP_SUFFIX, replace_whole
 from lakefs.lib.progress import check_option, tracker
 
 if TYPE_CHECKING:
-    import urllib3
-
     from collections.abc import Callable
 
+    import urllib3
     from _typeshed import WriteableBuffer
     from typing_extensions import Unpack
 
