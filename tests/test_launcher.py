@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +68,57 @@ def test_a_server_that_dies_at_start_shows_its_log(tmp_path: Path) -> None:
     with pytest.raises(ServerStartError, match=r"(?s)exited with code 3.*something is wrong"):
         server.start()
     assert server._dir is None  # stopped and cleaned up
+
+
+# Starts a LocalLakeFS (lakeFS, gofakes3 and nginx in front of it) and tells its port, its
+# directory and the process groups of its programs, then waits to be killed.
+_HOLDER = """
+import time
+from lakefs.testing import LocalLakeFS
+server = LocalLakeFS("s3", tls=True).start()
+print(server.port, server.directory, *(proc.pid for proc in server._procs), flush=True)
+time.sleep(600)
+"""
+
+
+def _group_running(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` is still running (zombies, waiting to be reaped by
+    whoever adopted them, do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+@pytest.mark.loopback
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_servers_die_with_the_python_process_that_started_them() -> None:
+    """SIGKILL runs no finalizer: each program's watchdog sees its lifeline to the Python
+    process close and stops the program."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        line = holder.stdout.readline().split()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        _, err = holder.communicate()
+    assert len(line) == 5, err  # lakeFS's port, its directory, gofakes3, nginx and lakeFS
+    port, directory, groups = int(line[0]), Path(line[1]), [int(pgid) for pgid in line[2:]]
+    try:
+        deadline = time.monotonic() + 5
+        while any(_group_running(pgid) for pgid in groups) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pgid for pgid in groups if _group_running(pgid)]
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        for pgid in groups:  # should the test fail, leave nothing running
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
+        shutil.rmtree(directory, ignore_errors=True)  # only a finalizer would have removed it

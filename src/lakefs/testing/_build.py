@@ -32,6 +32,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
@@ -90,22 +91,13 @@ def ensure_binary(*, log: bool = True) -> Path:
         LakeFSBuildError: ``LAKEFS_BIN`` names no executable, Go is missing or too old, or the build
             failed (the message ends with the build's last lines).
     """
-    explicit = os.environ.get("LAKEFS_BIN")
-    if explicit:
-        path = Path(explicit).expanduser()
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            raise LakeFSBuildError(f"LAKEFS_BIN={explicit} is not an executable file")
-        return path
-    version = lakefs_version()
-    target = cache_dir() / f"lakefs-{version}" / "lakefs"
-    if target.is_file() and os.access(target, os.X_OK):
-        return target
-    go = _find_go(version)
-    _check_module_pin(version)
-    if log:
-        print(f"building lakeFS {version} into {target} (a cold build takes a few minutes) ...")
-    _build(go, version, target)
-    return target
+    return _find_or_build(
+        "lakefs",
+        "LAKEFS_BIN",
+        lakefs_version,
+        _build_lakefs,
+        log=log,
+    )
 
 
 def gofakes3_version() -> str:
@@ -139,21 +131,7 @@ def ensure_gofakes3(*, log: bool = True) -> Path:
         LakeFSBuildError: ``GOFAKES3_BIN`` names no executable, Go is missing or too old, or the
             build failed.
     """
-    explicit = os.environ.get("GOFAKES3_BIN")
-    if explicit:
-        path = Path(explicit).expanduser()
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            raise LakeFSBuildError(f"GOFAKES3_BIN={explicit} is not an executable file")
-        return path
-    version = gofakes3_version()
-    target = cache_dir() / f"gofakes3-{version}" / "gofakes3"
-    if target.is_file() and os.access(target, os.X_OK):
-        return target
-    go = _find_go(version, "gofakes3", "GOFAKES3_BIN")
-    if log:
-        print(f"building gofakes3 {version} into {target} ...")
-    _go_build(go, _GOFAKES3_DIR, f"{GOFAKES3_MODULE}/cmd/gofakes3", target, "-s -w")
-    return target
+    return _find_or_build("gofakes3", "GOFAKES3_BIN", gofakes3_version, _build_gofakes3, log=log)
 
 
 def module_dir(version: str | None = None) -> Path:
@@ -237,9 +215,48 @@ def _find_go(version: str, what: str = "lakeFS", bin_var: str = "LAKEFS_BIN") ->
     return go
 
 
-def _build(go: str, version: str, target: Path) -> None:
+def _find_or_build(
+    name: str,
+    bin_var: str,
+    version_of: Callable[[], str],
+    build: Callable[[str, Path, bool], None],
+    *,
+    log: bool,
+) -> Path:
+    """The resolution order of the module's docstring, for the Go program ``name``: the binary
+    ``bin_var`` names, else ``<cache>/<name>-<version>/<name>``, made by ``build(version,
+    target, log)`` when missing."""
+    explicit = os.environ.get(bin_var)
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not _is_executable(path):
+            raise LakeFSBuildError(f"{bin_var}={explicit} is not an executable file")
+        return path
+    version = version_of()
+    target = cache_dir() / f"{name}-{version}" / name
+    if not _is_executable(target):
+        build(version, target, log)
+    return target
+
+
+def _is_executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def _build_lakefs(version: str, target: Path, log: bool) -> None:
+    go = _find_go(version)
+    _check_module_pin(version)
+    if log:
+        print(f"building lakeFS {version} into {target} (a cold build takes a few minutes) ...")
     ldflags = f"-s -w -X {LAKEFS_MODULE}/pkg/version.Version={version}"
     _go_build(go, _GOMOD_DIR, f"{LAKEFS_MODULE}/cmd/lakefs", target, ldflags)
+
+
+def _build_gofakes3(version: str, target: Path, log: bool) -> None:
+    go = _find_go(version, "gofakes3", "GOFAKES3_BIN")
+    if log:
+        print(f"building gofakes3 {version} into {target} ...")
+    _go_build(go, _GOFAKES3_DIR, f"{GOFAKES3_MODULE}/cmd/gofakes3", target, "-s -w")
 
 
 def _go_build(go: str, module: Path, package: str, target: Path, ldflags: str) -> None:

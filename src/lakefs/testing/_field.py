@@ -1,13 +1,15 @@
 """Real packaged servers for field tests: forward proxies and nginx, on loopback ports.
 
 This module gathers them and holds the notes below: :class:`Nginx` is written in ``_nginx``,
-:class:`TinyProxy` and :class:`Squid` in ``_proxies``, what they share in ``_launcher``.
+:class:`TinyProxy` and :class:`Squid` in ``_proxies``, what they share in ``_launcher``, how every
+helper program (lakeFS's too) is started, waited for and stopped in ``_process``.
 
 Each launcher runs one Debian-packaged program in the foreground, in its own session, with its
 config, pid file, logs and temporary paths inside a fresh temporary directory of its own, bound to
 127.0.0.1 on a free port. ``stop()`` (or leaving the ``with`` block, or the garbage collector via
-``weakref.finalize``) stops the process group and removes the directory. No system service is
-touched.
+``weakref.finalize``) stops the process group and removes the directory; should the Python
+process die without either (SIGKILL), the program's watchdog stops it (``_process``; the directory
+stays). No system service is touched.
 
 * :class:`Nginx` (``apt-get install nginx-light``): a reverse proxy at a path prefix and/or a TLS
   terminator, streaming both ways.

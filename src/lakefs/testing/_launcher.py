@@ -1,23 +1,23 @@
 """What the field tests' launchers share: ``_Launcher`` (finding the packaged program, a free
-port, the start-up probe, a failure with the logs' tails). Notes: ``lakefs.testing._field``."""
+port, the start-up probe; the process itself is started, waited for and stopped by
+``lakefs.testing._process``, as lakeFS's are). Notes: ``lakefs.testing._field``."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
 import ssl
-import time
 from pathlib import Path
 from typing import TypeVar
 
-from lakefs.testing._server import (
+from lakefs.testing._process import (
     ServerStartError,
     _free_port,
     _Lifecycle,
-    _port_taken,
     _Process,
-    _tail,
+    _refuse_taken,
 )
 
 __all__: list[str] = []
@@ -64,13 +64,26 @@ def _answers_http(port: int, tls: bool, request: bytes) -> bool:
 
 
 class _Launcher(_Lifecycle):
-    """One program in the foreground, in a temporary directory of its own."""
+    """One packaged program in the foreground, in a temporary directory of its own, listening on
+    127.0.0.1. A subclass names it (``class Nginx(_Launcher, program="nginx",
+    package="nginx-light")``: the program, and the Debian package to install when it is missing)
+    and writes its command line and config (``_command``).
+
+    Every launcher takes, besides its own arguments, ``port`` (the port to listen on; a free one
+    by default) and ``startup_timeout`` (seconds to wait for the program to answer), and has the
+    attribute ``port``: the port it listens on (0 until started).
+    """
 
     _program = ""
     _package = ""
     # The start-up probe: a request the program answers itself, without going anywhere (with no
     # Host header, tinyproxy's transparent mode sees a local address and refuses it).
     _probe = f"GET {_PROBE_PATH} HTTP/1.0\r\n\r\n".encode()
+
+    def __init_subclass__(cls, *, program: str = "", package: str = "", **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if program:
+            cls._program, cls._package = program, package or program
 
     def __init__(self, port: int | None, startup_timeout: float) -> None:
         self._requested_port = port
@@ -80,43 +93,53 @@ class _Launcher(_Lifecycle):
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def _start(self: _L) -> _L:
+    def start(self: _L) -> _L:
+        """Start the program and wait until its port answers HTTP (any status).
+
+        Returns:
+            This launcher, running.
+
+        Raises:
+            RuntimeError: it is already running.
+            ServerStartError: the program is not installed, the port asked for is in use, or
+                the program did not come up (the message carries the tails of its logs).
+        """
         if self._dir is not None:
             raise RuntimeError(f"this {type(self).__name__} is already running")
         program = _find_program(self._program, self._package)
-        if self._requested_port is not None and _port_taken(self._requested_port):
-            raise ServerStartError(f"port {self._requested_port} on 127.0.0.1 is already in use")
+        _refuse_taken(self._requested_port)
         self._begin(f"lakefs-field-{self._program}-")
         try:
-            # A free port may be taken again before the program binds it: then try another.
-            for attempt in range(3):
-                self.port = self._requested_port or _free_port()
-                cmd = self._command(program)
-                proc = _Process(f"{self._program}-output", cmd, self._env(), self.directory)
-                self._procs.append(proc)
-                try:
-                    self._wait(proc)
-                    self._proc = proc
-                    break
-                except ServerStartError as e:
-                    proc.stop()
-                    self._procs.remove(proc)
-                    retry = self._requested_port is None and attempt < 2
-                    if not (retry and "in use" in str(e)):
-                        raise
+            self._proc = self._launch_on_a_port(program)
         except BaseException:
             self.stop()
             raise
         return self
 
+    def _launch_on_a_port(self, program: str) -> _Process:
+        # A free port may be taken again before the program binds it: then try another.
+        for attempt in range(3):
+            self.port = self._requested_port or _free_port()
+            ready = functools.partial(_answers_http, self.port, self._serves_tls(), self._probe)
+            cmd, env, timeout = self._command(program), self._env(), self._startup_timeout
+            try:
+                return self._launch(
+                    self._program, cmd, env, ready, timeout, f"on port {self.port}", self._logs()
+                )
+            except ServerStartError as e:
+                if self._requested_port is not None or attempt == 2 or "in use" not in str(e):
+                    raise
+        raise AssertionError("unreachable")
+
     # -- what tests look at ----------------------------------------------------------------
 
     @property
     def pid(self) -> int:
-        """The process id of the running program (its process group has the same id)."""
+        """The id of the process group the program runs in (led by its watchdog, see
+        ``lakefs.testing._process``): gone once the program has stopped."""
         if self._dir is None or self._proc is None:
             raise RuntimeError(f"this {type(self).__name__} is not running")
-        return int(self._proc.proc.pid)
+        return self._proc.pid
 
     def _read(self, name: str) -> str:
         try:
@@ -138,20 +161,3 @@ class _Launcher(_Lifecycle):
 
     def _serves_tls(self) -> bool:
         return False
-
-    def _wait(self, proc: _Process) -> None:
-        """Wait until the port answers HTTP; fail fast (with the logs) if the process dies."""
-        deadline = time.monotonic() + self._startup_timeout
-        # Alive after answering: the answer was not from another program that took the port.
-        while not (_answers_http(self.port, self._serves_tls(), self._probe) and proc.alive()):
-            if not proc.alive():
-                what = f"exited with code {proc.proc.returncode} while starting"
-            elif time.monotonic() > deadline:
-                what = f"did not answer on port {self.port} within {self._startup_timeout:.0f} s"
-            else:
-                time.sleep(0.05)
-                continue
-            proc.stop(grace=2)
-            logs = [proc.log_path, *self._logs()]
-            tails = "".join(f"\n{path} ends with:\n{_tail(path)}" for path in logs)
-            raise ServerStartError(f"{self._program} {what};{tails}")

@@ -18,7 +18,7 @@ from lakefs.testing._launcher import (
 __all__ = ["Nginx"]
 
 
-class Nginx(_Launcher):
+class Nginx(_Launcher, program="nginx", package="nginx-light"):
     """nginx in the foreground (``daemon off``; ``-c CONF -p DIR``), one server on 127.0.0.1.
 
     Requests to ``{prefix}<rest>`` go to ``{upstream}/<rest>``: the prefix stripped from the path
@@ -38,15 +38,9 @@ class Nginx(_Launcher):
             Without it an https upstream is not verified.
         upstream_server_name: the name to check the upstream's certificate against. nginx checks
             DNS names only, so an upstream at an IP address needs a DNS name here (``localhost``).
-        port: the port to listen on; a free one by default.
-        startup_timeout: seconds to wait for nginx to answer.
-
-    Attributes:
-        port: the port nginx listens on (0 until started).
+        port, startup_timeout: as every launcher's (``lakefs.testing._launcher``).
     """
 
-    _program = "nginx"
-    _package = "nginx-light"
     # An invalid Host: nginx answers 400 itself and forwards nothing upstream.
     _probe = f"GET {_PROBE_PATH} HTTP/1.0\r\nHost: probe/invalid\r\n\r\n".encode()
 
@@ -82,10 +76,6 @@ class Nginx(_Launcher):
         self.upstream_ca = upstream_ca
         self.upstream_server_name = upstream_server_name
 
-    def start(self) -> Nginx:
-        """Start nginx and wait until its port answers HTTP (any status). Returns ``self``."""
-        return self._start()
-
     @property
     def tls(self) -> bool:
         """Whether nginx serves https."""
@@ -118,71 +108,33 @@ class Nginx(_Launcher):
         return self.tls
 
     def _config(self) -> str:
+        """nginx.conf: the master and its one worker, then the http settings and the server."""
         d = self.directory
-        tmp = d / "tmp"
-        tmp.mkdir(exist_ok=True)
-        user = ""
-        if os.geteuid() == 0:  # otherwise workers would be nobody:nobody (no such group here)
-            names = pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
-            user = f"user {names[0]} {names[1]};"
-        listen = f"listen 127.0.0.1:{self.port}{' ssl' if self.tls else ''};"
-        tls = ""
-        if self.tls_cert is not None and self.tls_key is not None:
-            tls = (
-                f"ssl_certificate {_quote(self.tls_cert.resolve())};\n"
-                f"        ssl_certificate_key {_quote(self.tls_key.resolve())};"
-            )
-        upstream_tls = "proxy_ssl_server_name on;"
-        if self.upstream_ca is not None:
-            name = self.upstream_server_name or self._upstream_host
-            upstream_tls += (
-                "\n            proxy_ssl_verify on;"
-                "\n            proxy_ssl_verify_depth 4;"
-                f"\n            proxy_ssl_trusted_certificate {_quote(self.upstream_ca.resolve())};"
-                f"\n            proxy_ssl_name {_quote(name)};"
-            )
-        elif self.upstream_server_name is not None:
-            upstream_tls += f"\n            proxy_ssl_name {_quote(self.upstream_server_name)};"
-        proxy = f"""
-            proxy_http_version 1.1;
-            proxy_set_header Host $http_host;
-            proxy_set_header Connection "";
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_request_buffering off;
-            proxy_buffering off;
-            proxy_redirect off;
-            proxy_connect_timeout 30s;
-            proxy_read_timeout 300s;
-            proxy_send_timeout 300s;
-            {upstream_tls}"""
-        if self.prefix:
-            locations = f"""
-        location {self.prefix}/ {{
-            proxy_pass {self.upstream}/;{proxy}
-        }}
-        location = {self.prefix} {{
-            proxy_pass {self.upstream}/;{proxy}
-        }}
-        location / {{
-            return 404;
-        }}"""
-        else:
-            locations = f"""
-        location / {{
-            proxy_pass {self.upstream};{proxy}
-        }}"""
         return f"""# written by lakefs.testing._nginx.Nginx
 daemon off;
 master_process on;
 worker_processes 1;
 pid {_quote(d / "nginx.pid")};
 error_log {_quote(d / "error.log")} info;
-{user}
+{_user()}
 events {{
     worker_connections 512;
 }}
-http {{
+http {{{self._http_settings()}
+    server {{
+        listen 127.0.0.1:{self.port}{" ssl" if self.tls else ""};
+        server_name _;
+        {self._server_tls()}{self._locations()}
+    }}
+}}
+"""
+
+    def _http_settings(self) -> str:
+        """The access log, temporary paths inside the directory, no limits, long timeouts."""
+        d = self.directory
+        tmp = d / "tmp"
+        tmp.mkdir(exist_ok=True)
+        return f"""
     log_format field '$remote_addr "$request" $status $body_bytes_sent $request_length '
                      '"$http_host" $request_time $upstream_status';
     access_log {_quote(d / "access.log")} field;
@@ -196,14 +148,73 @@ http {{
     client_max_body_size 0;
     client_body_timeout 300s;
     send_timeout 300s;
-    keepalive_timeout 75s;
-    server {{
-        {listen}
-        server_name _;
-        {tls}{locations}
-    }}
-}}
-"""
+    keepalive_timeout 75s;"""
+
+    def _server_tls(self) -> str:
+        """The certificate and key nginx serves https with ("" without ``tls_cert``)."""
+        if self.tls_cert is None or self.tls_key is None:
+            return ""
+        return (
+            f"ssl_certificate {_quote(self.tls_cert.resolve())};\n"
+            f"        ssl_certificate_key {_quote(self.tls_key.resolve())};"
+        )
+
+    def _locations(self) -> str:
+        """``{prefix}/`` and ``{prefix}`` forwarded without the prefix, 404 elsewhere; or every
+        path forwarded as it is (prefix ``/``)."""
+        proxy = self._proxy_settings()
+        if not self.prefix:
+            return f"""
+        location / {{
+            proxy_pass {self.upstream};{proxy}
+        }}"""
+        return f"""
+        location {self.prefix}/ {{
+            proxy_pass {self.upstream}/;{proxy}
+        }}
+        location = {self.prefix} {{
+            proxy_pass {self.upstream}/;{proxy}
+        }}
+        location / {{
+            return 404;
+        }}"""
+
+    def _proxy_settings(self) -> str:
+        """How a location forwards: streaming both ways, the client's Host, long timeouts."""
+        return f"""
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_request_buffering off;
+            proxy_buffering off;
+            proxy_redirect off;
+            proxy_connect_timeout 30s;
+            proxy_read_timeout 300s;
+            proxy_send_timeout 300s;
+            {self._upstream_tls()}"""
+
+    def _upstream_tls(self) -> str:
+        """SNI to an https upstream; with ``upstream_ca``, verifying its certificate."""
+        settings = "proxy_ssl_server_name on;"
+        if self.upstream_ca is not None:
+            name = self.upstream_server_name or self._upstream_host
+            settings += (
+                "\n            proxy_ssl_verify on;"
+                "\n            proxy_ssl_verify_depth 4;"
+                f"\n            proxy_ssl_trusted_certificate {_quote(self.upstream_ca.resolve())};"
+                f"\n            proxy_ssl_name {_quote(name)};"
+            )
+        elif self.upstream_server_name is not None:
+            settings += f"\n            proxy_ssl_name {_quote(self.upstream_server_name)};"
+        return settings
 
 
-# -- forward proxies ---------------------------------------------------------------------------
+def _user() -> str:
+    """As root, the workers' user and group: the current ones (nginx would pick nobody:nobody,
+    and Debian has no group nobody)."""
+    if os.geteuid() != 0:
+        return ""
+    names = pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
+    return f"user {names[0]} {names[1]};"

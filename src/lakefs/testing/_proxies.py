@@ -17,28 +17,37 @@ from lakefs.testing._launcher import (
     _Launcher,
     _quote,
 )
-from lakefs.testing._server import (
-    ServerStartError,
-)
+from lakefs.testing._process import ServerStartError
 
 __all__ = ["Squid", "TinyProxy"]
 
 
 class _ForwardProxy(_Launcher):
-    """What TinyProxy and Squid share: auth, CONNECT ports, URLs."""
+    """What TinyProxy and Squid share: auth, CONNECT ports, URLs, a config file, a log of the
+    requests seen. A subclass gives the config's lines, the flags before the config's path
+    (``_flags``) and how a log line names a request (``_request_in``)."""
+
+    _flags: tuple[str, ...] = ()
 
     def __init__(
         self,
-        auth: tuple[str, str] | None,
-        connect_ports: Iterable[int] | None,
-        port: int | None,
-        startup_timeout: float,
+        *,
+        auth: tuple[str, str] | None = None,
+        connect_ports: Iterable[int] | None = None,
+        port: int | None = None,
+        startup_timeout: float = 30.0,
     ) -> None:
         super().__init__(port, startup_timeout)
+        if auth is not None:
+            self._check_auth(auth)
         self.auth = auth
         self.connect_ports = None if connect_ports is None else [int(p) for p in connect_ports]
         if self.connect_ports is not None and any(not 0 < p < 65536 for p in self.connect_ports):
             raise ValueError(f"connect_ports must be TCP ports: {self.connect_ports}")
+
+    @classmethod
+    def _check_auth(cls, auth: tuple[str, str]) -> None:
+        """Raise ValueError if the program cannot take these credentials."""
 
     @property
     def url(self) -> str:
@@ -59,8 +68,34 @@ class _ForwardProxy(_Launcher):
         quoted = f"{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(password, safe='')}"
         return f"http://{quoted}@127.0.0.1:{self.port}"
 
+    def log_text(self) -> str:
+        raise NotImplementedError
 
-class TinyProxy(_ForwardProxy):
+    def requests_seen(self) -> list[str]:
+        """``"METHOD URL"`` of each request in the log, oldest first, the start-up probe left out.
+
+        Such as ``"CONNECT 127.0.0.1:1234"`` or ``"GET http://127.0.0.1:1234/api/v1/x?y=1"``.
+        Refused requests are listed too: tinyproxy logs a request line when it arrives, before
+        checking credentials and ports; squid when the transaction ends (a CONNECT when its
+        tunnel closes).
+        """
+        seen = (self._request_in(line) for line in self.log_text().splitlines())
+        return [r for r in seen if r is not None and not r.endswith(f" {_PROBE_PATH}")]
+
+    def _request_in(self, line: str) -> str | None:
+        raise NotImplementedError
+
+    def _config_lines(self) -> list[str]:
+        raise NotImplementedError
+
+    def _command(self, program: str) -> list[str]:
+        conf = self.directory / f"{self._program}.conf"
+        header = f"# written by lakefs.testing._proxies.{type(self).__name__}"
+        conf.write_text("\n".join([header, *self._config_lines()]) + "\n")
+        return [program, *self._flags, str(conf)]
+
+
+class TinyProxy(_ForwardProxy, program="tinyproxy"):
     """tinyproxy in the foreground (``tinyproxy -d -c CONF``): an HTTP forward proxy with CONNECT.
 
     It listens on 127.0.0.1, serves clients from 127.0.0.1 only, has no upstream proxy, and logs
@@ -72,56 +107,29 @@ class TinyProxy(_ForwardProxy):
             ``[A-Za-z0-9._-]`` in them); none by default.
         connect_ports: the ports CONNECT may reach; ``None`` (the default) allows every port, an
             empty list none.
-        port: the port to listen on; a free one by default.
-        startup_timeout: seconds to wait for tinyproxy to answer.
-
-    Attributes:
-        port: the port tinyproxy listens on (0 until started).
+        port, startup_timeout: as every launcher's (``lakefs.testing._launcher``).
     """
 
-    _program = "tinyproxy"
-    _package = "tinyproxy"
+    _flags = ("-d", "-c")
     _REQUEST = re.compile(r"Request \(file descriptor \d+\): (.*?)(?: HTTP/\d(?:\.\d)?)?$")
     _TOKEN = re.compile(r"[A-Za-z0-9._-]+")
 
-    def __init__(
-        self,
-        *,
-        auth: tuple[str, str] | None = None,
-        connect_ports: Iterable[int] | None = None,
-        port: int | None = None,
-        startup_timeout: float = 30.0,
-    ) -> None:
-        super().__init__(auth, connect_ports, port, startup_timeout)
-        if auth is not None and not all(self._TOKEN.fullmatch(part) for part in auth):
+    @classmethod
+    def _check_auth(cls, auth: tuple[str, str]) -> None:
+        if not all(cls._TOKEN.fullmatch(part) for part in auth):
             raise ValueError("tinyproxy's BasicAuth takes only [A-Za-z0-9._-] in user and password")
-
-    def start(self) -> TinyProxy:
-        """Start tinyproxy and wait until its port answers HTTP. Returns ``self``."""
-        return self._start()
 
     def log_text(self) -> str:
         """tinyproxy's log so far."""
         return self._read("tinyproxy.log")
 
-    def requests_seen(self) -> list[str]:
-        """The request lines tinyproxy logged, without the HTTP version, oldest first.
+    def _request_in(self, line: str) -> str | None:
+        match = self._REQUEST.search(line)  # the request line, without the HTTP version
+        return match.group(1) if match else None
 
-        Such as ``"CONNECT 127.0.0.1:1234"`` or ``"GET http://127.0.0.1:1234/api/v1/x?y=1"``.
-        tinyproxy logs a request line when it arrives, before checking credentials and ports, so
-        refused requests are listed too.
-        """
-        seen = []
-        for line in self.log_text().splitlines():
-            match = self._REQUEST.search(line)
-            if match and match.group(1) != f"GET {_PROBE_PATH}":
-                seen.append(match.group(1))
-        return seen
-
-    def _command(self, program: str) -> list[str]:
+    def _config_lines(self) -> list[str]:
         d = self.directory
         lines = [
-            "# written by lakefs.testing._proxies.TinyProxy",
             f"Port {self.port}",
             "Listen 127.0.0.1",
             "Bind 127.0.0.1",
@@ -137,15 +145,13 @@ class TinyProxy(_ForwardProxy):
             lines.append(f"BasicAuth {self.auth[0]} {self.auth[1]}")
         if self.connect_ports is not None:
             lines += [f"ConnectPort {p}" for p in self.connect_ports] or ["ConnectPort 0"]
-        conf = d / "tinyproxy.conf"
-        conf.write_text("\n".join(lines) + "\n")
-        return [program, "-d", "-c", str(conf)]
+        return lines
 
     def _logs(self) -> list[Path]:
         return [self.directory / "tinyproxy.log"]
 
 
-class Squid(_ForwardProxy):
+class Squid(_ForwardProxy, program="squid"):
     """squid in the foreground (``squid -N -f CONF``): an HTTP forward proxy with CONNECT.
 
     The same interface as :class:`TinyProxy`, for a proxy that answers a missing *or wrong*
@@ -157,32 +163,16 @@ class Squid(_ForwardProxy):
     Args:
         auth: ``(user, password)`` for Basic proxy authentication (``basic_ncsa_auth``).
         connect_ports: the ports CONNECT may reach; ``None`` (the default) allows every port.
-        port: the port to listen on; a free one by default.
-        startup_timeout: seconds to wait for squid to answer.
-
-    Attributes:
-        port: the port squid listens on (0 until started).
+        port, startup_timeout: as every launcher's (``lakefs.testing._launcher``).
     """
 
-    _program = "squid"
-    _package = "squid"
+    _flags = ("-N", "-f")
     _AUTH_HELPER = Path("/usr/lib/squid/basic_ncsa_auth")
 
-    def __init__(
-        self,
-        *,
-        auth: tuple[str, str] | None = None,
-        connect_ports: Iterable[int] | None = None,
-        port: int | None = None,
-        startup_timeout: float = 30.0,
-    ) -> None:
-        super().__init__(auth, connect_ports, port, startup_timeout)
-        if auth is not None and (":" in auth[0] or any("\n" in part for part in auth)):
+    @classmethod
+    def _check_auth(cls, auth: tuple[str, str]) -> None:
+        if ":" in auth[0] or any("\n" in part for part in auth):
             raise ValueError("a squid user name cannot hold ':' nor either part a newline")
-
-    def start(self) -> Squid:
-        """Start squid and wait until its port answers HTTP. Returns ``self``."""
-        return self._start()
 
     def log_text(self) -> str:
         """squid's access log so far (a line per finished transaction)."""
@@ -192,24 +182,30 @@ class Squid(_ForwardProxy):
         """squid's cache (diagnostic) log so far."""
         return self._read("cache.log")
 
-    def requests_seen(self) -> list[str]:
-        """``"METHOD URL"`` of each transaction in the access log, oldest first.
-
-        Such as ``"CONNECT 127.0.0.1:1234"`` or ``"GET http://127.0.0.1:1234/api/v1/x?y=1"``.
-        Refused ones are listed too; squid writes a line when a transaction ends (a CONNECT when
-        its tunnel closes).
-        """
-        seen = []
-        for line in self.log_text().splitlines():
-            fields = line.split()
-            if len(fields) >= 7 and fields[6] != _PROBE_PATH:
-                seen.append(f"{fields[5]} {fields[6]}")
-        return seen
+    def _request_in(self, line: str) -> str | None:
+        fields = line.split()  # time elapsed client CODE/STATUS bytes METHOD URL ...
+        return f"{fields[5]} {fields[6]}" if len(fields) >= 7 else None
 
     def _command(self, program: str) -> list[str]:
         d = self.directory
-        lines = [
-            "# written by lakefs.testing._proxies.Squid",
+        if any(c in str(d) for c in " \n\"'"):
+            raise ServerStartError(f"squid cannot use a directory with spaces or quotes: {d}")
+        cmd = super()._command(program)
+        if os.geteuid() == 0:
+            # squid will not keep root: it becomes cache_effective_user, which must write here.
+            try:
+                user = pwd.getpwnam("proxy")
+            except KeyError as e:
+                raise ServerStartError("running as root, squid needs the user 'proxy'") from e
+            for path in [d, *d.iterdir()]:
+                os.chown(path, user.pw_uid, user.pw_gid)
+        return cmd
+
+    def _config_lines(self) -> list[str]:
+        d = self.directory
+        root = ["cache_effective_user proxy"] if os.geteuid() == 0 else []
+        return [
+            *root,
             f"http_port 127.0.0.1:{self.port}",
             f"pid_filename {d / 'squid.pid'}",
             f"cache_log {d / 'cache.log'}",
@@ -227,11 +223,12 @@ class Squid(_ForwardProxy):
             "htcp_port 0",
             "visible_hostname squid",
             "strip_query_terms off",
-            "acl field_clients src 127.0.0.1/32",
-            "acl CONNECT method CONNECT",
+            *self._access_lines(),
         ]
-        if any(c in str(d) for c in " \n\"'"):
-            raise ServerStartError(f"squid cannot use a directory with spaces or quotes: {d}")
+
+    def _access_lines(self) -> list[str]:
+        """The ACLs: clients from 127.0.0.1 only, CONNECT's ports, then the credentials."""
+        lines = ["acl field_clients src 127.0.0.1/32", "acl CONNECT method CONNECT"]
         if self.connect_ports is not None:
             ports = " ".join(str(p) for p in self.connect_ports)
             if ports:
@@ -242,7 +239,7 @@ class Squid(_ForwardProxy):
         if self.auth is not None:
             if not self._AUTH_HELPER.exists():
                 raise ServerStartError(f"{self._AUTH_HELPER} is missing: apt-get install squid")
-            htpasswd = d / "htpasswd"
+            htpasswd = self.directory / "htpasswd"
             htpasswd.write_text(f"{self.auth[0]}:{_apr1(self.auth[1])}\n")
             lines += [
                 f"auth_param basic program {self._AUTH_HELPER} {htpasswd}",
@@ -253,20 +250,7 @@ class Squid(_ForwardProxy):
             ]
         else:
             lines += ["http_access allow field_clients"]
-        lines += ["http_access deny all"]
-        if os.geteuid() == 0:
-            lines.insert(1, "cache_effective_user proxy")
-        conf = d / "squid.conf"
-        conf.write_text("\n".join(lines) + "\n")
-        if os.geteuid() == 0:
-            # squid will not keep root: it becomes cache_effective_user, which must write here.
-            try:
-                user = pwd.getpwnam("proxy")
-            except KeyError as e:
-                raise ServerStartError("running as root, squid needs the user 'proxy'") from e
-            for path in [d, *d.iterdir()]:
-                os.chown(path, user.pw_uid, user.pw_gid)
-        return [program, "-N", "-f", str(conf)]
+        return [*lines, "http_access deny all"]
 
     def _logs(self) -> list[Path]:
         return [self.directory / "cache.log"]

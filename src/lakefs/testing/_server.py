@@ -2,7 +2,8 @@
 
 ``LocalLakeFS`` starts lakeFS on a free loopback port in a fresh temporary directory with fixed
 development credentials, waits for ``/api/v1/healthcheck``, and on exit stops every process it
-started and removes its directory. Two configurations:
+started and removes its directory (a process killed outright leaves the directory behind, but its
+programs' watchdogs stop them: ``lakefs.testing._process``). Two configurations:
 
 * ``"local"``: local metadata and blockstore, with imports enabled from ``import_dir``.
 * ``"s3"``: an S3 blockstore on gofakes3, a Go S3 server (started on its own free port with its
@@ -23,25 +24,18 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
-import weakref
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 import urllib3
 from lakefs_sdk.api_client import ApiClient
 from lakefs_sdk.configuration import Configuration
 
-from lakefs.lib.transactions import ExitHook
 from lakefs.testing._build import ensure_binary, ensure_gofakes3
+from lakefs.testing._process import ServerStartError, _free_port, _Lifecycle, _refuse_taken
 
 if TYPE_CHECKING:
     from lakefs.testing._nginx import Nginx
@@ -60,147 +54,21 @@ _S3_SECRET = "gofakes3-test-secret"  # gofakes3 checks no signatures; any value 
 DIR_PREFIX = "lakefs-server-"  # cassette scrubbing recognises paths under such a directory
 
 
-class ServerStartError(RuntimeError):
-    """A server (lakeFS or gofakes3) did not come up; the message carries the tail of its log."""
+def _answers(url: str, ok: set[int], ca_cert: Path | None = None) -> Callable[[], bool]:
+    """A start-up probe: whether a GET of ``url`` answers one of the statuses ``ok``."""
+    http = urllib3.PoolManager(
+        retries=False,
+        timeout=urllib3.Timeout(connect=1, read=2),
+        ca_certs=str(ca_cert) if ca_cert else None,
+    )
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _port_taken(port: int) -> bool:
-    """Whether a server could not listen on ``port``. Like the servers started here (Go, nginx
-    and tinyproxy listen with SO_REUSEADDR), a port whose last connections linger in TIME_WAIT
-    is free."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    def ready() -> bool:
         try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
+            return http.request("GET", url).status in ok
+        except urllib3.exceptions.HTTPError:
+            return False
 
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-class _Process:
-    """A child process in its own session, with its output in a log file."""
-
-    def __init__(self, name: str, cmd: list[str], env: dict[str, str], cwd: Path) -> None:
-        self.name = name
-        self.log_path = cwd / f"{name}.log"
-        self._log: IO[bytes] = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self, grace: float = 10.0) -> None:
-        if self.alive():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(grace)
-        self._log.close()
-
-    def wait_http(
-        self, url: str, ok: set[int], timeout: float, ca_cert: Path | None = None
-    ) -> None:
-        """Poll ``url`` until it answers one of ``ok``; fail fast if the process dies."""
-        http = urllib3.PoolManager(
-            retries=False,
-            timeout=urllib3.Timeout(connect=1, read=2),
-            ca_certs=str(ca_cert) if ca_cert else None,
-        )
-        deadline = time.monotonic() + timeout
-        while True:
-            if not self.alive():
-                raise ServerStartError(
-                    f"{self.name} exited with code {self.proc.returncode} while starting; "
-                    f"its log ({self.log_path}) ends with:\n{_tail(self.log_path)}"
-                )
-            try:
-                if http.request("GET", url).status in ok:
-                    return
-            except urllib3.exceptions.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise ServerStartError(
-                    f"{self.name} did not answer {url} within {timeout:.0f} s; "
-                    f"its log ({self.log_path}) ends with:\n{_tail(self.log_path)}"
-                )
-            time.sleep(0.1)
-
-
-class _Stoppable(Protocol):
-    def stop(self) -> None: ...
-
-
-class _Lifecycle(ExitHook):
-    """What every launcher here shares: a temporary directory, the processes started in it,
-    and a finalizer that stops them (last started first) and removes the directory, even when
-    ``stop()`` is forgotten or the interpreter exits. Subclasses define ``start()``."""
-
-    _dir: Path | None = None
-    _finalizer: weakref.finalize[[list[_Stoppable], Path], _Lifecycle] | None = None
-
-    def _begin(self, prefix: str) -> Path:
-        """Make the directory and arm the finalizer (before the first process starts)."""
-        if self._dir is not None:
-            raise RuntimeError(f"this {type(self).__name__} is already running")
-        self._procs: list[_Stoppable] = []
-        self._dir = Path(tempfile.mkdtemp(prefix=prefix))
-        # The finalizer shares the process list: it stops whatever has been started so far.
-        self._finalizer = weakref.finalize(self, _cleanup, self._procs, self._dir)
-        return self._dir
-
-    def start(self: _Self) -> _Self:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        """Stop every process started and remove the directory (idempotent)."""
-        if self._finalizer is not None:
-            self._finalizer()
-        self._finalizer = None
-        self._procs = []
-        self._dir = None
-
-    @property
-    def directory(self) -> Path:
-        """The temporary directory (configuration, data, logs)."""
-        if self._dir is None:
-            raise RuntimeError(f"this {type(self).__name__} is not running")
-        return self._dir
-
-    def __enter__(self: _Self) -> _Self:
-        """Start (see ``start()``); returns the launcher."""
-        return self.start()
-
-    def _exit(self, exc: BaseException | None) -> None:
-        """Stop every process and remove the directory (see ``stop()``)."""
-        self.stop()
-
-
-_Self = TypeVar("_Self", bound=_Lifecycle)
+    return ready
 
 
 class LocalLakeFS(_Lifecycle):
@@ -258,7 +126,6 @@ class LocalLakeFS(_Lifecycle):
         self._binary = binary
         self._s3_min_part_size = s3_min_part_size
         self._s3_store: S3Store = s3_store
-        self._procs: list[_Stoppable] = []
         self.port = 0
         self.s3_endpoint: str | None = None
         self.tls = bool(tls)
@@ -282,8 +149,7 @@ class LocalLakeFS(_Lifecycle):
         """
         if self._dir is not None:
             raise RuntimeError("this LocalLakeFS is already running")
-        if self._requested_port is not None and _port_taken(self._requested_port):
-            raise ServerStartError(f"port {self._requested_port} on 127.0.0.1 is already in use")
+        _refuse_taken(self._requested_port)
         binary = self._binary or ensure_binary()
         self._begin(DIR_PREFIX)
         try:
@@ -294,14 +160,9 @@ class LocalLakeFS(_Lifecycle):
                 env.update(self._start_gofakes3())
             self.port = self._requested_port or _free_port()
             env["LAKEFS_LISTEN_ADDRESS"] = f"127.0.0.1:{self.port}"
-            proc = _Process("lakefs", [str(binary), "run"], env, self.directory)
-            self._procs.append(proc)
-            proc.wait_http(
-                f"{self.endpoint}/api/v1/healthcheck",
-                {204},
-                self._startup_timeout,
-                self.lakefs_ca_cert,
-            )
+            health = f"{self.endpoint}/api/v1/healthcheck"
+            ready = _answers(health, {204}, self.lakefs_ca_cert)
+            self._launch("lakefs", [str(binary), "run"], env, ready, self._startup_timeout, health)
         except BaseException:
             self.stop()
             raise
@@ -476,10 +337,10 @@ class LocalLakeFS(_Lifecycle):
             cmd += ["-backend", "fs", "-fs.path", str(store), "-fs.create"]
         else:
             cmd += ["-backend", "memory"]
-        proc = _Process("gofakes3", cmd, dict(os.environ), self.directory)
-        self._procs.append(proc)
         self.s3_endpoint = f"http://127.0.0.1:{port}"
-        proc.wait_http(f"{self.s3_endpoint}/{S3_BUCKET}?max-keys=1", {200}, self._startup_timeout)
+        bucket = f"{self.s3_endpoint}/{S3_BUCKET}?max-keys=1"
+        ready = _answers(bucket, {200})
+        self._launch("gofakes3", cmd, dict(os.environ), ready, self._startup_timeout, bucket)
         if self.tls:
             self.s3_endpoint = self._start_store_tls(self.s3_endpoint)
         return {
@@ -511,10 +372,3 @@ class LocalLakeFS(_Lifecycle):
         state = f"running at {self.endpoint}" if self._dir else "stopped"
         tls = ", tls=True" if self.tls else ""
         return f"LocalLakeFS(blockstore={self.blockstore!r}{tls}, {state})"
-
-
-def _cleanup(procs: list[_Stoppable], directory: Path) -> None:
-    # lakeFS first (it talks to gofakes3), then gofakes3; then the files.
-    for proc in reversed(procs):
-        proc.stop()
-    shutil.rmtree(directory, ignore_errors=True)
