@@ -10,53 +10,19 @@ Example:
 
 import contextlib as _contextlib
 
+from lakefs import _exceptions
 from lakefs._client import Client, RequestTimeout, default_client, init
 from lakefs._config import AwsIamSettings, ClientConfig, Timeout
-from lakefs._exceptions import (
-    APIConnectionError,
-    APIResponseError,
-    APIStatusError,
-    APITimeoutError,
-    BadRequestError,
-    ConflictError,
-    ForbiddenError,
-    GoneError,
-    LakeFSError,
-    NoAuthenticationFound,
-    NotFoundError,
-    NotImplementedByServerError,
-    ObjectChangedError,
-    ObjectExistsError,
-    ObjectNotFoundError,
-    PreconditionFailedError,
-    PresignNotSupportedError,
-    ProxyError,
-    RangeNotSatisfiableError,
-    ServerError,
-    SourceChangedError,
-    TLSError,
-    TooManyRequestsError,
-    UnauthorizedError,
-    ValidationError,
-)
+from lakefs._exceptions import *  # noqa: F403  (every error class: its __all__)
 from lakefs._generated import Branch, Reference, Repository, Tag
 from lakefs._logs import setup_logging as _setup_logging
 from lakefs._objects import Change, CommonPrefix, ObjectInfo
 from lakefs._pagination import Page, Paginator
 from lakefs._server_configuration import ServerConfiguration, ServerStorageConfiguration
 from lakefs._values import Commit, RepositoryProperties
+from lakefs.lib import imports as _imports
 from lakefs.lib.folders import TransferError, TransferResult
-from lakefs.lib.imports import (
-    ImportCancelledError,
-    ImportFailedError,
-    ImportManager,
-    ImportManagerError,
-    ImportNotSupportedError,
-    ImportRefusedError,
-    ImportResult,
-    ImportStatus,
-    ImportTimeoutError,
-)
+from lakefs.lib.imports import *  # noqa: F403  (the import API: its __all__)
 from lakefs.lib.objects import DeleteObjectsError
 from lakefs.lib.progress import ProgressEvent
 from lakefs.lib.reader import ObjectReader
@@ -92,71 +58,39 @@ def repository(repository_id: str, client: Client | None = None) -> Repository:
 
 
 __all__ = [
-    "APIConnectionError",
-    "APIStatusError",
-    "APIResponseError",
-    "APITimeoutError",
     "AwsIamSettings",
-    "BadRequestError",
     "Branch",
     "BranchTransaction",
     "Change",
     "Client",
     "ClientConfig",
-    "CommonPrefix",
-    "ConflictError",
-    "DeleteObjectsError",
-    "ForbiddenError",
-    "GoneError",
-    "ImportCancelledError",
-    "ImportFailedError",
     "Commit",
-    "ImportManager",
-    "ImportManagerError",
-    "ImportNotSupportedError",
-    "ImportRefusedError",
-    "ImportResult",
-    "ImportStatus",
-    "ImportTimeoutError",
-    "LakeFSError",
-    "NoAuthenticationFound",
-    "NotFoundError",
-    "NotImplementedByServerError",
-    "ObjectChangedError",
-    "ObjectExistsError",
+    "CommonPrefix",
+    "DeleteObjectsError",
     "ObjectInfo",
-    "ObjectNotFoundError",
     "ObjectReader",
     "ObjectWriter",
     "Page",
     "Paginator",
-    "PreconditionFailedError",
     "ProgressEvent",
-    "PresignNotSupportedError",
-    "ProxyError",
-    "RangeNotSatisfiableError",
     "Reference",
     "Repository",
     "RepositoryProperties",
     "RequestTimeout",
     "ServerConfiguration",
-    "ServerError",
-    "SourceChangedError",
-    "TLSError",
     "ServerStorageConfiguration",
     "Tag",
     "Timeout",
-    "TooManyRequestsError",
     "TransactionError",
     "TransferError",
     "TransferResult",
-    "UnauthorizedError",
-    "ValidationError",
     "default_client",
     "init",
     "list_repositories",
     "repository",
 ]
+__all__ += _exceptions.__all__  # every error class
+__all__ += _imports.__all__  # the import API
 
 # Public names are documented and shown as lakefs.X, wherever they are implemented.
 for _name in __all__:

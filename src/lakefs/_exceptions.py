@@ -8,6 +8,11 @@
     ├── SourceChangedError             a local file changed while it was uploaded
     ├── ObjectChangedError             an object was overwritten while it was read
     ├── ValidationError (ValueError)   a bad argument, caught before any request is sent
+    ├── PathRefusedError               the server refused one path of a bulk request (its message)
+    ├── PartialFailureError            some paths of a bulk operation failed, the others were done:
+    │   │                              ``failed`` maps each path to its error
+    │   ├── DeleteObjectsError         a bulk delete's failures (lakefs.lib.objects)
+    │   └── TransferError              a folder transfer's failures (lakefs.lib.folders)
     ├── APIConnectionError             the server could not be reached or stopped answering
     │   ├── APITimeoutError
     │   ├── TLSError                   handshake failed: certificate not trusted, wrong host
@@ -28,6 +33,12 @@
         ├── TooManyRequestsError         429
         └── ServerError                  5xx
             └── NotImplementedByServerError  501
+
+A bulk operation (deleting many objects, a folder transfer) does not stop at its first failure: it
+does what it can, then reports every path that failed in one :class:`PartialFailureError`, whose
+``failed`` maps each path to its error (a :class:`PathRefusedError` for a path the server refused,
+a status or connection error for a request that failed, an ``OSError`` for a local file) and whose
+text names the first few.
 
 Errors from ``lakefs_sdk`` and urllib3 never reach users: they are mapped to these, with the
 original chained as ``__cause__``. Every error pickles (a process pool hands it back to the parent
@@ -78,6 +89,8 @@ __all__ = [
     "ObjectChangedError",
     "ObjectExistsError",
     "ObjectNotFoundError",
+    "PartialFailureError",
+    "PathRefusedError",
     "PreconditionFailedError",
     "PresignNotSupportedError",
     "ProxyError",
@@ -88,10 +101,8 @@ __all__ = [
     "TooManyRequestsError",
     "UnauthorizedError",
     "ValidationError",
-    "header_value",
-    "is_retryable_status",
-    "make_status_error",
 ]
+"""The error classes, all public (``lakefs`` re-exports them); the helpers below are the SDK's."""
 
 _MAX_MESSAGE = 500
 
@@ -118,6 +129,64 @@ class NoAuthenticationFound(LakeFSError):  # noqa: N818 - the design's name
 
 class ValidationError(LakeFSError, ValueError):
     """An argument is invalid; raised before any request is sent."""
+
+
+class PathRefusedError(LakeFSError):
+    """The server refused one path of a bulk request (its other paths were done); what a
+    :class:`PartialFailureError` holds for it. Its text is the server's message, verbatim.
+
+    Attributes:
+        path: the path refused.
+        message: the server's message.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def __eq__(self, other: object) -> bool:
+        """The same path refused with the same message (a copy unpickled compares equal)."""
+        if not isinstance(other, PathRefusedError):
+            return NotImplemented
+        return (type(other), other.path, other.message) == (type(self), self.path, self.message)
+
+    def __hash__(self) -> int:
+        """A hash of the path and the message, consistent with ``==``."""
+        return hash((type(self).__name__, self.path, self.message))
+
+
+class PartialFailureError(LakeFSError):
+    """Some paths of a bulk operation failed; the others were done.
+
+    Every bulk operation reports its failures this one way, after doing all it could (the
+    subclasses say which operation). The text names the first :attr:`NAMED` failures and
+    counts the rest.
+
+    Attributes:
+        failed: each failed path and its error, in the order they failed: a
+            :class:`PathRefusedError` (the server refused that path), a
+            :class:`LakeFSError` (its request failed), or another exception (an ``OSError``
+            for a local file).
+    """
+
+    NAMED: ClassVar[int] = 5
+    """How many failures the text names."""
+
+    def __init__(
+        self, message: str = "", *, failed: Mapping[str, BaseException] | None = None
+    ) -> None:
+        self.failed: dict[str, BaseException] = dict(failed or {})
+        super().__init__(message or self._describe())
+
+    def _headline(self, count: int) -> str:
+        return f"{count} path(s) failed"
+
+    def _describe(self) -> str:
+        named = "; ".join(f"{p}: {e}" for p, e in list(self.failed.items())[: self.NAMED])
+        rest = len(self.failed) - self.NAMED
+        more = f" (and {rest} more)" if rest > 0 else ""
+        return f"{self._headline(len(self.failed))}: {named}{more}"
 
 
 class APIConnectionError(LakeFSError):
@@ -196,6 +265,10 @@ class APIResponseError(LakeFSError):
         self.path = path
 
 
+_BY_STATUS: dict[int, type[APIStatusError]] = {}
+"""The class of each status (filled by each class's ``status=``)."""
+
+
 class APIStatusError(LakeFSError):
     """The server answered with an error status.
 
@@ -215,6 +288,15 @@ class APIStatusError(LakeFSError):
 
     STATUS: ClassVar[int | None] = None
     """The status this class stands for (None: several)."""
+
+    def __init_subclass__(cls, status: int | None = None, **kwargs: Any) -> None:
+        """``class NotFoundError(APIStatusError, status=404)`` makes the class the one
+        :func:`make_status_error` raises for that status (a subclass without ``status=`` keeps
+        its parent's ``STATUS``)."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.STATUS = status
+            _BY_STATUS[status] = cls
 
     # Defaults for errors pickled before these attributes existed.
     params: tuple[tuple[str, str], ...] = ()
@@ -265,101 +347,58 @@ class APIStatusError(LakeFSError):
             return f"{type(self).__name__}(...)"
 
 
-class BadRequestError(APIStatusError):
+class BadRequestError(APIStatusError, status=400):
     """400: the request is invalid (also: nothing to commit, pre-signing unsupported)."""
 
-    STATUS = 400
 
-
-class UnauthorizedError(APIStatusError):
+class UnauthorizedError(APIStatusError, status=401):
     """401: the credentials are missing or wrong."""
 
-    STATUS = 401
 
-
-class ForbiddenError(APIStatusError):
+class ForbiddenError(APIStatusError, status=403):
     """403: the credentials may not do this (or the feature is disabled on the server)."""
 
-    STATUS = 403
 
-
-class NotFoundError(APIStatusError):
+class NotFoundError(APIStatusError, status=404):
     """404: the repository, reference or object does not exist."""
-
-    STATUS = 404
 
 
 class ObjectNotFoundError(NotFoundError, FileNotFoundError):
-    """404 for an object path; also a ``FileNotFoundError``."""
-
-    # OSError's constructor and str() differ; keep APIStatusError's.
-    __init__ = APIStatusError.__init__
-    __str__ = APIStatusError.__str__
+    """404 for an object path; also a ``FileNotFoundError`` (its constructor and text are
+    APIStatusError's, which comes first in its bases)."""
 
 
-class ConflictError(APIStatusError):
+class ConflictError(APIStatusError, status=409):
     """409: it exists already, or a merge conflicts."""
 
-    STATUS = 409
 
-
-class GoneError(APIStatusError):
+class GoneError(APIStatusError, status=410):
     """410: the data is gone (e.g. an object whose physical data was removed)."""
 
-    STATUS = 410
 
-
-class PreconditionFailedError(APIStatusError):
+class PreconditionFailedError(APIStatusError, status=412):
     """412: a precondition (such as ``If-None-Match``) failed."""
-
-    STATUS = 412
 
 
 class ObjectExistsError(PreconditionFailedError, FileExistsError):
     """412 for an object written with ``If-None-Match: *``; also a ``FileExistsError``."""
 
-    __init__ = APIStatusError.__init__
-    __str__ = APIStatusError.__str__
 
-
-class RangeNotSatisfiableError(APIStatusError):
+class RangeNotSatisfiableError(APIStatusError, status=416):
     """416: the requested byte range lies outside the object."""
 
-    STATUS = 416
 
-
-class TooManyRequestsError(APIStatusError):
+class TooManyRequestsError(APIStatusError, status=429):
     """429: the server asks to slow down (retried automatically first)."""
-
-    STATUS = 429
 
 
 class ServerError(APIStatusError):
     """5xx: the server failed (transient ones are retried automatically first)."""
 
 
-class NotImplementedByServerError(ServerError):
+class NotImplementedByServerError(ServerError, status=501):
     """501: this server (edition or configuration) does not implement the operation."""
 
-    STATUS = 501
-
-
-_BY_STATUS: dict[int, type[APIStatusError]] = {
-    cls.STATUS: cls
-    for cls in (
-        BadRequestError,
-        UnauthorizedError,
-        ForbiddenError,
-        NotFoundError,
-        ConflictError,
-        GoneError,
-        PreconditionFailedError,
-        RangeNotSatisfiableError,
-        TooManyRequestsError,
-        NotImplementedByServerError,
-    )
-    if cls.STATUS is not None
-}
 
 _RETRY_ALWAYS = frozenset({408, 429, 502, 503, 504})
 

@@ -168,7 +168,7 @@ class ServerStorageConfiguration(_Fetched):
         )
 
 
-class ServerConfiguration(_Fetched):
+class ServerConfiguration(ServerStorageConfiguration):
     """The server's version and storage configuration.
 
     Fetched with one request the first time it is needed, then cached on the client (each client
@@ -176,6 +176,10 @@ class ServerConfiguration(_Fetched):
     fetched, and sends no request. A failure to fetch it is a ``LakeFSError``
     (``APIConnectionError``, ``UnauthorizedError``; ``NoAuthenticationFound`` without a client
     configured).
+
+    It is a :class:`ServerStorageConfiguration` too: ``pre_sign_support()``,
+    ``pre_sign_multipart_upload()``, ``import_support()`` and the blockstore's methods answer
+    here as on ``storage_config()``.
 
     Args:
         client: the client to ask; the default client when omitted.
@@ -210,39 +214,6 @@ class ServerConfiguration(_Fetched):
                 configuration, and raises as that method says.
         """
         return ServerStorageConfiguration(self._client)
-
-    def pre_sign_support(self) -> bool:
-        """Whether the server hands out pre-signed URLs (as ``storage_config()`` says).
-
-        Returns:
-            True when its blockstore can pre-sign.
-
-        Raises:
-            LakeFSError: fetching the configuration failed (see the class).
-        """
-        return self.storage_config().pre_sign_support()
-
-    def pre_sign_multipart_upload(self) -> bool:
-        """Whether the server supports pre-signed multipart uploads.
-
-        Returns:
-            True when it does.
-
-        Raises:
-            LakeFSError: fetching the configuration failed (see the class).
-        """
-        return self.storage_config().pre_sign_multipart_upload()
-
-    def import_support(self) -> bool:
-        """Whether the server can import data from the object store.
-
-        Returns:
-            True when it can.
-
-        Raises:
-            LakeFSError: fetching the configuration failed (see the class).
-        """
-        return self.storage_config().import_support()
 
     def _known_fields(self, snapshot: _Snapshot) -> str:
         storage = snapshot.storage

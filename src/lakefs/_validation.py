@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 import warnings
+from dataclasses import dataclass
 
 from lakefs._exceptions import ValidationError
 
@@ -34,9 +35,34 @@ __all__ = [
     "utc",
 ]
 
-_REPOSITORY = re.compile(r"[a-z0-9][a-z0-9-]{2,62}")
-_BRANCH = re.compile(r"\w[-\w]*")
-_NAMESPACE = re.compile(r"(s3|gs|https?|mem|local|transient|azure|abfss?)://.+")
+
+@dataclass(frozen=True)
+class _Whole:
+    """A str that ``pattern`` matches whole; the error for any other value says it is not
+    ``what``."""
+
+    pattern: re.Pattern[str]
+    what: str
+
+    def check(self, value: object, name: str) -> None:
+        if not self.pattern.fullmatch(_str(value, name)):
+            raise ValidationError(f"{name} {value!r} is not {self.what}")
+
+
+_REPOSITORY = _Whole(
+    re.compile(r"[a-z0-9][a-z0-9-]{2,62}"),
+    "a valid repository name: 3 to 63 characters of a-z, 0-9 and '-', starting with a letter "
+    "or a digit",
+)
+_BRANCH = _Whole(
+    re.compile(r"\w[-\w]*"),
+    "a valid branch name: letters, digits, '_' and '-', not starting with '-' (no '/' or '.')",
+)
+_NAMESPACE = _Whole(
+    re.compile(r"(s3|gs|https?|mem|local|transient|azure|abfss?)://.+"),
+    "a storage namespace: expected a URI such as s3://bucket/prefix, gs://bucket/prefix, "
+    "https://account.blob... or local://name",
+)
 _TAG_FORBIDDEN = re.compile(r"[\s~^:?*\[\\\x00-\x1f\x7f]|\.\.|@\{|^[-/.]|[/.]$|\.lock$|//")
 _STRATEGIES = ("dest-wins", "source-wins")
 
@@ -49,20 +75,12 @@ def _str(value: object, name: str) -> str:
 
 def repository_id(value: object, name: str) -> None:
     """3-63 lowercase letters, digits and dashes, starting with a letter or digit."""
-    if not _REPOSITORY.fullmatch(_str(value, name)):
-        raise ValidationError(
-            f"{name} {value!r} is not a valid repository name: 3 to 63 characters of a-z, 0-9 "
-            "and '-', starting with a letter or a digit"
-        )
+    _REPOSITORY.check(value, name)
 
 
 def branch_id(value: object, name: str) -> None:
     """Letters, digits, underscores and dashes, not starting with a dash."""
-    if not _BRANCH.fullmatch(_str(value, name)):
-        raise ValidationError(
-            f"{name} {value!r} is not a valid branch name: letters, digits, '_' and '-', not "
-            "starting with '-' (no '/' or '.')"
-        )
+    _BRANCH.check(value, name)
 
 
 def tag_id(value: object, name: str) -> None:
@@ -88,11 +106,7 @@ def ref_or_resource(value: object, name: str) -> None:
 
 def storage_namespace(value: object, name: str) -> None:
     """A URI the server's blockstore understands: ``s3://``, ``gs://``, ``local://`` ..."""
-    if not _NAMESPACE.fullmatch(_str(value, name)):
-        raise ValidationError(
-            f"{name} {value!r} is not a storage namespace: expected a URI such as "
-            "s3://bucket/prefix, gs://bucket/prefix, https://account.blob... or local://name"
-        )
+    _NAMESPACE.check(value, name)
 
 
 def object_path(value: object, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from lakefs._exceptions import APIResponseError
 
@@ -37,8 +37,42 @@ def _text(data: Mapping[str, Any], key: str, what: str) -> str:
     return value
 
 
+V = TypeVar("V", bound="_Read")
+
+
+class _Read:
+    """A value read from one JSON object of lakeFS's answers (``_parse`` reads its fields)."""
+
+    _JSON: ClassVar[str]  # what the answer holds, for the error: "commit", "repository"
+
+    @classmethod
+    def from_json(cls: type[V], owner: object, data: Mapping[str, Any]) -> V:
+        """The value from lakeFS's JSON for it (``Commit`` for a Commit, ``Repository`` for
+        RepositoryProperties).
+
+        Args:
+            owner: unused (a value stands alone).
+            data: the JSON object.
+
+        Returns:
+            The value.
+
+        Raises:
+            APIResponseError: ``data`` is not such an object: not an object, a field missing or
+                malformed, or a date that is not a time.
+        """
+        del owner
+        if not isinstance(data, Mapping):
+            raise APIResponseError(f"the answer is not a {cls._JSON}")
+        return cls._parse(data)
+
+    @classmethod
+    def _parse(cls: type[V], data: Mapping[str, Any]) -> V:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Commit:
+class Commit(_Read):
     """A commit, as lakeFS stores it.
 
     A log (``log()``, a paginator of references carrying their commits) shows as a table of
@@ -62,23 +96,10 @@ class Commit:
     metadata: dict[str, str] = field(default_factory=dict, hash=False)
     meta_range_id: str = ""
 
+    _JSON: ClassVar[str] = "commit"
+
     @classmethod
-    def from_json(cls, owner: object, data: Mapping[str, Any]) -> Commit:
-        """A Commit from lakeFS's ``Commit`` JSON.
-
-        Args:
-            owner: unused (a commit stands alone).
-            data: the ``Commit`` JSON.
-
-        Returns:
-            The commit.
-
-        Raises:
-            APIResponseError: ``data`` is not a commit (no id, malformed fields or date).
-        """
-        del owner
-        if not isinstance(data, Mapping):
-            raise APIResponseError("the answer is not a commit")
+    def _parse(cls, data: Mapping[str, Any]) -> Commit:
         parents = data.get("parents") or []
         metadata = data.get("metadata") or {}
         if not isinstance(parents, list) or not isinstance(metadata, dict):
@@ -95,7 +116,7 @@ class Commit:
 
 
 @dataclass(frozen=True)
-class RepositoryProperties:
+class RepositoryProperties(_Read):
     """What a repository is: its name, first branch, storage namespace and creation date.
 
     Attributes:
@@ -110,21 +131,10 @@ class RepositoryProperties:
     storage_namespace: str
     creation_date: datetime.datetime
 
+    _JSON: ClassVar[str] = "repository"
+
     @classmethod
-    def from_json(cls, owner: object, data: Mapping[str, Any]) -> RepositoryProperties:
-        """The properties from lakeFS's ``Repository`` JSON.
-
-        Args:
-            owner: unused (the properties stand alone).
-            data: the ``Repository`` JSON.
-
-        Returns:
-            The properties.
-
-        Raises:
-            APIResponseError: ``data`` lacks a field, or its date is not a time.
-        """
-        del owner
+    def _parse(cls, data: Mapping[str, Any]) -> RepositoryProperties:
         return cls(
             id=_text(data, "id", "repository"),
             default_branch=_text(data, "default_branch", "repository"),

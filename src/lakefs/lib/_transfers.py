@@ -22,13 +22,13 @@ which checks the token, then counts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from lakefs._exceptions import LakeFSError, ValidationError
+from lakefs._exceptions import PartialFailureError, ValidationError
 from lakefs._logs import get_logger
 from lakefs.lib.progress import ProgressOption, Tracker, check_option, tracker
 
@@ -56,13 +56,12 @@ def shown(key: str) -> str:
     return key.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-class TransferError(LakeFSError):
+class TransferError(PartialFailureError):
     """Some files of a folder transfer failed (:meth:`TransferResult.raise_for_failures`);
-    ``failed`` maps each one's path to its error."""
+    ``failed`` maps each one's path (relative to the folder) to its error."""
 
-    def __init__(self, message: str, *, failed: Mapping[str, BaseException] | None = None) -> None:
-        super().__init__(message)
-        self.failed = dict(failed or {})
+    def _headline(self, count: int) -> str:
+        return f"{count} file(s) failed"
 
 
 @dataclass
@@ -98,14 +97,10 @@ class TransferResult:
             This result (no file failed).
 
         Raises:
-            TransferError: a file failed; it names up to five, and its ``failed`` holds them all.
+            TransferError: a file failed; it names the first five, its ``failed`` holds them all.
         """
         if self.failed:
-            listed = "; ".join(f"{p}: {e}" for p, e in list(self.failed.items())[:5])
-            more = f" (and {len(self.failed) - 5} more)" if len(self.failed) > 5 else ""
-            raise TransferError(
-                f"{len(self.failed)} file(s) failed: {listed}{more}", failed=self.failed
-            )
+            raise TransferError(failed=self.failed)
         return self
 
 

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lakefs import _validation as validate
-from lakefs import _wire as wire
 from lakefs._exceptions import ValidationError
 from lakefs._generated import operations as ops
 from lakefs._resource import CARRIED_COMMIT, ref_id
 from lakefs._values import Commit
+from lakefs.lib._at_reference import send_at
 
 if TYPE_CHECKING:
     from lakefs._client import RequestTimeout
@@ -63,14 +63,7 @@ def get_commit(
     known = getattr(reference, _COMMIT, None)
     if isinstance(known, Commit):
         return known
-    data = wire.send(
-        reference.client,
-        ops.get_commit,
-        reference.repository_id,
-        reference.id,
-        timeout=timeout,
-        extra_headers=extra_headers,
-    )
+    data = send_at(reference, ops.get_commit, timeout=timeout, extra_headers=extra_headers)
     return Commit.from_json(reference, data)
 
 
@@ -149,11 +142,9 @@ def reverse(
     validate.ref_or_resource(reference_id, "reference_id")
     if isinstance(parent_number, bool) or not isinstance(parent_number, int) or parent_number < 0:
         raise ValidationError(f"parent_number must be an int >= 0, not {parent_number!r}")
-    wire.send(
-        branch.client,
+    send_at(
+        branch,
         ops.revert_branch,
-        branch.repository_id,
-        branch.id,
         # lakefs_sdk's RevertCreation sends its defaults too: the same request either way
         body={
             "ref": ref_id(reference_id),

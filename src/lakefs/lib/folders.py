@@ -48,9 +48,7 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from lakefs import _wire as wire
 from lakefs._exceptions import LakeFSError, ValidationError
-from lakefs._generated import operations as ops
 from lakefs._server_configuration import resolve_pre_signed
 from lakefs.lib._checksums import SHA256_KEY, SkipUnchanged, digests, is_md5, same_content
 from lakefs.lib._folder_args import FolderJob, Options, RunOptions
@@ -75,6 +73,7 @@ from lakefs.lib._transfers import TransferResult as TransferResult
 from lakefs.lib._transfers import TransferRun as TransferRun
 from lakefs.lib._transfers import run_transfers as run_transfers
 from lakefs.lib._transfers import transfer_run as transfer_run
+from lakefs.lib.objects import DELETE_BATCH, delete_batch
 from lakefs.lib.progress import ProgressEvent
 from lakefs.lib.reader import DEFAULT_BLOCK_SIZE
 from lakefs.lib.writer import (
@@ -97,8 +96,6 @@ __all__ = [  # and the engine's names, imported from lakefs.lib._transfers
     "same_content",
     "upload_folder",
 ]
-
-_DELETE_BATCH = 1000  # the server's limit of paths per bulk delete
 
 
 def _walk(root: Path) -> Iterator[tuple[str, Entry | Exception]]:
@@ -307,7 +304,7 @@ class _Uploads(_Tasks["Branch"]):
     def delete(self, action: Delete) -> None:
         """Delete the object later, in a batch (sent once full, and by :meth:`flush`)."""
         self.doomed.append(action)
-        if len(self.doomed) >= _DELETE_BATCH:
+        if len(self.doomed) >= DELETE_BATCH:
             self.flush()
 
     def flush(self) -> None:
@@ -318,25 +315,17 @@ class _Uploads(_Tasks["Branch"]):
 
 
 def _delete_objects(branch: Branch, doomed: list[Delete], opts: Options, runner: _Runner) -> None:
-    """One bulk delete; each path it refuses is a failure."""
+    """One bulk delete; each path it refuses is a failure (each path, when the request fails)."""
+    keys = [d.key for d in doomed]
     try:
-        data = wire.send(
-            branch.client,
-            ops.delete_objects,
-            branch.repository_id,
-            branch.id,
-            body={"paths": [d.key for d in doomed]},
-            timeout=opts.timeout,
-            extra_headers=opts.extra_headers,
-        )
+        refused = delete_batch(branch, keys, timeout=opts.timeout, extra_headers=opts.extra_headers)
     except LakeFSError as exc:
         for d in doomed:
             runner.fail(d.rel, exc)
         return
-    refused = {str(e.get("path")): str(e.get("message")) for e in (data or {}).get("errors") or []}
     for d in doomed:
         if d.key in refused:
-            runner.fail(d.rel, LakeFSError(f"could not delete {d.key}: {refused[d.key]}"))
+            runner.fail(d.rel, refused[d.key])
         else:
             runner.count(d.rel, "deleted")
 

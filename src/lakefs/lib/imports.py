@@ -42,8 +42,9 @@ __all__ = [
     "ImportResult",
     "ImportStatus",
     "ImportTimeoutError",
-    "import_from",
 ]
+"""The import API (``lakefs`` re-exports it); ``import_from`` is reached as
+``Branch.import_from``."""
 
 Seconds = timedelta | float | int
 
@@ -138,6 +139,11 @@ class ImportManager:
         timeout: each request's timeout (None: the client's).
         extra_headers: headers added to each request sent to lakeFS.
 
+    Request options:
+        timeout: the timeout of the request a method sends (default: the ``timeout`` given
+            here).
+        extra_headers: headers added to that request (over the ``extra_headers`` given here).
+
     Raises:
         ValidationError: an empty ``commit_message``, or malformed ``metadata`` or
             ``extra_headers`` (no request is sent).
@@ -231,10 +237,6 @@ class ImportManager:
     ) -> str:
         """Start the import (without waiting) and return its id.
 
-        Args:
-            timeout: this request's timeout (default: the one given to ``import_from``).
-            extra_headers: headers added to this request (over ``import_from``'s).
-
         Returns:
             The import's id (also kept as ``import_id``).
 
@@ -285,10 +287,6 @@ class ImportManager:
         extra_headers: Mapping[str, str] | None = None,
     ) -> ImportStatus:
         """The import's progress (one request).
-
-        Args:
-            timeout: this request's timeout (default: the one given to ``import_from``).
-            extra_headers: headers added to this request (over ``import_from``'s).
 
         Returns:
             Where the import stands.
@@ -430,10 +428,6 @@ class ImportManager:
         lakeFS marks the import cancelled and its worker notices within about a second: an
         import that finishes meanwhile (a small one) may still commit, while ``wait()`` and
         ``status()`` report it cancelled. Look at the branch's log to know.
-
-        Args:
-            timeout: this request's timeout (default: the one given to ``import_from``).
-            extra_headers: headers added to this request (over ``import_from``'s).
 
         Raises:
             ValidationError: the import has not started, or ``extra_headers`` is malformed.

@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import itertools
 import pathlib
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from typing import IO, TYPE_CHECKING, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
-from lakefs import _wire as wire
 from lakefs._exceptions import (
     APIResponseError,
     LakeFSError,
+    PartialFailureError,
+    PathRefusedError,
     PresignNotSupportedError,
     ValidationError,
 )
@@ -19,6 +21,7 @@ from lakefs._generated import operations as ops
 from lakefs._objects import ObjectInfo
 from lakefs._server_configuration import ServerConfiguration
 from lakefs._validation import object_path
+from lakefs.lib._at_reference import send_at
 from lakefs.lib._send import how_to_send, send_chunks
 from lakefs.lib.writer import (
     DEFAULT_MAX_WORKERS,
@@ -50,14 +53,40 @@ DELETE_BATCH = 1000  # the server's limit of paths per bulk delete
 _CHUNK = 1 << 20
 
 
-class DeleteObjectsError(LakeFSError):
-    """Some paths of a bulk delete were refused; ``errors`` lists ``(path, message)`` pairs."""
+class DeleteObjectsError(PartialFailureError):
+    """Some paths of a bulk delete were not deleted; ``failed`` maps each to its error: a
+    :class:`~lakefs.PathRefusedError` for a path the server refused, or the error of the
+    request that carried it (no later batch was sent then).
 
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        self.errors = errors
-        shown = "; ".join(f"{path}: {message}" for path, message in errors[:10])
-        more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
-        super().__init__(f"could not delete {len(errors)} object(s): {shown}{more}")
+    Args:
+        errors: ``(path, message)`` pairs of paths the server refused (the old form; each becomes
+            a ``PathRefusedError``).
+        failed: each failed path and its error.
+    """
+
+    def __init__(
+        self,
+        errors: Iterable[tuple[str, str]] = (),
+        *,
+        failed: Mapping[str, BaseException] | None = None,
+    ) -> None:
+        refused = {path: PathRefusedError(message, path=path) for path, message in errors}
+        super().__init__(failed={**refused, **(failed or {})})
+
+    def _headline(self, count: int) -> str:
+        return f"could not delete {count} object(s)"
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """Deprecated (to be removed in the next release): ``(path, message)`` pairs of
+        :attr:`failed`; read ``failed`` instead."""
+        warnings.warn(
+            "DeleteObjectsError.errors is deprecated: read .failed, which maps each path to "
+            "its error",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return [(path, str(error)) for path, error in self.failed.items()]
 
 
 def upload(
@@ -169,7 +198,8 @@ def delete_objects(
 ) -> None:
     """Delete one object or many (any iterable of paths; sent in batches of 1,000).
 
-    Paths that do not exist are ignored; a path the server refuses raises.
+    Paths that do not exist are ignored. A path the server refuses does not stop the others: the
+    refusals are raised together, once every batch was sent.
 
     Args:
         object_paths: A path or paths to delete.
@@ -178,7 +208,9 @@ def delete_objects(
 
     Raises:
         ValidationError: a bad path, or ``object_paths`` is not a path or paths.
-        DeleteObjectsError: the server refused some paths (after every batch was sent).
+        DeleteObjectsError: the server refused some paths (after every batch was sent), or a
+            batch's request failed after an earlier batch was deleted (no later batch is
+            sent); its ``failed`` maps each path not deleted to its error.
         NotFoundError: the repository or the branch does not exist.
 
     Example:
@@ -198,24 +230,43 @@ def delete_objects(
         )
     else:
         paths = object_paths
-    errors: list[tuple[str, str]] = []
-    iterator = iter(paths)
+    failed: dict[str, BaseException] = {}
+    iterator, sent = iter(paths), False
     while batch := list(itertools.islice(iterator, DELETE_BATCH)):
         for p in batch:
             object_path(p, "object_paths")
-        data = wire.send(
-            branch.client,
-            ops.delete_objects,
-            branch.repository_id,
-            branch.id,
-            body={"paths": batch},
-            timeout=timeout,
-            extra_headers=extra_headers,
-        )
-        for err in (data or {}).get("errors") or []:
-            errors.append((str(err.get("path")), str(err.get("message"))))
-    if errors:
-        raise DeleteObjectsError(errors)
+        try:
+            failed.update(delete_batch(branch, batch, timeout=timeout, extra_headers=extra_headers))
+        except LakeFSError as exc:
+            if not sent:
+                raise  # nothing was deleted: the error as it is
+            failed.update(dict.fromkeys(batch, exc))
+            raise DeleteObjectsError(failed=failed) from exc
+        sent = True
+    if failed:
+        raise DeleteObjectsError(failed=failed)
+
+
+def delete_batch(
+    branch: Branch,
+    paths: list[str],
+    *,
+    timeout: RequestTimeout | None,
+    extra_headers: Mapping[str, str] | None,
+) -> dict[str, PathRefusedError]:
+    """One bulk delete of at most :data:`DELETE_BATCH` paths (what ``delete_objects`` and
+    ``upload_folder(delete=True)`` send); returns each path the server refused, with its error
+    (a failed request raises)."""
+    data = send_at(
+        branch,
+        ops.delete_objects,
+        body={"paths": paths},
+        timeout=timeout,
+        extra_headers=extra_headers,
+    )
+    refusals = (data or {}).get("errors") or []
+    pairs = ((str(e.get("path")), str(e.get("message"))) for e in refusals)
+    return {path: PathRefusedError(message, path=path) for path, message in pairs}
 
 
 def presigned_url(
@@ -248,16 +299,8 @@ def presigned_url(
             f"this server's {storage.blockstore_type() or 'unknown'} blockstore cannot pre-sign "
             "URLs: read the object through lakeFS (open(), download())"
         )
-    data = wire.send(
-        reference.client,
-        ops.stat_object,
-        reference.repository_id,
-        reference.id,
-        path=path,
-        presign=True,
-        timeout=timeout,
-        extra_headers=extra_headers,
-    )
+    options: dict[str, Any] = {"timeout": timeout, "extra_headers": extra_headers}
+    data = send_at(reference, ops.stat_object, path=path, presign=True, **options)
     url = data.get("physical_address")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise APIResponseError(f"lakeFS did not pre-sign {path!r}")

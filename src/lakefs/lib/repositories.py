@@ -84,13 +84,7 @@ def list_repositories(
 
     def fetch_page(cursor: str, amount: int) -> Page[Repository]:
         data = wire.send(
-            owner.client,
-            ops.list_repositories,
-            prefix=prefix,
-            after=cursor,
-            amount=amount,
-            timeout=None,
-            extra_headers=None,
+            owner.client, ops.list_repositories, prefix=prefix, after=cursor, amount=amount
         )
         return owner._page(
             data, [Repository(item["id"], client=client) for item in data["results"]]
