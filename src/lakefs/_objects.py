@@ -12,8 +12,15 @@ from lakefs._client import Client, RequestTimeout
 from lakefs._exceptions import NotFoundError, ValidationError
 from lakefs._generated import operations as ops
 from lakefs._resource import Resource
+from lakefs.lib._io_stats import checksum_of as checksum_of
+from lakefs.lib._io_stats import content_type_of as content_type_of
+from lakefs.lib._io_stats import metadata_of as metadata_of
+from lakefs.lib._io_stats import mtime_of as mtime_of
+from lakefs.lib._io_stats import size_of as size_of
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from lakefs._generated.reference import Reference
     from lakefs._generated.repository import Repository
 
@@ -40,71 +47,6 @@ class AtReference(Protocol):
 
     @property
     def _client(self) -> Client | None: ...
-
-
-# An ObjectStats JSON's values as ObjectInfo's accessors give them (and lakefs:// entries, which
-# read them from thousands of listed stats at once).
-
-
-def size_of(stats: Mapping[str, Any]) -> int:
-    """The size in bytes, from an ObjectStats JSON.
-
-    Args:
-        stats: the ObjectStats JSON (from a listing or a stat).
-
-    Returns:
-        The size in bytes (0 when the stats say none).
-    """
-    return int(stats.get("size_bytes") or 0)
-
-
-def mtime_of(stats: Mapping[str, Any]) -> datetime.datetime:
-    """When the object was last written (timezone-aware, UTC), from an ObjectStats JSON.
-
-    Args:
-        stats: the ObjectStats JSON (from a listing or a stat).
-
-    Returns:
-        The modification time (timezone-aware, UTC).
-    """
-    return datetime.datetime.fromtimestamp(stats["mtime"], tz=datetime.timezone.utc)
-
-
-def checksum_of(stats: Mapping[str, Any]) -> str:
-    """The checksum (an MD5 hex digest or an ETag), from an ObjectStats JSON.
-
-    Args:
-        stats: the ObjectStats JSON (from a listing or a stat).
-
-    Returns:
-        The checksum.
-    """
-    return str(stats["checksum"])
-
-
-def content_type_of(stats: Mapping[str, Any]) -> str | None:
-    """The content type, None when there is none, from an ObjectStats JSON.
-
-    Args:
-        stats: the ObjectStats JSON (from a listing or a stat).
-
-    Returns:
-        The content type, or None.
-    """
-    value = stats.get("content_type")
-    return str(value) if value else None
-
-
-def metadata_of(stats: Mapping[str, Any]) -> dict[str, str]:
-    """The user metadata (a copy), from an ObjectStats JSON.
-
-    Args:
-        stats: the ObjectStats JSON (from a listing or a stat).
-
-    Returns:
-        A copy of the user metadata.
-    """
-    return dict(stats.get("metadata") or {})
 
 
 def _located(
@@ -155,7 +97,56 @@ def _located(
     return repo, ref, str(path), client
 
 
-class ObjectInfo(Resource):
+class _AtPath(Resource):
+    """A path at a reference: what :class:`ObjectInfo` and :class:`CommonPrefix` share (their
+    ids and client, equality, the head of their repr). ``_path_check`` checks ``path``."""
+
+    __slots__ = ()
+    repository_id: str
+    reference_id: str
+    path: str
+
+    def __init__(
+        self,
+        repository_id: str | Repository,
+        reference_id: str | Reference,
+        path: str,
+        client: Client | None = None,
+    ) -> None:
+        super().__init__(client)
+        self.repository_id, self.reference_id, self.path, self._client = _located(
+            repository_id, reference_id, path, client, type(self)._path_check
+        )
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what is known of it beyond where it is (nothing here; an object's stats)."""
+
+    @classmethod
+    def _bare(cls, client: Client | None, repository_id: str, reference_id: str, path: str) -> Self:
+        """One built from checked values (a listing's, the owner's): no check, no copy."""
+        made = cls.__new__(cls)
+        made._client = client
+        made.repository_id = repository_id
+        made.reference_id = reference_id
+        made.path = path
+        return made
+
+    @staticmethod
+    def _path_check(path: object, name: str) -> None:
+        validate.object_path(path, name)
+
+    def _where(self) -> str:
+        return (
+            f"{type(self).__name__}(repository_id={self.repository_id!r}, "
+            f"reference_id={self.reference_id!r}, path={self.path!r}"
+        )
+
+    def _identity(self) -> tuple[str, ...]:
+        return (self.repository_id, self.reference_id, self.path)
+
+
+class ObjectInfo(_AtPath):
     """An object at a reference. ``path`` is known; the rest costs one stat (then cached), unless
     the object came from a listing or a stat, which already told it: ``modified_time``,
     ``size_bytes``, ``content_type``, ``metadata``, ``physical_address`` and ``checksum`` each
@@ -183,19 +174,10 @@ class ObjectInfo(Resource):
     """
 
     __slots__ = ("_stats", "path", "reference_id", "repository_id")  # listings make thousands
+    _stats: Mapping[str, Any] | None
 
-    def __init__(
-        self,
-        repository_id: str | Repository,
-        reference_id: str | Reference,
-        path: str,
-        client: Client | None = None,
-    ) -> None:
-        super().__init__(client)
-        self.repository_id, self.reference_id, self.path, self._client = _located(
-            repository_id, reference_id, path, client
-        )
-        self._stats: Mapping[str, Any] | None = None
+    def _forget(self) -> None:
+        self._stats = None
 
     @classmethod
     def from_stats(cls, owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo:
@@ -211,11 +193,7 @@ class ObjectInfo(Resource):
         Returns:
             An ObjectInfo that sends no stat request.
         """
-        info = cls.__new__(cls)
-        info._client = owner._client
-        info.repository_id = owner.repository_id
-        info.reference_id = owner.id
-        info.path = stats["path"]
+        info = cls._bare(owner._client, owner.repository_id, owner.id, stats["path"])
         info._stats = stats
         return info
 
@@ -348,7 +326,7 @@ class ObjectInfo(Resource):
                 (``UnauthorizedError``, ``APIConnectionError``, ...).
         """
         try:
-            self._stats = None
+            self._forget()
             self._stat(timeout, extra_headers)
         except NotFoundError:
             return False
@@ -376,7 +354,7 @@ class ObjectInfo(Resource):
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        self._stats = None
+        self._forget()
 
     def __repr__(self) -> str:
         """Where the object is, and what is known of it (no request is sent).
@@ -385,10 +363,7 @@ class ObjectInfo(Resource):
             ``ObjectInfo(repository_id=..., reference_id=..., path=...)``, with ``size_bytes``,
             ``modified_time`` and ``checksum`` when a listing or a stat told them.
         """
-        where = (
-            f"ObjectInfo(repository_id={self.repository_id!r}, "
-            f"reference_id={self.reference_id!r}, path={self.path!r}"
-        )
+        where = self._where()
         size, modified, checksum = self._known()
         if size is not None:
             where += f", size_bytes={size!r}"
@@ -428,11 +403,8 @@ class ObjectInfo(Resource):
             checksum or "",
         )
 
-    def _identity(self) -> tuple[str, ...]:
-        return (self.repository_id, self.reference_id, self.path)
 
-
-class CommonPrefix(Resource):
+class CommonPrefix(_AtPath):
     """A "directory" in a listing with a delimiter: the objects under ``path``.
 
     Args:
@@ -450,30 +422,9 @@ class CommonPrefix(Resource):
         ValidationError: as for :class:`ObjectInfo`.
     """
 
-    def __init__(
-        self,
-        repository_id: str | Repository,
-        reference_id: str | Reference,
-        path: str,
-        client: Client | None = None,
-    ) -> None:
-        super().__init__(client)
-        # A prefix may be empty: the whole reference.
-        located = _located(repository_id, reference_id, path, client, validate.text)
-        self.repository_id, self.reference_id, self.path, self._client = located
-
-    @classmethod
-    def _listed(
-        cls, repository_id: str, reference_id: str, path: str, client: Client | None
-    ) -> CommonPrefix:
-        """A prefix from a listing: the constructor's checks are skipped (the owner's values were
-        checked already)."""
-        prefix = cls.__new__(cls)
-        prefix._client = client
-        prefix.repository_id = repository_id
-        prefix.reference_id = reference_id
-        prefix.path = path
-        return prefix
+    @staticmethod
+    def _path_check(path: object, name: str) -> None:
+        validate.text(path, name)  # a prefix may be empty: the whole reference
 
     def exists(
         self,
@@ -506,13 +457,7 @@ class CommonPrefix(Resource):
         Returns:
             ``CommonPrefix(repository_id=..., reference_id=..., path=...)``.
         """
-        return (
-            f"CommonPrefix(repository_id={self.repository_id!r}, "
-            f"reference_id={self.reference_id!r}, path={self.path!r})"
-        )
-
-    def _identity(self) -> tuple[str, ...]:
-        return (self.repository_id, self.reference_id, self.path)
+        return self._where() + ")"
 
 
 def object_entry(owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo | CommonPrefix:
@@ -526,7 +471,7 @@ def object_entry(owner: AtReference, stats: Mapping[str, Any]) -> ObjectInfo | C
         The entry (no request is sent).
     """
     if stats.get("path_type") == "common_prefix":
-        return CommonPrefix._listed(owner.repository_id, owner.id, stats["path"], owner._client)
+        return CommonPrefix._bare(owner._client, owner.repository_id, owner.id, stats["path"])
     return ObjectInfo.from_stats(owner, stats)
 
 
@@ -593,16 +538,12 @@ class _Entries(Sequence["ObjectInfo | CommonPrefix"]):
     def __iter__(self) -> Iterator[ObjectInfo | CommonPrefix]:
         owner = self._owner
         client, repository_id, reference_id = owner._client, owner.repository_id, owner.id
-        new = ObjectInfo.__new__
+        bare = ObjectInfo._bare
         for stats in self._results:
             if stats.get("path_type") == "common_prefix":
-                yield CommonPrefix._listed(repository_id, reference_id, stats["path"], client)
+                yield CommonPrefix._bare(client, repository_id, reference_id, stats["path"])
                 continue
-            info = new(ObjectInfo)
-            info._client = client
-            info.repository_id = repository_id
-            info.reference_id = reference_id
-            info.path = stats["path"]
+            info = bare(client, repository_id, reference_id, stats["path"])
             info._stats = stats
             yield info
 

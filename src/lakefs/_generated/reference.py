@@ -14,6 +14,7 @@ from lakefs._generated import operations as ops
 from lakefs._objects import Change, ObjectInfo, object_entries
 from lakefs._pagination import Page, Paginator
 from lakefs._resource import Resource, ref_id
+from lakefs.lib import _io_download as _io_download
 from lakefs.lib import commits as _commits
 from lakefs.lib import folders as _folders
 from lakefs.lib import objects as _objects
@@ -193,7 +194,7 @@ class Reference(Resource):
 
     open = _reader.open
 
-    download_file = _reader.download_file
+    download_file = _io_download.download_file
 
     download_folder = _folders.download_folder
 

@@ -11,16 +11,11 @@ object store, with the URL fetched again once it expires.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Mapping
-from functools import partial
 from io import TextIOWrapper
-from os import PathLike
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, overload
 
-from lakefs import _validation as validate
 from lakefs._exceptions import (
     APIConnectionError,
     ObjectChangedError,
@@ -28,22 +23,20 @@ from lakefs._exceptions import (
     ValidationError,
 )
 from lakefs._server_configuration import resolve_pre_signed
-from lakefs.lib._fetch import CONTENT_RANGE, DEFAULT_BLOCK_SIZE, Resumed, fetch_file
+from lakefs.lib._fetch import CONTENT_RANGE, DEFAULT_BLOCK_SIZE, Resumed
 from lakefs.lib._fetch import _ObjectGets as _ObjectGets  # lakefs://'s ranged reads use it
-from lakefs.lib._local_tree import TEMP_SUFFIX, replace_whole
-from lakefs.lib.progress import check_option, tracker
+from lakefs.lib._io_download import download_file as download_file  # Reference.download_file
+from lakefs.lib._io_download import fetch_to_file as fetch_to_file  # folders and lakefs://
+from lakefs.lib._io_files import _ObjectFile, positive
+from lakefs.lib._local_tree import TEMP_SUFFIX
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import urllib3
-    from _typeshed import WriteableBuffer
     from typing_extensions import Unpack
 
     from lakefs._client import RequestTimeout
     from lakefs._generated.reference import Reference
-    from lakefs.lib._fetch import FetchOptions
-    from lakefs.lib.progress import ProgressEvent
+    from lakefs.lib._io_files import ReadOptions
 
 __all__ = [
     "DEFAULT_BLOCK_SIZE",
@@ -59,7 +52,7 @@ _STREAM_AFTER = 1024 * 1024  # a sequential read this far along streams the rest
 _MAX_STREAM_READ = 256 * 1024 * 1024  # the most one read from the stream buffers
 
 
-class ObjectReader(io.BufferedIOBase):
+class ObjectReader(_ObjectFile):
     """A read-only, seekable binary file over one object at one reference.
 
     Created by ``Reference.open(path, "rb")``; opening it fetches the first block (so a missing
@@ -86,6 +79,8 @@ class ObjectReader(io.BufferedIOBase):
         ObjectChangedError: ``etag`` given and the object is another version now.
     """
 
+    _reads = True
+
     def __init__(
         self,
         reference: Reference,
@@ -98,7 +93,7 @@ class ObjectReader(io.BufferedIOBase):
         etag: str | None = None,
     ) -> None:
         super().__init__()
-        _positive(block_size, "block_size")
+        positive(block_size, "block_size")
         self.name = path
         self._reference = reference
         self._options = (pre_signed, timeout, dict(extra_headers or {}))
@@ -188,22 +183,6 @@ class ObjectReader(io.BufferedIOBase):
 
     # -- io.BufferedIOBase -------------------------------------------------------------------
 
-    def readable(self) -> bool:
-        """As io.IOBase.readable: a reader is readable.
-
-        Returns:
-            True.
-        """
-        return True
-
-    def seekable(self) -> bool:
-        """As io.IOBase.seekable: a reader is seekable (a seek sends no request).
-
-        Returns:
-            True.
-        """
-        return True
-
     def tell(self) -> int:
         """As io.IOBase.tell: the current position.
 
@@ -244,6 +223,9 @@ class ObjectReader(io.BufferedIOBase):
         self._pos = pos
         return pos
 
+    # readinto and readinto1 are io.BufferedIOBase's (they copy what read and read1 return),
+    # readline and iteration io.IOBase's (a line at a time from peek, then read: bounded).
+
     def read1(self, size: int | None = -1) -> bytes:
         """As io.BufferedIOBase.read1: up to ``size`` bytes, with at most one request.
 
@@ -280,13 +262,11 @@ class ObjectReader(io.BufferedIOBase):
             size: the bytes to read (-1 or None: everything left).
 
         Returns:
-            The bytes (empty at the end).
+            ``size`` bytes, or all that is left when fewer are (empty at the end).
 
         Raises:
-            ValueError: the file is closed.
-            ObjectChangedError: the object was overwritten since the first read.
-            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
-                often than a read resumes).
+            LakeFSError: as :meth:`read1` raises it, which every read goes through (also
+                ``ValueError`` and ``ObjectChangedError``, as there).
         """
         self._check_open()
         if size is None or size < 0:
@@ -297,46 +277,6 @@ class ObjectReader(io.BufferedIOBase):
             size -= len(chunk)
         return b"".join(parts)
 
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        """As io.BufferedIOBase.readinto: read into ``buffer``, as :meth:`read` reads.
-
-        Args:
-            buffer: a writable bytes-like object, filled from its start.
-
-        Returns:
-            The number of bytes read (0 at the end).
-
-        Raises:
-            ValueError: the file is closed.
-            ObjectChangedError: the object was overwritten since the first read.
-            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
-                often than a read resumes).
-        """
-        view = memoryview(buffer).cast("B")
-        data = self.read(len(view))
-        view[: len(data)] = data
-        return len(data)
-
-    def readinto1(self, buffer: WriteableBuffer) -> int:
-        """As io.BufferedIOBase.readinto1: read into ``buffer`` with at most one request.
-
-        Args:
-            buffer: a writable bytes-like object, filled from its start.
-
-        Returns:
-            The number of bytes read (0 at the end).
-
-        Raises:
-            ValueError: the file is closed.
-            ObjectChangedError: the object was overwritten since the first read.
-            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
-                often than a read resumes).
-        """
-        view = memoryview(buffer).cast("B")
-        data = self.read1(len(view))
-        view[: len(data)] = data
-        return len(data)
-
     def peek(self, size: int = 0) -> bytes:
         """As io.BufferedReader.peek: buffered bytes from the current position, without
         moving it (fetching a block when none is buffered there).
@@ -346,48 +286,18 @@ class ObjectReader(io.BufferedIOBase):
                 empty); more or fewer may be returned.
 
         Returns:
-            The bytes (empty at the end).
+            The bytes buffered from the position on, which a read takes first (empty at the
+            end).
 
         Raises:
-            ValueError: the file is closed.
-            ObjectChangedError: the object was overwritten since the first read.
-            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
-                often than a read resumes).
+            LakeFSError: as :meth:`read1` raises it, which every read goes through (also
+                ``ValueError`` and ``ObjectChangedError``, as there).
         """
         self._check_open()
         if self._pos < self.size:
             self._ensure(max(size, 1))
         offset = self._pos - self._buf_start
         return self._buf[offset:] if offset >= 0 else b""
-
-    def readline(self, size: int | None = -1) -> bytes:
-        """As io.IOBase.readline: the bytes up to and including the next ``b"\\n"``.
-
-        Args:
-            size: the most bytes to return (-1 or None: no limit).
-
-        Returns:
-            The line (empty at the end).
-
-        Raises:
-            ValueError: the file is closed.
-            ObjectChangedError: the object was overwritten since the first read.
-            LakeFSError: a request failed (``APIConnectionError``: an answer broke off more
-                often than a read resumes).
-        """
-        self._check_open()
-        limit = self.size if size is None or size < 0 else size
-        parts: list[bytes] = []
-        while limit > 0 and self._pos < self.size:
-            window = self.peek(1)[:limit]
-            newline = window.find(b"\n")
-            take = window if newline < 0 else window[: newline + 1]
-            self._pos += len(take)
-            parts.append(take)
-            limit -= len(take)
-            if newline >= 0:
-                break
-        return b"".join(parts)
 
     def close(self) -> None:
         self._close_stream()
@@ -452,13 +362,7 @@ def open(
     path: str,
     mode: Literal["rb"],
     pre_signed: bool | None = None,
-    *,
-    encoding: str = "utf-8",
-    errors: str = "strict",
-    newline: str | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    timeout: RequestTimeout | None = None,
-    extra_headers: Mapping[str, str] | None = None,
+    **options: Unpack[ReadOptions],
 ) -> ObjectReader: ...
 
 
@@ -468,13 +372,7 @@ def open(
     path: str,
     mode: Literal["r"] = "r",
     pre_signed: bool | None = None,
-    *,
-    encoding: str = "utf-8",
-    errors: str = "strict",
-    newline: str | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    timeout: RequestTimeout | None = None,
-    extra_headers: Mapping[str, str] | None = None,
+    **options: Unpack[ReadOptions],
 ) -> TextIOWrapper: ...
 
 
@@ -542,104 +440,3 @@ def open(
     if mode == "rb":
         return reader
     return TextIOWrapper(reader, encoding=encoding, errors=errors, newline=newline)
-
-
-def download_file(
-    reference: Reference,
-    path: str,
-    local_path: str | PathLike[str],
-    pre_signed: bool | None = None,
-    *,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    part_workers: int = 1,
-    progress: bool | Callable[[ProgressEvent], None] | None = None,
-    timeout: RequestTimeout | None = None,
-    extra_headers: Mapping[str, str] | None = None,
-    max_workers: int | None = None,
-) -> Path:
-    """Stream an object to a local file, written under a temporary name and renamed when
-    complete (so a failure never leaves a partial file).
-
-    One GET streams the whole object to disk (resumed by a ranged GET where a connection broke);
-    with ``part_workers`` > 1 an object larger than ``block_size`` comes as that many ranged
-    GETs of ``block_size`` in flight at once, each written at its offset. 1 means one stream:
-    on a loopback store, parallel ranges gained nothing (``make bench`` shows the crossover);
-    they pay off against a store far away.
-
-    Args:
-        path: The object's path.
-        local_path: The file to write (its missing folders are made first).
-        pre_signed: Read straight from the object store (None: when the server supports it).
-        block_size: The largest request, in bytes.
-        part_workers: Ranged GETs in flight at once for an object larger than ``block_size``
-            (1: one stream).
-        progress: A progress bar: None shows one on a terminal, True always, False never (nor
-            with LAKEFS_NO_PROGRESS=1); a callable receives ProgressEvents instead.
-        timeout: Each request's timeout (None: the client's).
-        extra_headers: Headers added to each request sent to lakeFS.
-        max_workers: The former spelling of ``part_workers`` (deprecated: a
-            ``DeprecationWarning``).
-
-    Returns:
-        ``local_path``, as a Path.
-
-    Raises:
-        ValidationError: a bad path or option (before any request).
-        ObjectNotFoundError: no object at ``path`` (also a ``FileNotFoundError``); no local
-            file is left behind.
-        NotFoundError: the repository or the reference does not exist.
-        OSError: the local file could not be written.
-
-    Example:
-        >>> main = lakefs.repository(repo.id).branch("main")
-        >>> _ = main.upload(b"id,total\\n1,10\\n", "files/report.csv")
-        >>> local = main.download_file("files/report.csv", "downloads/report.csv")
-        >>> local.read_text()
-        'id,total\\n1,10\\n'
-    """
-    validate.object_path(path, "path")
-    if not isinstance(local_path, (str, os.PathLike)):
-        kind = type(local_path).__name__
-        raise ValidationError(f"local_path must be a str or a path, not {kind}")
-    _positive(block_size, "block_size")
-    part_workers = validate.part_workers(part_workers, max_workers, 1)
-    check_option(progress)
-    target = Path(local_path)
-    use_presign = resolve_pre_signed(reference.client, pre_signed)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tracker(progress, "download_file", description=path) as bar:
-        fetch_to_file(
-            reference,
-            path,
-            target,
-            pre_signed=use_presign,
-            block_size=block_size,
-            max_workers=part_workers,
-            counter=bar if bar.active else None,
-            timeout=timeout,
-            extra_headers=extra_headers,
-        )
-        bar.file_done(path, "sent")
-    return target
-
-
-def _positive(value: object, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"{name} must be a positive int, not {value!r}")
-
-
-def fetch_to_file(
-    reference: Reference,
-    path: str,
-    target: Path,
-    *,
-    pre_signed: bool,
-    **options: Unpack[FetchOptions],
-) -> int:
-    """Download ``path`` into ``target`` (under a temporary name in the same folder, renamed
-    when complete; removed on any failure: :func:`~lakefs.lib._local_tree.replace_whole`), as
-    :func:`lakefs.lib._fetch.fetch_file` brings every download to disk. Returns the object's
-    size; a size other than ``expected_size`` (when given, say from a listing) is an error,
-    and nothing is renamed."""
-    write = partial(replace_whole, target)
-    return fetch_file(write, reference, path, pre_signed=pre_signed, **options)

@@ -36,6 +36,8 @@ from lakefs._exceptions import ValidationError
 from lakefs._objects import ObjectInfo
 from lakefs._server_configuration import resolve_pre_signed
 from lakefs.lib import reader as _reader
+from lakefs.lib._io_compat import keyword_only_since
+from lakefs.lib._io_files import _ObjectFile, positive
 from lakefs.lib._send import Sender
 from lakefs.lib._send import _Watched as _Watched  # folders check a file as send_file does
 from lakefs.lib._send import send_file as send_file  # folders and lakefs:// send local files
@@ -48,9 +50,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from _typeshed import ReadableBuffer
+    from typing_extensions import Unpack
 
     from lakefs._client import RequestTimeout
     from lakefs._generated.branch import Branch
+    from lakefs.lib._io_files import OpenOptions
     from lakefs.lib.progress import ProgressEvent
 
 __all__ = [
@@ -93,13 +97,9 @@ def _make_target(
     validate.object_path(path, "path")
     if multipart_threshold is None:
         multipart_threshold = DEFAULT_MULTIPART_THRESHOLD
-    for name, value in (
-        ("part_size", part_size),
-        ("part_workers", part_workers),
-        ("multipart_threshold", multipart_threshold),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValidationError(f"{name} must be a positive int, not {value!r}")
+    positive(part_size, "part_size")
+    positive(part_workers, "part_workers")
+    positive(multipart_threshold, "multipart_threshold")
     if multipart_threshold > MAX_SINGLE_REQUEST:
         raise ValidationError(
             f"multipart_threshold must be at most {MAX_SINGLE_REQUEST} (5 GiB, the largest "
@@ -123,7 +123,7 @@ def _make_target(
     )
 
 
-class ObjectWriter(io.BufferedIOBase):
+class ObjectWriter(_ObjectFile):
     """A write-only binary file that becomes one object when it closes successfully.
 
     Args:
@@ -152,6 +152,8 @@ class ObjectWriter(io.BufferedIOBase):
     multipart upload it had started stays open in the object store until lakeFS's or the
     bucket's cleanup removes it (a warning names it).
     """
+
+    _reads = False
 
     def __init__(
         self,
@@ -195,14 +197,6 @@ class ObjectWriter(io.BufferedIOBase):
         return None if self._sender is None else self._sender.upload
 
     # -- io ----------------------------------------------------------------------------------
-
-    def writable(self) -> bool:
-        """As io.IOBase.writable: a writer is writable.
-
-        Returns:
-            True.
-        """
-        return True
 
     def tell(self) -> int:
         """As io.IOBase.tell: the bytes written so far (a writer does not seek).
@@ -340,14 +334,15 @@ class _TextWriter(io.TextIOWrapper):
         self.buffer.discard()  # type: ignore[attr-defined]
 
 
+@keyword_only_since("pre_signed")
 def upload_file(
     branch: Branch,
     local_path: str | PathLike[str],
     path: str,
     content_type: str | None = None,
     metadata: dict[str, str] | None = None,
-    pre_signed: bool | None = None,
     *,
+    pre_signed: bool | None = None,
     part_size: int = DEFAULT_PART_SIZE,
     part_workers: int = DEFAULT_PART_WORKERS,
     progress: bool | Callable[[ProgressEvent], None] | None = None,
@@ -369,6 +364,8 @@ def upload_file(
             from ``path``; application/octet-stream when neither tells).
         metadata: Its user metadata.
         pre_signed: Upload straight to the object store (None: when the server supports it).
+            Keyword-only: passed positionally, it still works until 0.2, with a
+            ``DeprecationWarning``.
         part_size: The part size, when a large pre-signed file goes in parts.
         part_workers: Parts uploaded at once.
         progress: A progress bar: None shows one on a terminal, True always, False never (nor
@@ -420,18 +417,7 @@ def open(
     path: str,
     mode: Literal["rb"],
     pre_signed: bool | None = None,
-    *,
-    encoding: str = "utf-8",
-    errors: str = "strict",
-    newline: str | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    content_type: str | None = None,
-    metadata: dict[str, str] | None = None,
-    part_size: int = DEFAULT_PART_SIZE,
-    part_workers: int = DEFAULT_PART_WORKERS,
-    timeout: RequestTimeout | None = None,
-    extra_headers: Mapping[str, str] | None = None,
-    max_workers: int | None = None,
+    **options: Unpack[OpenOptions],
 ) -> ObjectReader: ...
 
 
@@ -441,18 +427,7 @@ def open(
     path: str,
     mode: Literal["wb", "xb"],
     pre_signed: bool | None = None,
-    *,
-    encoding: str = "utf-8",
-    errors: str = "strict",
-    newline: str | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    content_type: str | None = None,
-    metadata: dict[str, str] | None = None,
-    part_size: int = DEFAULT_PART_SIZE,
-    part_workers: int = DEFAULT_PART_WORKERS,
-    timeout: RequestTimeout | None = None,
-    extra_headers: Mapping[str, str] | None = None,
-    max_workers: int | None = None,
+    **options: Unpack[OpenOptions],
 ) -> ObjectWriter: ...
 
 
@@ -462,18 +437,7 @@ def open(
     path: str,
     mode: Literal["r", "w", "x"] = "r",
     pre_signed: bool | None = None,
-    *,
-    encoding: str = "utf-8",
-    errors: str = "strict",
-    newline: str | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    content_type: str | None = None,
-    metadata: dict[str, str] | None = None,
-    part_size: int = DEFAULT_PART_SIZE,
-    part_workers: int = DEFAULT_PART_WORKERS,
-    timeout: RequestTimeout | None = None,
-    extra_headers: Mapping[str, str] | None = None,
-    max_workers: int | None = None,
+    **options: Unpack[OpenOptions],
 ) -> TextIOWrapper: ...
 
 
