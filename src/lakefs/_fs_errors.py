@@ -4,7 +4,7 @@ As s3fs translates botocore's errors at its one call point, each verb of
 :class:`~lakefs.fs.LakeFSFileSystem` that sends requests of one path is declared
 ``@translating(subject)`` (``ls``, ``info``, ``find``, ``open``, ``cat_file``, ``get_file``,
 ``pipe_file``, ``put_file``, ``cp_file``, ``rm_file``): the SDK's errors it lets out are
-mapped by the one rule, :func:`lakefs._fs_files.translated` (an existing object
+mapped by the one rule, :func:`translated` (an existing object
 ``FileExistsError``, a missing one ``FileNotFoundError``, a refused key ``PermissionError``, the
 SDK's error the cause), with ``filename`` the subject (the path the verb was given, stripped of
 ``lakefs://``). Inside, code sees the SDK's own errors (``NotFoundError``: see
@@ -22,16 +22,28 @@ themselves (:mod:`lakefs._fs_files`). All by the same rule.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
-from lakefs._exceptions import LakeFSError, NotFoundError
-from lakefs._fs_files import translated
+from lakefs._exceptions import (
+    ForbiddenError,
+    LakeFSError,
+    NotFoundError,
+    ObjectExistsError,
+    UnauthorizedError,
+)
 
-__all__ = ["MISSING", "ReadOnlyReferenceError", "UnsupportedModeError", "translating"]
+__all__ = [
+    "MISSING",
+    "ReadOnlyReferenceError",
+    "UnsupportedModeError",
+    "translated",
+    "translating",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,6 +83,23 @@ class ReadOnlyReferenceError(LakeFSError, PermissionError):
 
 # Both are lakefs.fs's (documented, pickled and shown there); defined here for its parts.
 UnsupportedModeError.__module__ = ReadOnlyReferenceError.__module__ = "lakefs.fs"
+
+
+@contextlib.contextmanager
+def translated(path: str) -> Iterator[None]:
+    """The one place ``lakefs://`` maps the SDK's errors to the ``OSError`` subclasses Python
+    code expects (filesystem calls and their files, ``close`` included): an existing object
+    ``FileExistsError``, a missing one ``FileNotFoundError``, a refused key (401, 403)
+    ``PermissionError``, each with ``filename`` set to ``path``; the SDK's error is the cause."""
+    try:
+        yield
+    except ObjectExistsError as exc:
+        raise FileExistsError(errno.EEXIST, str(exc), path) from exc
+    except NotFoundError as exc:
+        raise FileNotFoundError(errno.ENOENT, str(exc), path) from exc
+    except (UnauthorizedError, ForbiddenError) as exc:
+        raise PermissionError(errno.EACCES, str(exc), path) from exc
+
 
 Subject = Callable[[tuple[Any, ...], dict[str, Any]], str]
 

@@ -4,22 +4,14 @@ returns (a reader that pickles through its filesystem, a writer that refuses to)
 
 from __future__ import annotations
 
-import contextlib
-import errno
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import urllib3
+from fsspec.caching import caches
 
-from lakefs._exceptions import (
-    APIResponseError,
-    ForbiddenError,
-    NotFoundError,
-    ObjectExistsError,
-    RangeNotSatisfiableError,
-    UnauthorizedError,
-)
-from lakefs._logs import get_logger
+from lakefs._exceptions import APIResponseError, RangeNotSatisfiableError, ValidationError
+from lakefs._fs_errors import translated
 from lakefs.lib._fetch import CONTENT_RANGE, Resumed
 from lakefs.lib.reader import ObjectReader, _ObjectGets, reopen_reader
 from lakefs.lib.writer import ObjectWriter
@@ -28,27 +20,9 @@ if TYPE_CHECKING:
     from lakefs._generated.reference import Reference
     from lakefs.fs import LakeFSFileSystem
 
-__all__ = ["FSReader", "FSWriter", "read_range", "translated"]
-
-log = get_logger("fs")
+__all__ = ["FSReader", "FSWriter", "read_range"]
 
 _CHUNK = 1024 * 1024
-
-
-@contextlib.contextmanager
-def translated(path: str) -> Iterator[None]:
-    """The one place ``lakefs://`` maps the SDK's errors to the ``OSError`` subclasses Python
-    code expects (filesystem calls and their files, ``close`` included): an existing object
-    ``FileExistsError``, a missing one ``FileNotFoundError``, a refused key (401, 403)
-    ``PermissionError``, each with ``filename`` set to ``path``; the SDK's error is the cause."""
-    try:
-        yield
-    except ObjectExistsError as exc:
-        raise FileExistsError(errno.EEXIST, str(exc), path) from exc
-    except NotFoundError as exc:
-        raise FileNotFoundError(errno.ENOENT, str(exc), path) from exc
-    except (UnauthorizedError, ForbiddenError) as exc:
-        raise PermissionError(errno.EACCES, str(exc), path) from exc
 
 
 def read_range(
@@ -112,6 +86,44 @@ class FSReader(ObjectReader):
 
     fs: LakeFSFileSystem | None = None
     path = ""
+    cache: tuple[str, dict[str, Any]] | None = None
+    """fsspec's ``cache_type`` and ``cache_options`` it reads through (None: its own read-ahead)."""
+    _cache: Any = None  # the fsspec cache made of them
+
+    def use_cache(self, cache_type: str, cache_options: dict[str, Any]) -> None:
+        """Read through fsspec's cache ``cache_type``, made with ``cache_options`` as s3fs's
+        files make it (``BlockCache(block_size, fetch, size, maxblocks=...)``, the ``parts``
+        cache of bytes known already, ...): what it lacks it asks of one ranged GET.
+
+        Raises:
+            ValidationError: the cache does not take these options.
+        """
+        try:
+            made = caches[cache_type](self._block_size, self._fetch, self.size, **cache_options)
+        except TypeError as exc:
+            raise ValidationError(f"cache_options of cache_type {cache_type!r}: {exc}") from exc
+        self._cache, self.cache = made, (cache_type, cache_options)
+        self._buf, self._buf_start = b"", 0  # from here on every read goes through the cache
+
+    def _fetch(self, start: int, end: int) -> bytes:
+        """The cache's fetcher: the bytes ``[start:end)`` of the version read."""
+        if end <= start:
+            return b""
+        self._fill(start, end - start)
+        offset = start - self._buf_start
+        return self._buf[offset : offset + end - start]
+
+    def _ensure(self, want: int) -> None:
+        if self._cache is None:
+            super()._ensure(want)
+            return
+        if (
+            self._buf_start <= self._pos < self._buf_start + len(self._buf)
+            or self._pos >= self.size
+        ):
+            return
+        stop = min(self._pos + max(want, 1), self.size)
+        self._buf, self._buf_start = self._cache._fetch(self._pos, stop), self._pos
 
     def _fill(self, start: int, length: int, first: bool = False) -> None:
         with translated(self.path or self.name):
@@ -123,14 +135,21 @@ class FSReader(ObjectReader):
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         self._check_open()
-        return (_reopen, (self.fs, self.path, self._block_size, self.version))
+        return (_reopen, (self.fs, self.path, self._block_size, self.version, self.cache))
 
 
 def _reopen(
-    fs: LakeFSFileSystem, path: str, block_size: int, version: tuple[str | None, int, int]
+    fs: LakeFSFileSystem,
+    path: str,
+    block_size: int,
+    version: tuple[str | None, int, int],
+    cache: tuple[str, dict[str, Any]] | None = None,
 ) -> ObjectReader:
-    """An unpickled :class:`FSReader`."""
-    return fs._open_reader(path, block_size, version)
+    """An unpickled :class:`FSReader` (reading through the cache it read through)."""
+    reader = fs._open_reader(path, block_size, version)
+    if cache is not None:
+        reader.use_cache(*cache)
+    return reader
 
 
 def open_fs_reader(

@@ -350,7 +350,6 @@ def find(
         raise ValueError("maxdepth must be at least 1")
     ticket = fs.dircache.ticket()
     commit = pin(fs, p)
-    base = f"{p.repo}/{p.ref}"
     want = detail or fs._seen.entries is not None  # entries asked for, or collected
     names: list[str] = []
     markers: list[str] = []  # directories named by "directory markers" (keys ending in "/")
@@ -358,7 +357,7 @@ def find(
     rows: dict[str, Rows] = {}
     keep = fs.dircache.use_listings_cache
     listed = _at(fs, p, commit).list_objects(prefix=f"{p.key}/" if p.key else "", delimiter="")
-    top = f"{base}/"
+    top = f"{p.repo}/{p.ref}/"
     for page in listed.pages(ahead=_AHEAD):
         results = listed_stats(page.items)
         keys = list(map(_PATH, results))
@@ -379,13 +378,7 @@ def find(
     if names or markers:
         fs.dircache.store(ticket, rows, commit)
     elif p.key:
-        try:
-            entry = fs.info(path)
-        except FileNotFoundError:
-            return {} if detail else []
-        found = {path: entry} if entry["type"] == "file" else {}
-        fs._seen.record(found.values())
-        return found if detail else list(found)
+        return _itself(fs, path, detail)
     if maxdepth is None and not withdirs:  # every object, nothing to count
         if not want:
             names.sort()  # in the listing's order already: one pass
@@ -401,6 +394,17 @@ def find(
 _AHEAD = 2  # pages a flat listing fetches ahead of the one being read
 _PATH = operator.itemgetter("path")
 _LAST = operator.itemgetter(slice(-1, None))
+
+
+def _itself(fs: LakeFSFileSystem, path: str, detail: bool) -> Any:
+    """``find`` of a path nothing is under: the object itself, if it is one (else nothing)."""
+    try:
+        entry = fs.info(path)
+    except FileNotFoundError:
+        return {} if detail else []
+    found = {path: entry} if entry["type"] == "file" else {}
+    fs._seen.record(found.values())
+    return found if detail else list(found)
 
 
 def _keep_page(

@@ -12,6 +12,7 @@ import errno
 import os
 from typing import IO, TYPE_CHECKING, Any
 
+from fsspec.caching import caches
 from fsspec.callbacks import Callback
 from fsspec.utils import isfilelike
 
@@ -25,21 +26,36 @@ from lakefs._server_configuration import resolve_pre_signed
 if TYPE_CHECKING:
     from lakefs.fs import LakeFSFileSystem
 
-__all__ = ["cat", "get", "get_file", "open_file", "open_reader"]
+__all__ = ["cat", "get", "get_file", "open_file", "open_reader", "read_cache"]
 
 
 def open_file(
-    fs: LakeFSFileSystem, path: str, mode: str, block_size: int | None, kwargs: dict[str, Any]
+    fs: LakeFSFileSystem,
+    path: str,
+    mode: str,
+    block_size: int | None,
+    cache_options: dict[str, Any] | None,
+    kwargs: dict[str, Any],
 ) -> FSReader | FSWriter:
-    """``fs._open``: a reader (``rb``) or a writer (``wb``, ``xb``) of the stripped ``path``."""
+    """``fs._open``: a reader (``rb``, through the fsspec cache ``cache_type`` and
+    ``cache_options`` name, :func:`read_cache`) or a writer (``wb``, ``xb``; no cache) of the
+    stripped ``path``."""
     p = fs._parse(path)
     if mode == "rb":
         unknown = sorted(set(kwargs) - READ_OPTIONS)
         if unknown:  # never a silently different read (a version_id=, say)
             raise ValidationError(f"open('rb') takes cache_type=, not {', '.join(unknown)}")
+        cache_type = read_cache(kwargs.get("cache_type"), cache_options)
         if not p.key:
             raise IsADirectoryError(errno.EISDIR, "not an object", path)
-        return fs._open_reader(path, block_size or fs.block_size, None)
+        reader = fs._open_reader(path, block_size or fs.block_size, None)
+        if cache_type is not None:
+            try:
+                reader.use_cache(cache_type, dict(cache_options or {}))
+            except BaseException:
+                reader.close()
+                raise
+        return reader
     if mode not in ("wb", "xb"):
         raise UnsupportedModeError(
             f"mode must be rb, wb or xb (or their text forms), not {mode!r}"
@@ -68,6 +84,26 @@ def open_file(
     writer.path = path
     writer.on_close = lambda: fs._written(path)
     return writer
+
+
+def read_cache(cache_type: Any, cache_options: dict[str, Any] | None) -> str | None:
+    """The fsspec cache a read goes through (None: the reader's own read-ahead, which is what
+    ``"readahead"``, fsspec's default, does; it takes no ``cache_options``).
+
+    Raises:
+        ValidationError: an unknown ``cache_type``, or ``cache_options`` for the read-ahead.
+    """
+    if cache_type is None or cache_type == "readahead":
+        if cache_options:
+            raise ValidationError(
+                f"cache_options {sorted(cache_options)} need a cache_type that takes them "
+                "(blockcache, parts, ...): the read-ahead takes none"
+            )
+        return None
+    if cache_type not in caches:
+        known = ", ".join(sorted(name for name in caches if name))
+        raise ValidationError(f"cache_type must be one of {known}, not {cache_type!r}")
+    return str(cache_type)
 
 
 def open_reader(

@@ -28,7 +28,20 @@ from lakefs._values import Commit
 from lakefs.lib.transactions import BranchTransaction, ExitHook
 
 if TYPE_CHECKING:
+    from typing_extensions import TypedDict, Unpack
+
     from lakefs.fs import LakeFSFileSystem
+
+    class _SpecOptions(TypedDict, total=False):
+        """lakefs-spec's keywords of ``fs.transaction(repository, ...)``, as
+        :class:`EphemeralBranchTransaction` takes them (its defaults: True, "onsuccess", False,
+        None)."""
+
+        automerge: bool
+        delete: Delete
+        squash: bool
+        merge_kwargs: Mapping[str, Any] | None
+
 
 __all__ = ["EphemeralBranchTransaction", "LakeFSTransaction"]
 
@@ -82,11 +95,7 @@ class LakeFSTransaction(ExitHook, Transaction):  # type: ignore[misc]  # fsspec 
         repository: str | Repository,
         base_branch: str | Branch,
         branch_name: str | None = None,
-        *,
-        automerge: bool = True,
-        delete: Delete = "onsuccess",
-        squash: bool = False,
-        merge_kwargs: Mapping[str, Any] | None = None,
+        **options: Unpack[_SpecOptions],
     ) -> EphemeralBranchTransaction: ...
 
     @overload
@@ -96,10 +105,7 @@ class LakeFSTransaction(ExitHook, Transaction):  # type: ignore[misc]  # fsspec 
         repository: str | Repository,
         base_branch: str | Branch = "main",
         branch_name: str | None = None,
-        automerge: bool = True,
-        delete: Delete = "onsuccess",
-        squash: bool = False,
-        merge_kwargs: Mapping[str, Any] | None = None,
+        **options: Unpack[_SpecOptions],
     ) -> EphemeralBranchTransaction: ...
 
     def __call__(self, *args: Any, **kwargs: Any) -> LakeFSTransaction | EphemeralBranchTransaction:

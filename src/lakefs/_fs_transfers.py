@@ -58,6 +58,7 @@ __all__ = [
     "child_of",
     "get_transfer",
     "plan_get",
+    "plan_put",
     "put_transfer",
     "release",
     "running",
@@ -252,6 +253,20 @@ def _is_dir(fs: LakeFSFileSystem, seen: dict[str, dict[str, Any]], path: str) ->
     return entry["type"] == "directory" if entry is not None else fs.isdir(path)
 
 
+def _make_directory(root: Path, relative: str) -> int:
+    """A ``get`` directory: made below ``root`` (by the containment rule) unless it is there."""
+    with LocalTree(root) as tree, tree.place(relative) as place:
+        if place.stat is None:
+            with suppress(FileExistsError):  # a file's transfer made it meanwhile
+                place.mkdir()
+        now = place.lstat()
+        if now is None or not stat.S_ISDIR(now.st_mode):
+            raise FileExistsError(
+                errno.EEXIST, "a file is in the directory's place", str(place.path)
+            )
+    return 0
+
+
 def get_transfer(
     fs: LakeFSFileSystem,
     item: GetItem,
@@ -269,18 +284,6 @@ def get_transfer(
     relative = item.relative if item.root is not None else Path(item.local).name
     reference = fs._reference(p) if p.key else None
 
-    def make_directory() -> int:
-        with LocalTree(root) as tree, tree.place(relative) as place:
-            if place.stat is None:
-                with suppress(FileExistsError):  # a file's transfer made it meanwhile
-                    place.mkdir()
-            now = place.lstat()
-            if now is None or not stat.S_ISDIR(now.st_mode):
-                raise FileExistsError(
-                    errno.EEXIST, "a file is in the directory's place", str(place.path)
-                )
-        return 0
-
     def run(counter: Tracker) -> int:
         try:
             return fetch(counter)
@@ -290,7 +293,7 @@ def get_transfer(
 
     def fetch(counter: Tracker) -> int:
         if item.kind == "directory" or reference is None:
-            return make_directory()
+            return _make_directory(root, relative)
         if item.size is not None:
             child.set_size(item.size)
         try:
@@ -316,7 +319,7 @@ def get_transfer(
                 )
         except FileNotFoundError:
             if item.kind is None and fs.isdir(item.rpath):  # asked now, not from a cache
-                return make_directory()
+                return _make_directory(root, relative)
             raise
         if got != item.size:
             child.set_size(got)
@@ -350,14 +353,71 @@ def _unchanged(
     return same_content(local, size, checksum_of(stored), size_of(stored), part_size)
 
 
+def plan_put(
+    fs: LakeFSFileSystem,
+    lpath: Any,
+    rpath: Any,
+    recursive: bool,
+    maxdepth: int | None,
+    kwargs: dict[str, Any],
+) -> list[tuple[str, str, str | None]] | None:
+    """The (local, remote, kind) of each file of ``put(lpath, rpath, ...)``, named as
+    fsspec's ``put`` (and its async ``_put``) names them: the local expansion of globs,
+    directories and trailing slashes once, then :func:`fsspec.utils.other_paths`; the kind
+    (``"file"``, ``"directory"``) as the expansion's listings gave it (None: not listed).
+    None: a glob that is not recursive named directories only (fsspec's ``put`` then does
+    nothing, not even count)."""
+    if isinstance(lpath, list) and isinstance(rpath, list):
+        return [(lp, rp, None) for lp, rp in zip(lpath, rpath, strict=False)]  # the caller's
+    source_is_str = isinstance(lpath, str)
+    if source_is_str:
+        lpath = make_path_posix(lpath)
+    local = _LocalListed(skip_instance_cache=True)
+    lpaths = local.expand_path(lpath, recursive=recursive, maxdepth=maxdepth, **kwargs)
+    if source_is_str and (not recursive or maxdepth is not None):
+        # a glob that is not recursive copies no directories
+        lpaths = [p for p in lpaths if not (trailing_sep(p) or local.isdir(p))]
+        if not lpaths:
+            return None
+    dest_is_dir = isinstance(rpath, str) and (trailing_sep(rpath) or fs.isdir(rpath))
+    if isinstance(rpath, str):
+        rpath = fs._strip_protocol(rpath)
+    else:
+        rpath = [fs._strip_protocol(p) for p in rpath]
+    magic = source_is_str and has_magic(lpath)
+    exists = source_is_str and (
+        (magic and len(lpaths) == 1) or (not magic and dest_is_dir and not trailing_sep(lpath))
+    )
+    rpaths = other_paths(lpaths, rpath, exists=exists, flatten=not source_is_str)
+    return [(lp, rp, local.kinds.get(lp)) for lp, rp in zip(lpaths, rpaths, strict=False)]
+
+
+class _LocalListed(LocalFileSystem):  # type: ignore[misc]  # fsspec is untyped
+    """fsspec's local filesystem, keeping the kind of each entry its listings give: which of
+    ``put``'s files are directories, known without a stat each in the calling thread (where
+    every system call hands the GIL to the workers, and waits to get it back)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kinds: dict[str, str] = {}
+
+    def ls(self, path: str, detail: bool = False, **kwargs: Any) -> list[Any]:
+        """As fsspec's, the kinds kept."""
+        entries: list[dict[str, Any]] = super().ls(path, detail=True, **kwargs)
+        self.kinds.update((entry["name"], entry["type"]) for entry in entries)
+        return entries if detail else [entry["name"] for entry in entries]
+
+
 @dataclass(frozen=True)
 class PutItem:
-    """One file of a ``put``: a local path, the remote path, its callback and options."""
+    """One file of a ``put``: a local path, the remote path, its callback and options, and
+    its kind when the expansion listed it (None: asked of the local filesystem)."""
 
     lpath: str
     rpath: str
     callback: Callback
     kwargs: dict[str, Any]
+    kind: str | None = None
 
 
 @dataclass
@@ -379,6 +439,42 @@ class PutScope:
         return branch
 
 
+def _upload(
+    fs: LakeFSFileSystem,
+    branch: Branch,
+    key: str,
+    local: Path,
+    size: int,
+    mode: str,
+    content_type: str | None,
+    metadata: dict[str, str] | None,
+    counter: Tracker,
+) -> None:
+    """Send a local file of ``size`` bytes as the object ``key`` (``mode="create"``: only if
+    there is none, decided by the server when it is published), ``counter`` told of each
+    chunk."""
+    if mode != "create":
+        target = _make_target(
+            branch,
+            key,
+            exclusive=False,
+            pre_signed=fs.pre_signed,
+            content_type=content_type,
+            metadata=metadata,
+            part_size=fs.part_size,
+            part_workers=fs.part_workers,
+        )
+        send_file(target, local, size, counter)
+        return
+    with (
+        open(local, "rb") as src,
+        branch.open(key, "xb", fs.pre_signed, content_type=content_type, metadata=metadata) as f,
+    ):
+        while chunk := src.read(fs.part_size):
+            f.write(chunk)
+            counter.advance(len(chunk))
+
+
 def put_transfer(fs: LakeFSFileSystem, item: PutItem, scope: PutScope | None = None) -> Transfer:
     """One ``put`` file: its branch is resolved here, in the calling thread (a read-only ref
     fails before anything is sent; a transaction starts once), and the engine runs it.
@@ -387,7 +483,8 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem, scope: PutScope | None = N
     transfer."""
     lpath = os.fspath(item.lpath)
     rpath = fs._strip_protocol(item.rpath)
-    if os.path.isdir(lpath):  # nothing to upload (there are no empty directories)
+    is_dir = item.kind == "directory" if item.kind is not None else os.path.isdir(lpath)
+    if is_dir:  # nothing to upload (there are no empty directories)
 
         def nothing(counter: Tracker) -> int:
             release(item.callback)
@@ -421,32 +518,7 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem, scope: PutScope | None = N
                 ):
                     counter.advance(size)
                     return size
-                if mode == "create":
-                    with (
-                        open(lpath, "rb") as src,
-                        branch.open(
-                            p.key,
-                            "xb",
-                            fs.pre_signed,
-                            content_type=content_type,
-                            metadata=metadata,
-                        ) as f,
-                    ):
-                        while chunk := src.read(fs.part_size):
-                            f.write(chunk)
-                            counter.advance(len(chunk))
-                else:
-                    target = _make_target(
-                        branch,
-                        p.key,
-                        exclusive=False,
-                        pre_signed=fs.pre_signed,
-                        content_type=content_type,
-                        metadata=metadata,
-                        part_size=fs.part_size,
-                        part_workers=fs.part_workers,
-                    )
-                    send_file(target, Path(lpath), size, counter)
+                _upload(fs, branch, p.key, Path(lpath), size, mode, content_type, metadata, counter)
             return size
         finally:
             release(item.callback)

@@ -21,7 +21,15 @@ from lakefs._exceptions import ValidationError
 from lakefs._fs_errors import MISSING, translating
 from lakefs._fs_options import write_options
 from lakefs._fs_refs import FSPath
-from lakefs._fs_transfers import Deferred, PutItem, PutScope, put_transfer, release, running
+from lakefs._fs_transfers import (
+    Deferred,
+    PutItem,
+    PutScope,
+    plan_put,
+    put_transfer,
+    release,
+    running,
+)
 from lakefs._generated.branch import Branch
 from lakefs._objects import ObjectInfo
 from lakefs.lib.folders import TransferRun
@@ -75,12 +83,14 @@ def put_file(
             _submit(fs, own, item)
 
 
-def _submit(fs: LakeFSFileSystem, run: TransferRun, item: PutItem) -> None:
+def _submit(
+    fs: LakeFSFileSystem, run: TransferRun, item: PutItem, scope: PutScope | None = None
+) -> None:
     if run.stopped:
         release(item.callback)
         raise _Stopped
     try:
-        transfer = put_transfer(fs, item, getattr(fs._local, "scope", None))
+        transfer = put_transfer(fs, item, scope or getattr(fs._local, "scope", None))
     except BaseException:
         release(item.callback)
         raise
@@ -97,24 +107,55 @@ def put(
     maxdepth: int | None,
     kwargs: dict[str, Any],
 ) -> None:
-    """``fs.put``: fsspec's expansion, each ``put_file`` it makes queued into one run."""
+    """``fs.put``: fsspec's expansion, once (:func:`~lakefs._fs_transfers.plan_put`), each
+    file it names queued into one run as it is prepared (as ``put_file`` would queue it; a
+    subclass's own ``put_file`` is called instead, through fsspec's ``put``)."""
     with running(fs, "put", callback) as run:
-        fs._local.put = run
-        fs._local.scope = PutScope()
+        if type(fs).put_file is not _own_put_file():
+            fs._local.put, fs._local.scope = run, PutScope()
+            try:
+                AbstractFileSystem.put(
+                    fs, lpath, rpath, recursive, Deferred(callback), maxdepth, **kwargs
+                )
+            except _Stopped:
+                pass  # the failure that stopped the run is raised as the run ends
+            finally:
+                fs._local.put = fs._local.scope = None
+            return
+        pairs = plan_put(fs, lpath, rpath, recursive, maxdepth, kwargs)
+        if pairs is not None:
+            _queue(fs, run, pairs, Deferred(callback), kwargs)
+
+
+def _queue(
+    fs: LakeFSFileSystem,
+    run: TransferRun,
+    pairs: list[tuple[str, str, str | None]],
+    deferred: Deferred,
+    kwargs: dict[str, Any],
+) -> None:
+    """``put``'s files queued into its run, each as ``put_file`` queues it (its options checked
+    once, its errors translated with its remote path), until the run stops."""
+    deferred.set_size(len(pairs))
+    options = {k: v for k, v in kwargs.items() if k != "mode"}
+    if pairs:
+        write_options("put_file", options)
+    options = {"mode": kwargs.get("mode", "overwrite"), **options}
+    scope = PutScope()
+    for local, remote, kind in pairs:
+        item = PutItem(local, remote, deferred.branched(local, remote), options, kind)
         try:
-            AbstractFileSystem.put(
-                fs,
-                lpath,
-                rpath,
-                recursive=recursive,
-                callback=Deferred(callback),
-                maxdepth=maxdepth,
-                **kwargs,
-            )
+            with fs._errors(fs._strip_protocol(remote)):
+                _submit(fs, run, item, scope)
         except _Stopped:
-            pass  # the failure that stopped the run is raised as the run ends
-        finally:
-            fs._local.put = fs._local.scope = None
+            return  # the failure that stopped the run is raised as the run ends
+
+
+def _own_put_file() -> Any:
+    """The filesystem's own ``put_file`` (what ``put`` queues files as, without calling it)."""
+    from lakefs._fs_write_verbs import WriteVerbs  # the verbs import this module
+
+    return WriteVerbs.put_file
 
 
 def cp(fs: LakeFSFileSystem, path1: str, path2: str, kwargs: dict[str, Any]) -> None:
