@@ -269,7 +269,7 @@ def resolve_pre_signed(client: Client, requested: bool | None) -> bool:
         raise ValidationError(f"pre_signed must be None, True or False, not {requested!r}")
     if requested is False:
         return False
-    storage = ServerConfiguration(client).storage_config()
+    storage = ServerStorageConfiguration(client)
     if requested and not storage.pre_sign_support():
         raise ValidationError(
             f"pre_signed=True, but this server's {storage.blockstore_type()} blockstore does not "

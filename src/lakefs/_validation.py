@@ -111,9 +111,11 @@ def storage_namespace(value: object, name: str) -> None:
 
 def object_path(value: object, name: str) -> None:
     """A non-empty object path, valid as UTF-8."""
-    if not _str(value, name):
+    text = _str(value, name)
+    if not text:
         raise ValidationError(f"{name} must not be empty")
-    utf8(str(value), name)
+    if not text.isascii():  # ASCII is valid UTF-8
+        utf8(text, name)
 
 
 def commit_message(value: object, name: str) -> None:

@@ -78,13 +78,18 @@ def _text(value: object) -> str:
 
 def _query(values: dict[str, object]) -> list[tuple[str, str]]:
     """Query parameters: a list as the parameter repeated (``objects=a&objects=b``), None left
-    out."""
-    return [
-        (key, _text(item))
-        for key, value in values.items()
-        for item in (value if isinstance(value, (list, tuple)) else [value])
-        if item is not None
-    ]
+    out (a str, the common case, taken as it is)."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        if type(value) is str:
+            pairs.append((key, value))
+        elif isinstance(value, (list, tuple)):
+            pairs.extend((key, _text(item)) for item in value if item is not None)
+        else:
+            pairs.append((key, _text(value)))
+    return pairs
 
 
 def abort_presign_multipart_upload(

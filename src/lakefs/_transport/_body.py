@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from lakefs._exceptions import SourceChangedError
 
@@ -31,14 +31,20 @@ class Replayable:
         self._body = body
         self._length = length  # a file body's Content-Length: exactly this much is sent
         self._file: io.BufferedReader | None = None
+        self._path = False  # a local path: reopened for each attempt
         self._start: int | None = None
         self._consumed = False
         self.stream: Iterator[bytes] | None = None
-        if isinstance(body, io.IOBase) and body.seekable():
-            self._start = body.tell()
-        elif isinstance(body, io.IOBase) or (
-            body is not None and not isinstance(body, (bytes, bytearray, memoryview, os.PathLike))
-        ):
+        if body is None or isinstance(body, (bytes, bytearray, memoryview)):
+            return  # sent as it is by each attempt (checked first: most bodies are bytes)
+        if isinstance(body, io.IOBase):
+            if body.seekable():
+                self._start = body.tell()
+            else:
+                self.stream = self._track(body)
+        elif isinstance(body, os.PathLike):
+            self._path = True
+        else:
             self.stream = self._track(body)
 
     @property
@@ -57,14 +63,14 @@ class Replayable:
     def open(self) -> Any:
         """The body for one attempt."""
         body = self._body
-        if isinstance(body, os.PathLike):
+        if self._path:
             self.close()
-            self._file = open(body, "rb")  # noqa: SIM115 - closed by close() or the next open()
+            self._file = open(cast("os.PathLike[str]", body), "rb")  # noqa: SIM115 - closed by close() or the next open()
             return self._exact(self._file)
         if self._start is not None:
-            assert isinstance(body, io.IOBase)
-            body.seek(self._start)
-            return self._exact(body)
+            file = cast("io.IOBase", body)
+            file.seek(self._start)
+            return self._exact(file)
         if self.stream is not None:
             return self.stream
         return body
@@ -81,6 +87,10 @@ class Replayable:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+NO_BODY = Replayable(None)
+"""The body of a request without one (shared: it holds nothing that changes)."""
 
 
 class ExactLength(io.RawIOBase):

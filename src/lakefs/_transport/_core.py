@@ -15,7 +15,7 @@ import urllib3
 
 from lakefs._config import ClientConfig, Timeout
 from lakefs._transport._body import Body
-from lakefs._transport._exchange import Request, exchange, prepare
+from lakefs._transport._exchange import exchange, prepare
 from lakefs._transport._failures import Mapped, connection_error, origin
 from lakefs._transport._pool import Pool, Routes
 from lakefs._transport._protocol import HTTPTransport
@@ -55,7 +55,8 @@ class Transport:
         self.policy = RetryPolicy(max_retries=config.retries)
         self.sleep = sleep
         self._rand = rand
-        self._auth_header = _auth_header(config)
+        header = _auth_header(config)
+        self._auth = {"Authorization": header} if header else None  # shared: only read
         self._pool = Pool(config, wire)
         if wire is None and share_pool_with is not None and share_pool_with._pool.serves(config):
             self._pool = share_pool_with._pool
@@ -80,16 +81,18 @@ class Transport:
     ) -> str:
         """The URL of an API path: each segment quoted whole (as lakefs_sdk does), then a query
         (a mapping, or pairs where a name may repeat)."""
-        url = self.config.host + "".join(["/" + _quoted(s) for s in segments])
-        pairs = query.items() if isinstance(query, Mapping) else query
+        url = self.config.host + "/" + "/".join(map(_quoted, segments))
+        # A list first (what generated routes pass): a Mapping check is an ABC's, slower.
+        pairs = query if query is None or isinstance(query, list) else _pairs(query)
         if pairs:
-            url += "?" + "&".join([f"{k}={_quoted(v)}" for k, v in pairs])
+            url += "?" + "&".join([k + "=" + _quoted(v) for k, v in pairs])
         return url
 
-    def auth_headers(self) -> dict[str, str]:
-        """The ``Authorization`` header for requests to the lakeFS API."""
-        if self._auth_header:
-            return {"Authorization": self._auth_header}
+    def auth_headers(self) -> Mapping[str, str]:
+        """The ``Authorization`` header for requests to the lakeFS API (not to be changed: the
+        same mapping serves every request of static credentials)."""
+        if self._auth is not None:
+            return self._auth
         if self.token is not None:
             return {"Authorization": f"Bearer {self.token()}"}
         return {}
@@ -174,12 +177,12 @@ class Transport:
             headers=headers,
             auth=self.auth_headers() if authenticate else {},
             body=body,
-            timeout=self.timeout(timeout),
+            timeout=self.config.timeout if timeout is None else self.timeout(timeout),
             stream=stream,
             decode=decode,
             on_redirect=on_redirect,
         )
-        attempt = functools.partial(self._exchange, prepared)
+        attempt = functools.partial(exchange, self.pool, prepared, self._proxy_for)
         try:
             return self.send(
                 method,
@@ -191,9 +194,6 @@ class Transport:
             )
         finally:
             prepared.source.close()
-
-    def _exchange(self, prepared: Request) -> urllib3.BaseHTTPResponse:
-        return exchange(self.pool, prepared, self._proxy_for)
 
     def _connection_error(self, exc: BaseException, method: str, url: str) -> Mapped:
         proxy = self._proxy_for(url)
@@ -210,6 +210,10 @@ class Transport:
     def _proxy_for(self, url: str) -> Proxy | None:
         routes = self.pool
         return routes.proxy_for(url) if isinstance(routes, Routes) else None
+
+
+def _pairs(query: Mapping[str, str] | Iterable[tuple[str, str]]) -> Iterable[tuple[str, str]]:
+    return query.items() if isinstance(query, Mapping) else query
 
 
 @functools.lru_cache(maxsize=8192)

@@ -19,8 +19,7 @@ import functools
 import importlib.metadata
 import platform
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import urllib3
@@ -29,7 +28,7 @@ import lakefs._transport as _package
 from lakefs import _deadline
 from lakefs._config import Timeout
 from lakefs._exceptions import APIResponseError, make_status_error
-from lakefs._transport._body import Body, Replayable
+from lakefs._transport._body import NO_BODY, Body, Replayable
 from lakefs._transport._failures import (
     FollowFailed,
     is_proxy_answer,
@@ -46,8 +45,7 @@ ProxyFor = Callable[[str], Proxy | None]
 """The proxy a URL goes through, if any."""
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """What every attempt of one request shares."""
 
     method: str
@@ -79,8 +77,11 @@ def prepare(
     agent, length = _caller_headers(headers)
     own = {} if agent is not None else {"User-Agent": user_agent()}
     all_headers = {**own, **auth, **(headers or {})}
-    source = Replayable(body, int(length) if length and length.isdigit() else None)
-    chunked = source.chunked and "Content-Length" not in all_headers
+    if body is None:
+        source, chunked = NO_BODY, False
+    else:
+        source = Replayable(body, int(length) if length and length.isdigit() else None)
+        chunked = source.chunked and "Content-Length" not in all_headers
     # A call is bounded as a whole unless its body or its answer is a stream of unknown
     # length (a stream's answer headers are still bounded: see Timeout.total).
     bounded = body is None or isinstance(body, (bytes, bytearray, memoryview))
@@ -126,7 +127,8 @@ def exchange(
     )
     if resp.status in REDIRECTS:
         resp = follow_redirect(wire, request, resp)
-    check_status(resp, request.method, request.url, proxy_for)
+    if not 200 <= resp.status <= 299:
+        check_status(resp, request.method, request.url, proxy_for)
     if not request.stream:
         resp._body = read_capped(resp, request.method, request.url)  # type: ignore[attr-defined]
     return resp
@@ -281,15 +283,10 @@ def read_some(resp: urllib3.BaseHTTPResponse, limit: int) -> bytes:
 def read_capped(resp: urllib3.BaseHTTPResponse, method: str, url: str) -> bytes:
     """The whole answer, refusing more than ``lakefs._transport.MAX_ANSWER_BYTES`` (decoded)."""
     cap = _package.MAX_ANSWER_BYTES  # read at each call: the package's, as set there
-    headers = resp.headers
-    length = headers.get("Content-Length")
     # A known length within the cap, sent as is (no decoding can make it larger): one read.
-    if (
-        length is not None
-        and length.isdigit()
-        and int(length) <= cap
-        and not headers.get("Content-Encoding")
-    ):
+    # (urllib3's length_remaining: the Content-Length it parsed, None when there is none.)
+    length = resp.length_remaining
+    if length is not None and length <= cap and "Content-Encoding" not in resp.headers:
         data: bytes = resp.read()
         resp.release_conn()
         return data

@@ -79,6 +79,10 @@ class Routes:
             "blocksize": 1 << 20,
         }
         self._environ = proxies_from_environment()
+        # No proxy anywhere (the common case): no URL is looked at per request.
+        self._proxies = bool(
+            config.proxy or any(self._environ.get(k) for k in ("https", "http", "all"))
+        )
         self._lock = threading.Lock()
         self._direct = self._manager(None)
         self._proxied: dict[str, urllib3.PoolManager] = {}
@@ -99,11 +103,13 @@ class Routes:
 
     def proxy_for(self, url: str) -> Proxy | None:
         """The proxy a request to ``url`` goes through, if any."""
+        if not self._proxies:
+            return None
         return proxy_for(url, self._config.proxy, self._environ)
 
     def urlopen(self, method: str, url: str, **kwargs: Any) -> urllib3.BaseHTTPResponse:
         """Send one request through the direct pool or its proxy's."""
-        proxy = self.proxy_for(url)
+        proxy = self.proxy_for(url) if self._proxies else None
         if proxy is None:
             return self._direct.urlopen(method, url, **kwargs)
         manager = self._proxied.get(proxy.url)
