@@ -51,6 +51,7 @@ SDK_WORKLOADS = (
     "small_uploads",
     "listing",
     "stats",
+    "small_gets",
     "presigned_upload",
     "presigned_upload_parts",
     "presigned_download",
@@ -165,13 +166,37 @@ def _repository(server: LocalLakeFS, name: str) -> lakefs.Branch:
     return repo.create(namespace).branch("main")
 
 
-def _run(contender: str, workload: str, ctx: dict[str, Any]) -> dict[str, Any]:
+def _export_src(rev: str, into: Path) -> Path:
+    """``src/`` as it was at git revision ``rev``, written under ``into``: the 'before' SDK."""
+    into.mkdir(parents=True)
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "src"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    # Compiled now, so that no timed run (the import row) compiles it.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(into / "src")], check=True)
+    print(f"before = {rev} ({commit[:12]})", flush=True)
+    return into / "src"
+
+
+def _run(
+    contender: str, workload: str, ctx: dict[str, Any], sources: dict[str, Path]
+) -> dict[str, Any]:
+    """One worker process. A contender in ``sources`` is this SDK's contender file run on that
+    source tree instead of the installed one (PYTHONPATH comes before the editable install)."""
     python = str(PYTHONS.get(contender, sys.executable))
     os.sync()  # the previous upload's dirty pages would slow down whoever runs next
     time.sleep(0.5)
-    env = {**os.environ, "PYTHONPATH": ""}
+    env = {**os.environ, "PYTHONPATH": str(sources.get(contender, ""))}
+    script = "ours" if contender in sources else contender
     proc = subprocess.run(
-        [python, str(WORKER), contender, workload, json.dumps(ctx)],
+        [python, str(WORKER), script, workload, json.dumps(ctx)],
         capture_output=True,
         text=True,
         env=env,
@@ -196,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parquet-mib", type=int, default=200, help="the Parquet object's size")
     parser.add_argument("--fs-put-files", type=int, default=1000, help="4 KiB files fs.put sends")
     parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also run this SDK as it was at git revision REV (contender 'before', from "
+        "`git archive REV src`) and print a before/after table from the same run",
+    )
+    parser.add_argument(
         "--only",
         nargs="*",
         choices=SDK_WORKLOADS + FS_WORKLOADS,
@@ -213,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
 
     scratch = Path(tempfile.mkdtemp(prefix="lakefs-bench-"))
     try:
+        sources = (
+            {"before": _export_src(args.baseline, scratch / "before")} if args.baseline else {}
+        )
         with (
             LocalLakeFS("local") as local,
             LocalLakeFS("s3") as s3,
@@ -313,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("1,000 small uploads", "small_uploads", base),
                 (f"list {args.objects:,} objects", "listing", base),
                 ("1,000 stats", "stats", base),
+                ("1,000 small GETs", "small_gets", base),
                 (f"pre-signed upload {args.presigned_mib} MiB", "presigned_upload", presigned),
                 # The crossover: parallel parts against one stream (raw's row is its one PUT).
                 ("  same, in 8 MiB parts x4", "presigned_upload_parts", presigned),
@@ -340,12 +375,15 @@ def main(argv: list[str] | None = None) -> int:
                 (f"put {fs_put_files:,} files of 4 KiB", "fs_put", base),
                 (f"pd.read_parquet {parquet_mib} MiB", "fs_read_parquet", base),
             ]
-            workloads = [Workload(*row, SDK_CONTENDERS) for row in sdk_rows]
-            workloads += [Workload(*row, FS_CONTENDERS) for row in fs_rows]
+            extra = tuple(sources)  # ("before",) with --baseline
+            workloads = [Workload(*row, SDK_CONTENDERS + extra) for row in sdk_rows]
+            workloads += [Workload(*row, FS_CONTENDERS + extra) for row in fs_rows]
             workloads = [w for w in workloads if w.name in workloads_wanted]
             checks = {"fs_put": lambda c: _check_put(main_branch, c)}
-            results = _measure(workloads, checks, args.repeat, scratch)
+            results = _measure(workloads, checks, args.repeat, scratch, sources)
             _report(workloads, results, args.repeat)
+            if sources:
+                _before_after(workloads, results, args.baseline)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
@@ -363,6 +401,7 @@ def _measure(
     checks: dict[str, Callable[[dict[str, Any]], str | None]],
     repeat: int,
     scratch: Path,
+    sources: dict[str, Path],
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Run every workload of every contender ``repeat`` times; check what a write left (outside
     the timing) where ``checks`` has a check."""
@@ -382,7 +421,7 @@ def _measure(
                     "out_dir": str(scratch / "out"),
                 }
                 ctx = {**w.ctx, **extra}
-                result = _run(contender, w.name, ctx)
+                result = _run(contender, w.name, ctx, sources)
                 (scratch / "out.bin").unlink(missing_ok=True)
                 shutil.rmtree(scratch / "out", ignore_errors=True)
                 if "error" not in result and w.name in checks:
@@ -414,7 +453,7 @@ def _report(
         "lakefs-spec 0.15.1 (the official package has none).",
     }
     for contenders, caption in captions.items():
-        rows = [w for w in workloads if w.contenders == contenders]
+        rows = [w for w in workloads if w.contenders[: len(contenders)] == contenders]
         if rows:
             print()
             print(caption)
@@ -483,6 +522,43 @@ def _table(
                 f" {cpu:6.2f} | {cpu_x:5.2f} | {runs[0]['requests']:8d} | {rss:7.0f} |"
             )
         print(line)
+
+
+def _before_after(
+    workloads: list[Workload], results: dict[tuple[str, str], list[dict[str, Any]]], rev: str
+) -> None:
+    """This SDK at ``rev`` (before) against the working tree (ours), every row of the same run:
+    speed = before's time / ours (above 1.0: faster now), best of each and CPU beside it."""
+    print()
+    print(f"Before and after: before = this SDK at {rev}, ours = the working tree (same run).")
+    header = (
+        f"| {'workload':32} | {'before s':>8} | {'ours s':>8} | {'speed':>17} | {'best':>5} |"
+        f" {'CPU before':>10} | {'CPU ours':>8} | {'CPU x':>5} | {'requests':>11} |"
+    )
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for w in workloads:
+        before = [r for r in results[(w.title, "before")] if "seconds" in r]
+        ours = [r for r in results[(w.title, "ours")] if "seconds" in r]
+        if not before or not ours:
+            print(
+                f"| {w.title:32} | {'error' if not before else '':>8} | "
+                f"{'error' if not ours else '':>8} |"
+            )
+            continue
+        b_s = statistics.median(r["seconds"] for r in before)
+        o_s = statistics.median(r["seconds"] for r in ours)
+        speeds = sorted(b_s / r["seconds"] for r in ours)
+        speed = f"{b_s / o_s:.2f}x ({speeds[0]:.2f}-{speeds[-1]:.2f})"
+        best = min(r["seconds"] for r in before) / min(r["seconds"] for r in ours)
+        b_cpu = statistics.median(r["cpu"] for r in before)
+        o_cpu = statistics.median(r["cpu"] for r in ours)
+        requests = f"{before[0]['requests']}/{ours[0]['requests']}"
+        print(
+            f"| {w.title:32} | {b_s:8.2f} | {o_s:8.2f} | {speed:>17} | {best:5.2f} |"
+            f" {b_cpu:10.2f} | {o_cpu:8.2f} | {o_cpu / b_cpu if b_cpu else float('nan'):5.2f} |"
+            f" {requests:>11} |"
+        )
 
 
 def _imports(

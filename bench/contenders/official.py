@@ -66,6 +66,14 @@ def stats(s: dict[str, Any], ctx: dict[str, Any]) -> None:
 
 
 tls_stats = stats
+
+
+def small_gets(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    for path in ctx["stat_paths"]:
+        with s["branch"].object(path).reader("rb", pre_sign=s["pre_sign"]) as f:
+            assert f.read()
+
+
 presigned_upload = upload_file
 presigned_download = download
 

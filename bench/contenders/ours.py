@@ -83,6 +83,12 @@ def stats(s: dict[str, Any], ctx: dict[str, Any]) -> None:
 tls_stats = stats
 
 
+def small_gets(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    for path in ctx["stat_paths"]:
+        with s["branch"].open(path, "rb") as f:
+            assert f.read()
+
+
 presigned_upload = upload_file
 
 

@@ -123,6 +123,14 @@ def stats(s: dict[str, Any], ctx: dict[str, Any]) -> None:
 tls_stats = stats
 
 
+def small_gets(s: dict[str, Any], ctx: dict[str, Any]) -> None:
+    """1,000 whole small objects, one GET each (the seeded listing objects)."""
+    for path in ctx["stat_paths"]:
+        assert len(_check(s["http"].request("GET", _obj(s, path), headers=s["h"])).data) == (
+            _listing_size(path)
+        )
+
+
 def presigned_upload(s: dict[str, Any], ctx: dict[str, Any]) -> None:
     """The physical-address dance by hand: one pre-signed PUT of the whole file."""
     path = quote(ctx["target"], safe="")
