@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import random
 from typing import Any
 
@@ -105,7 +106,14 @@ def presigned_download_file(s: dict[str, Any], ctx: dict[str, Any]) -> None:
 
 
 def presigned_download_file_4(s: dict[str, Any], ctx: dict[str, Any]) -> None:
-    s["branch"].download_file(ctx["big"], ctx["out_file"], pre_signed=True, part_workers=4)
+    download = s["branch"].download_file
+    # part_workers=, spelled max_workers= before 0.1 (a --baseline may run such a version)
+    name = (
+        "part_workers"
+        if "part_workers" in inspect.signature(download).parameters
+        else "max_workers"
+    )
+    download(ctx["big"], ctx["out_file"], pre_signed=True, **{name: 4})
 
 
 def folder_upload(s: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
