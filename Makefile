@@ -28,7 +28,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 export LAKEFS_CACHE_DIR := $(CURDIR)/.cache
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-python server server-module test test-pythons test-sdk-range field-tools test-live test-tls record lint demo examples generate check-generated bench clean wheel-check docs docs-serve docs-check
+.PHONY: help setup check-python server server-module test test-pythons test-sdk-range field-tools test-live test-tls record lint demo examples generate check-generated bench bench-instructions clean wheel-check docs docs-serve docs-check
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -197,6 +197,9 @@ $(LAKEFS_SPEC)/.installed:
 
 bench: setup $(OFFICIAL)/.installed $(LAKEFS_SPEC)/.installed ## Benchmark against the official lakefs package, lakefs-spec and raw HTTP (ARGS=--help)
 	$(BIN)/python bench/run.py $(ARGS)
+
+bench-instructions: setup ## Instructions one small call costs, this SDK and raw urllib3 (valgrind)
+	$(BIN)/python bench/instructions.py
 
 clean: ## Remove the virtual environments (.venv, .venv-3.*) and the server cache
 	rm -rf $(sort $(VENV) .venv) .venv-3.* .cache
