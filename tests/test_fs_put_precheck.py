@@ -142,3 +142,55 @@ def test_a_few_files_into_a_huge_directory_cost_about_a_stat_each(tmp_path: Path
     fresh = Stored()  # a folder put again, in order: a listing page a thousand keys
     assert all(fresh.lookup(branch, f"big/k{i:05}") for i in range(3000))
     assert [r.path.rsplit("/", 1)[-1] for r in transport.requests] == ["ls"] * 3
+
+
+def _empty_branch() -> MockTransport:
+    """A branch that holds nothing, taking uploads (lakeFS's answers, as small as they go)."""
+
+    def handler(request: MockRequest) -> MockResponse:
+        path = request.path
+        if path.endswith("/objects/ls"):
+            empty = {"has_more": False, "next_offset": "", "results": 0, "max_per_page": 1000}
+            return MockResponse.json({"results": [], "pagination": empty})
+        if path.endswith("/objects/stat"):
+            return MockResponse(404, b'{"message": "not found"}')
+        if path.endswith("/branches/main"):
+            return MockResponse.json({"id": "main", "commit_id": "c1"})
+        if path.endswith("/config"):
+            storage = {"blockstore_type": "local", "pre_sign_support": False}
+            return MockResponse.json({"storage_config": storage, "version_config": {}})
+        if request.method == "POST" and path.endswith("/branches/main/objects"):
+            key = parse_qs(urlsplit(request.url).query)["path"][0]
+            return MockResponse.json({"path": key, "path_type": "object", **STATS}, status=201)
+        return MockResponse(500, b'{"message": "unexpected"}')
+
+    return MockTransport(handler)
+
+
+def test_a_folder_put_where_nothing_is_lists_no_directory(tmp_path: Path) -> None:
+    transport = _empty_branch()
+    client = Client(host="http://lakefs.mock", transport=transport, **KEYS)
+    fs = LakeFSFileSystem(client=client, max_workers=2, skip_instance_cache=True)
+    _folder(tmp_path / "data", 6)  # f00, f02, f04 and sub/f01, sub/f03, sub/f05
+    fs.put(f"{tmp_path / 'data'}/", "repo/main/fresh", recursive=True)
+    listed = [
+        parse_qs(urlsplit(r.url).query)["prefix"][0]
+        for r in transport.requests
+        if r.path.endswith("/objects/ls")
+    ]
+    assert listed == ["fresh/"]  # fsspec asking whether fresh is a directory; no precheck
+    posted = sorted(
+        parse_qs(urlsplit(r.url).query)["path"][0] for r in transport.requests if r.method == "POST"
+    )
+    assert posted == [f"fresh/{n}" for n in ("f00.txt", "f02.txt", "f04.txt")] + [
+        f"fresh/sub/{n}" for n in ("f01.txt", "f03.txt", "f05.txt")
+    ]
+
+    transport.requests.clear()  # into a destination that exists, the precheck lists it
+    fs.put(f"{tmp_path / 'data'}/", "repo/main/fresh/", recursive=True)
+    listed = [
+        parse_qs(urlsplit(r.url).query)["prefix"][0]
+        for r in transport.requests
+        if r.path.endswith("/objects/ls")
+    ]
+    assert sorted(listed) == ["fresh/", "fresh/sub/"]

@@ -61,6 +61,14 @@ class Stored:
 
     def __init__(self) -> None:
         self._directories: dict[tuple[str, str, str], _Directory] = {}
+        self._absent: set[tuple[str, str, str]] = set()
+
+    def nothing_at(self, repository: str, ref: str, key: str) -> None:
+        """Record that ``repository``'s ``ref`` held nothing at ``key``, neither an object nor
+        one under ``key/`` (a ``put``'s destination, found absent as fsspec asked about it):
+        a lookup there then answers None without a request. An object written meanwhile by
+        another client is overwritten, as ``put`` writes over what is there anyway."""
+        self._absent.add((repository, ref, key))
 
     def lookup(self, branch: Reference, key: str) -> Mapping[str, Any] | None:
         """The stats of the object ``key`` on ``branch`` as lakeFS answers them (None: there
@@ -69,6 +77,8 @@ class Stored:
         Raises:
             LakeFSError: the listing or the stat failed (as itself).
         """
+        if self._absent and self._under_absent(branch, key):
+            return None
         parent = key[: key.rfind("/") + 1]
         where = (branch.repository_id, branch.id, parent)
         at = self._directories.get(where)
@@ -91,6 +101,14 @@ class Stored:
         if at.head is not None and at.head.path == key:
             return at.head._stat()
         return None
+
+    def _under_absent(self, branch: Reference, key: str) -> bool:
+        return any(
+            repository == branch.repository_id
+            and ref == branch.id
+            and (key == at or key.startswith(at + "/"))
+            for repository, ref, at in self._absent
+        )
 
 
 def stat_or_none(branch: Reference, key: str) -> Mapping[str, Any] | None:

@@ -18,7 +18,7 @@ import errno
 import mimetypes
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from glob import has_magic
@@ -30,6 +30,7 @@ from fsspec.implementations.local import LocalFileSystem, make_path_posix, trail
 from fsspec.utils import other_paths
 
 from lakefs import _validation as validate
+from lakefs._exceptions import ValidationError
 from lakefs._fs_precheck import Stored, stat_or_none
 from lakefs._objects import checksum_of, content_type_of, metadata_of, size_of
 from lakefs._server_configuration import resolve_pre_signed
@@ -360,13 +361,15 @@ def plan_put(
     recursive: bool,
     maxdepth: int | None,
     kwargs: dict[str, Any],
+    absent: Callable[[str], None] | None = None,
 ) -> list[tuple[str, str, str | None]] | None:
     """The (local, remote, kind) of each file of ``put(lpath, rpath, ...)``, named as
     fsspec's ``put`` (and its async ``_put``) names them: the local expansion of globs,
     directories and trailing slashes once, then :func:`fsspec.utils.other_paths`; the kind
     (``"file"``, ``"directory"``) as the expansion's listings gave it (None: not listed).
     None: a glob that is not recursive named directories only (fsspec's ``put`` then does
-    nothing, not even count)."""
+    nothing, not even count). ``absent`` is told the destination when fsspec's question
+    whether it is a directory found nothing there at all."""
     if isinstance(lpath, list) and isinstance(rpath, list):
         return [(lp, rp, None) for lp, rp in zip(lpath, rpath, strict=False)]  # the caller's
     source_is_str = isinstance(lpath, str)
@@ -379,7 +382,9 @@ def plan_put(
         lpaths = [p for p in lpaths if not (trailing_sep(p) or local.isdir(p))]
         if not lpaths:
             return None
-    dest_is_dir = isinstance(rpath, str) and (trailing_sep(rpath) or fs.isdir(rpath))
+    dest_is_dir = isinstance(rpath, str) and (
+        trailing_sep(rpath) or _is_directory(fs, rpath, absent)
+    )
     if isinstance(rpath, str):
         rpath = fs._strip_protocol(rpath)
     else:
@@ -390,6 +395,19 @@ def plan_put(
     )
     rpaths = other_paths(lpaths, rpath, exists=exists, flatten=not source_is_str)
     return [(lp, rp, local.kinds.get(lp)) for lp, rp in zip(lpaths, rpaths, strict=False)]
+
+
+def _is_directory(fs: LakeFSFileSystem, path: str, absent: Callable[[str], None] | None) -> bool:
+    """``fs.isdir(path)``, telling ``absent`` when there is nothing at ``path`` at all."""
+    if absent is None:
+        return bool(fs.isdir(path))
+    try:
+        return bool(fs.info(path)["type"] == "directory")
+    except FileNotFoundError:
+        absent(fs._strip_protocol(path))
+        return False
+    except ValidationError:
+        return False
 
 
 class _LocalListed(LocalFileSystem):  # type: ignore[misc]  # fsspec is untyped
@@ -428,6 +446,12 @@ class PutScope:
 
     stored: Stored = field(default_factory=Stored)
     branches: dict[tuple[str, str], Branch] = field(default_factory=dict)
+
+    def nothing_at(self, fs: LakeFSFileSystem, path: str) -> None:
+        """``path`` (a destination) holds nothing: precheck looks nothing up under it."""
+        p = fs._parse(path)
+        if p.repo and p.ref and p.key:
+            self.stored.nothing_at(p.repo, p.ref, p.key.rstrip("/"))
 
     def branch(self, fs: LakeFSFileSystem, p: FSPath) -> Branch:
         """The branch a write to ``p`` goes to (as ``fs._branch(p, create=True)``)."""
@@ -498,19 +522,20 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem, scope: PutScope | None = N
     metadata = item.kwargs.get("metadata")
     precheck = item.kwargs.get("precheck", True)
     given_type = item.kwargs.get("content_type")
-    content_type = item.kwargs.get("content_type") or mimetypes.guess_type(Path(lpath).name)[0]
+    content_type = given_type or mimetypes.guess_type(os.path.basename(lpath))[0]
     child = child_of(item.callback)
     precheck = precheck and mode != "create"
     looked = stored.lookup(branch, p.key) if precheck and stored is not None else None
 
     def run(counter: Tracker) -> int:
         try:
+            local = Path(lpath)
             size = os.path.getsize(lpath)
             child.set_size(size)
             with fs._errors(rpath):
                 if precheck and _unchanged(
                     looked if stored is not None else stat_or_none(branch, p.key),
-                    Path(lpath),
+                    local,
                     size,
                     fs.part_size,
                     metadata,
@@ -518,7 +543,7 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem, scope: PutScope | None = N
                 ):
                     counter.advance(size)
                     return size
-                _upload(fs, branch, p.key, Path(lpath), size, mode, content_type, metadata, counter)
+                _upload(fs, branch, p.key, local, size, mode, content_type, metadata, counter)
             return size
         finally:
             release(item.callback)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -122,9 +123,11 @@ def put(
             finally:
                 fs._local.put = fs._local.scope = None
             return
-        pairs = plan_put(fs, lpath, rpath, recursive, maxdepth, kwargs)
+        scope = PutScope()
+        absent = functools.partial(scope.nothing_at, fs)
+        pairs = plan_put(fs, lpath, rpath, recursive, maxdepth, kwargs, absent)
         if pairs is not None:
-            _queue(fs, run, pairs, Deferred(callback), kwargs)
+            _queue(fs, run, pairs, Deferred(callback), kwargs, scope)
 
 
 def _queue(
@@ -133,6 +136,7 @@ def _queue(
     pairs: list[tuple[str, str, str | None]],
     deferred: Deferred,
     kwargs: dict[str, Any],
+    scope: PutScope,
 ) -> None:
     """``put``'s files queued into its run, each as ``put_file`` queues it (its options checked
     once, its errors translated with its remote path), until the run stops."""
@@ -141,7 +145,6 @@ def _queue(
     if pairs:
         write_options("put_file", options)
     options = {"mode": kwargs.get("mode", "overwrite"), **options}
-    scope = PutScope()
     for local, remote, kind in pairs:
         item = PutItem(local, remote, deferred.branched(local, remote), options, kind)
         try:
