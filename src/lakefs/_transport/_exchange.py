@@ -284,8 +284,9 @@ def read_capped(resp: urllib3.BaseHTTPResponse, method: str, url: str) -> bytes:
     """The whole answer, refusing more than ``lakefs._transport.MAX_ANSWER_BYTES`` (decoded)."""
     cap = _package.MAX_ANSWER_BYTES  # read at each call: the package's, as set there
     # A known length within the cap, sent as is (no decoding can make it larger): one read.
-    # (urllib3's length_remaining: the Content-Length it parsed, None when there is none.)
-    length = resp.length_remaining
+    # (urllib3's length_remaining: the Content-Length it parsed, None when there is none; a
+    # transport's own response class may not have it, and is then read in steps.)
+    length = getattr(resp, "length_remaining", None)
     if length is not None and length <= cap and "Content-Encoding" not in resp.headers:
         data: bytes = resp.read()
         resp.release_conn()
