@@ -65,7 +65,8 @@ class Replayable:
         body = self._body
         if self._path:
             self.close()
-            self._file = open(cast("os.PathLike[str]", body), "rb")  # noqa: SIM115 - closed by close() or the next open()
+            path = cast("os.PathLike[str]", body)
+            self._file = open(path, "rb")  # noqa: SIM115 - closed by close() or the next open()
             return self._exact(self._file)
         if self._start is not None:
             file = cast("io.IOBase", body)
