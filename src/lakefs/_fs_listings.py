@@ -44,6 +44,7 @@ from lakefs._objects import (
     mtime_of,
     size_of,
 )
+from lakefs._pagination import AHEAD
 from lakefs._transport import json_object
 from lakefs.lib.repositories import list_repositories
 
@@ -358,7 +359,7 @@ def find(
     keep = fs.dircache.use_listings_cache
     listed = _at(fs, p, commit).list_objects(prefix=f"{p.key}/" if p.key else "", delimiter="")
     top = f"{p.repo}/{p.ref}/"
-    for page in listed.pages(ahead=_AHEAD):
+    for page in listed.pages(ahead=AHEAD):
         results = listed_stats(page.items)
         keys = list(map(_PATH, results))
         if "/" in map(_LAST, keys):  # "directory markers": directories, not objects
@@ -391,7 +392,6 @@ def find(
     return {n: out[n] for n in ordered} if detail else ordered
 
 
-_AHEAD = 2  # pages a flat listing fetches ahead of the one being read
 _PATH = operator.itemgetter("path")
 _LAST = operator.itemgetter(slice(-1, None))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from lakefs._exceptions import NotFoundError
@@ -83,7 +84,9 @@ class Stored:
         where = (branch.repository_id, branch.id, parent)
         at = self._directories.get(where)
         if at is None:
-            at = _Directory(iter(branch.list_objects(prefix=parent, delimiter="/")))
+            listed = branch.list_objects(prefix=parent, delimiter="/")
+            # Each page only when reached: a lookup may stop anywhere (no pages ahead).
+            at = _Directory(chain.from_iterable(page.items for page in listed.pages()))
             self._directories[where] = at
         at.asked += 1
         if key < at.frontier:  # asked out of order: that part of the listing is gone

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -19,12 +20,14 @@ from typing import Any, Generic, SupportsIndex, TypeVar
 
 from lakefs._exceptions import LakeFSError, ValidationError
 
-__all__ = ["HTML_ROWS", "MAX_PAGE_SIZE", "Page", "Paginator", "check_max_amount"]
+__all__ = ["AHEAD", "HTML_ROWS", "MAX_PAGE_SIZE", "Page", "Paginator", "check_max_amount"]
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
 HTML_ROWS = 50
 """The most rows a paginator's notebook table shows (one request's worth)."""
+AHEAD = 2
+"""The pages iterating a paginator fetches ahead of the one being read (when more than one)."""
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,11 @@ class Paginator(Generic[T]):
         Args:
             ahead: fetch up to this many pages ahead of the one being read, on a thread of
                 its own, while the caller works on the current one (0: each page when it is
-                asked for). Pages and errors come out in order; a caller that stops reading
-                stops the thread (a request under way still ends, and is dropped).
+                asked for). The first page is fetched by the caller, and the thread starts
+                only when more follow it, so a one-page listing starts none. Pages and errors
+                come out in order; a caller that stops reading stops the thread (a request
+                under way still ends, and is dropped). In a process forked while the thread
+                ran, the rest is fetched by the caller, from the last page it read.
 
         Returns:
             An iterator of the pages; each is fetched when it is reached.
@@ -122,12 +128,10 @@ class Paginator(Generic[T]):
                 reference, and so on), raised while iterating.
         """
         if ahead > 0:
-            return _prefetched(self._pages(), ahead)
-        return self._pages()
+            return self._ahead(ahead)
+        return self._pages(self.after, self.max_amount)
 
-    def _pages(self) -> Iterator[Page[T]]:
-        remaining = self.max_amount
-        cursor = self.after
+    def _pages(self, cursor: str, remaining: int | None) -> Iterator[Page[T]]:
         while remaining is None or remaining > 0:
             amount = self.page_size if remaining is None else min(remaining, self.page_size)
             page = self._fetch_page(cursor, amount)
@@ -143,8 +147,34 @@ class Paginator(Generic[T]):
                 )
             cursor = page.next_offset
 
+    def _ahead(self, ahead: int) -> Iterator[Page[T]]:
+        cursor, remaining = self.after, self.max_amount
+        pages = self._pages(cursor, remaining)
+        page = next(pages, None)
+        if page is None or not page.has_more:  # one page (or none): no thread
+            if page is not None:
+                yield page
+            return
+        feed = _Ahead(pages, ahead)  # fetching the second page while the first is read
+        try:
+            while page is not None:
+                yield page
+                cursor = page.next_offset
+                if remaining is not None:
+                    remaining -= len(page.items)
+                try:
+                    page = feed.take()
+                except _ForkedError:
+                    yield from self._pages(cursor, remaining)
+                    return
+        finally:
+            feed.close()
+
     def __iter__(self) -> Iterator[T]:
-        """Iterate over the items, fetching each page when it is reached.
+        """Iterate over the items. A listing of more than one page fetches up to
+        :data:`AHEAD` pages ahead (on a thread, while the caller reads the current one): a
+        caller that stops early may have asked for them (use :meth:`pages` to fetch each page
+        only when it is reached).
 
         Returns:
             An iterator of the items.
@@ -153,7 +183,7 @@ class Paginator(Generic[T]):
             LakeFSError: a request failed (``NotFoundError`` for a missing repository or
                 reference, and so on), raised while iterating.
         """
-        for page in self.pages():
+        for page in self.pages(ahead=AHEAD):
             yield from page.items
 
     def to_list(self) -> list[T]:
@@ -265,46 +295,58 @@ def _html_table(items: Sequence[object]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _prefetched(pages: Iterator[Page[T]], ahead: int) -> Iterator[Page[T]]:
-    """``pages``, fetched by a thread at most ``ahead`` pages before the caller."""
-    ready: deque[tuple[Page[T] | None, BaseException | None]] = deque()
-    room = threading.Semaphore(ahead)  # pages the thread may fetch before the caller takes one
-    arrived = threading.Semaphore(0)
-    stop = threading.Event()
+class _ForkedError(Exception):
+    """The process forked while the thread fetched: the thread is not in this one."""
 
-    def fetch() -> None:
+
+class _Ahead(Generic[T]):
+    """``pages``, fetched by a thread (started at once) at most ``ahead`` pages before the
+    caller's :meth:`take`; :meth:`close` stops it."""
+
+    def __init__(self, pages: Iterator[Page[T]], ahead: int) -> None:
+        self._pages = pages
+        self._ready: deque[tuple[Page[T] | None, BaseException | None]] = deque()
+        self._room = threading.Semaphore(ahead)  # pages it may fetch before the caller takes one
+        self._arrived = threading.Semaphore(0)
+        self._stop = threading.Event()
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._fetch, name="lakefs-pages", daemon=True)
+        self._thread.start()
+
+    def _fetch(self) -> None:
         try:
             while True:
-                room.acquire()
-                if stop.is_set():
+                self._room.acquire()
+                if self._stop.is_set():
                     return
-                page = next(pages, None)
-                ready.append((page, None))
-                arrived.release()
+                page = next(self._pages, None)
+                self._ready.append((page, None))
+                self._arrived.release()
                 if page is None:
                     return
         except BaseException as exc:  # the caller's to raise, in order
-            ready.append((None, exc))
-            arrived.release()
+            self._ready.append((None, exc))
+            self._arrived.release()
 
-    thread = threading.Thread(target=fetch, name="lakefs-pages", daemon=True)
+    def take(self) -> Page[T] | None:
+        """The next page, None after the last; raises the error that ended the fetching, or
+        :class:`_ForkedError` in a forked child."""
+        if os.getpid() != self._pid:
+            raise _ForkedError
+        self._arrived.acquire()
+        page, error = self._ready.popleft()
+        if error is not None:
+            raise error
+        if page is not None:
+            self._room.release()
+        return page
 
-    def read() -> Iterator[Page[T]]:
-        thread.start()
-        try:
-            while True:
-                arrived.acquire()
-                page, error = ready.popleft()
-                if error is not None:
-                    raise error
-                if page is None:
-                    return
-                room.release()
-                yield page
-        finally:
-            stop.set()
-            room.release()  # wake the thread if it waits for room
-            if thread is not threading.current_thread():
-                thread.join()
-
-    return read()
+    def close(self) -> None:
+        """Stop the thread, after the request under way (nothing to stop in a forked child,
+        whose locks the thread may have held at the fork)."""
+        if os.getpid() != self._pid:
+            return
+        self._stop.set()
+        self._room.release()  # wake the thread if it waits for room
+        if self._thread is not threading.current_thread():
+            self._thread.join()
