@@ -121,7 +121,8 @@ class Paginator(Generic[T]):
                 ran, the rest is fetched by the caller, from the last page it read.
 
         Returns:
-            An iterator of the pages; each is fetched when it is reached.
+            An iterator of the pages; each is fetched when it is reached (with ``ahead``, up
+            to that many pages before).
 
         Raises:
             LakeFSError: a request failed (``NotFoundError`` for a missing repository or
