@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 
 import pytest
 
 from lakefs import LakeFSError, Page, Paginator, ValidationError
+from lakefs import _pagination as pagination
 
 
 class Source:
@@ -102,6 +104,26 @@ def test_a_listing_of_one_page_is_fetched_by_the_caller_and_starts_no_thread() -
     source = Threaded(1000)
     assert Paginator(source).to_list() == list(range(1000))
     assert source.threads == [threading.current_thread().name]
+
+
+def test_a_listing_cut_to_its_first_page_by_max_amount_starts_no_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[object] = []
+
+    class Counted(pagination._Ahead[int]):
+        def __init__(self, *args: Any) -> None:
+            started.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(pagination, "_Ahead", Counted)
+    source = Threaded(5000)
+    assert Paginator(source, max_amount=10).to_list() == list(range(10))
+    assert Paginator(source, max_amount=1000).to_list() == list(range(1000))
+    assert source.calls == [("", 10), ("", 1000)]
+    assert started == []
+    assert Paginator(source, max_amount=1001).to_list() == list(range(1001))  # two pages: one
+    assert len(started) == 1
 
 
 def test_iterating_fetches_the_next_page_while_the_caller_reads_the_first() -> None:

@@ -152,7 +152,8 @@ class Paginator(Generic[T]):
         cursor, remaining = self.after, self.max_amount
         pages = self._pages(cursor, remaining)
         page = next(pages, None)
-        if page is None or not page.has_more:  # one page (or none): no thread
+        if page is None or not page.has_more or len(page.items) == remaining:
+            # One page (or none), or all that max_amount asks for: no thread.
             if page is not None:
                 yield page
             return
