@@ -4,8 +4,13 @@ compares local files with what its own listing said: getting a folder again send
 
 from __future__ import annotations
 
+import builtins
+import hashlib
+import io
+import os
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -194,3 +199,52 @@ def test_a_folder_put_where_nothing_is_lists_no_directory(tmp_path: Path) -> Non
         if r.path.endswith("/objects/ls")
     ]
     assert sorted(listed) == ["fresh/", "fresh/sub/"]
+
+
+def test_a_put_opens_each_local_file_once_to_compare_and_send_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local = tmp_path / "data"
+    _folder(local, 4)  # f00, f02 and sub/f01, sub/f03: "file 0"... (6 bytes each)
+    same = {"checksum": hashlib.md5(b"file 0").hexdigest(), "size_bytes": 6}
+    other = {"checksum": hashlib.md5(b"file X").hexdigest(), "size_bytes": 6}
+    stored = {"data/f00.txt": same, "data/f02.txt": other}  # f00 holds it; f02 does not
+    posted: dict[str, bytes] = {}
+
+    def handler(request: MockRequest) -> MockResponse:
+        query = parse_qs(urlsplit(request.url).query)
+        if request.path.endswith("/objects/ls"):
+            prefix = query["prefix"][0]
+            found = [
+                {"path": k, "path_type": "object", **STATS, **v}
+                for k, v in stored.items()
+                if k.startswith(prefix) and "/" not in k[len(prefix) :]
+            ]
+            more = {"has_more": False, "next_offset": "", "results": len(found)}
+            return MockResponse.json({"results": found, "pagination": more})
+        if request.path.endswith("/config"):
+            storage = {"blockstore_type": "local", "pre_sign_support": False}
+            return MockResponse.json({"storage_config": storage, "version_config": {}})
+        if request.method == "POST" and request.path.endswith("/branches/main/objects"):
+            posted[query["path"][0]] = request.body
+            return MockResponse.json({"path": query["path"][0], **STATS}, status=201)
+        if request.path.endswith("/branches/main"):
+            return MockResponse.json({"id": "main", "commit_id": "c1"})
+        return MockResponse(500, b'{"message": "unexpected"}')
+
+    opened: list[str] = []
+    real_open = io.open
+
+    def counted_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, (str, os.PathLike)) and str(local) in os.fspath(file):
+            opened.append(os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counted_open)  # open() and pathlib's io.open
+    monkeypatch.setattr(io, "open", counted_open)
+    client = Client(host="http://lakefs.mock", transport=MockTransport(handler), **KEYS)
+    fs = LakeFSFileSystem(client=client, max_workers=2, skip_instance_cache=True)
+    fs.put(f"{local}/", "repo/main/data/", recursive=True)
+    names = ["f00.txt", "f02.txt", "sub/f01.txt", "sub/f03.txt"]
+    assert sorted(opened) == [str(local / n) for n in names]  # once each: compared, then sent
+    assert posted == {f"data/{n}": (local / n).read_bytes() for n in names[1:]}  # f00 skipped

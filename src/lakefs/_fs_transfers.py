@@ -23,9 +23,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from glob import has_magic
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from fsspec.callbacks import Callback
+from fsspec.callbacks import Callback, NoOpCallback
 from fsspec.implementations.local import LocalFileSystem, make_path_posix, trailing_sep
 from fsspec.utils import other_paths
 
@@ -138,10 +138,12 @@ def running(
         if outer is not None and event.kind == "file" and event.outcome == "sent":
             outer.relative_update(1)
 
+    counting = outer is not None and not isinstance(outer, NoOpCallback)  # else no events
+
     with transfer_run(
         operation=kind,
         max_workers=fs.max_workers if files is None else max(min(fs.max_workers, files), 1),
-        progress=progress if outer is not None else False,
+        progress=progress if counting else False,
         fail_fast=True,
     ) as run:
         yield run
@@ -334,7 +336,7 @@ def get_transfer(
 
 def _unchanged(
     stored: Mapping[str, Any] | None,
-    local: Path,
+    local: Path | IO[bytes],
     size: int,
     part_size: int,
     metadata: dict[str, str] | None = None,
@@ -467,16 +469,16 @@ def _upload(
     fs: LakeFSFileSystem,
     branch: Branch,
     key: str,
-    local: Path,
-    size: int,
+    local: IO[bytes],
+    since: os.stat_result,
     mode: str,
     content_type: str | None,
     metadata: dict[str, str] | None,
     counter: Tracker,
 ) -> None:
-    """Send a local file of ``size`` bytes as the object ``key`` (``mode="create"``: only if
-    there is none, decided by the server when it is published), ``counter`` told of each
-    chunk."""
+    """Send a local file open for reading (``since``: its ``os.fstat`` before anything was
+    read) as the object ``key`` (``mode="create"``: only if there is none, decided by the
+    server when it is published), ``counter`` told of each chunk."""
     if mode != "create":
         target = _make_target(
             branch,
@@ -488,13 +490,11 @@ def _upload(
             part_size=fs.part_size,
             part_workers=fs.part_workers,
         )
-        send_file(target, local, size, counter)
+        send_file(target, local, since.st_size, counter, since=since)
         return
-    with (
-        open(local, "rb") as src,
-        branch.open(key, "xb", fs.pre_signed, content_type=content_type, metadata=metadata) as f,
-    ):
-        while chunk := src.read(fs.part_size):
+    local.seek(0)
+    with branch.open(key, "xb", fs.pre_signed, content_type=content_type, metadata=metadata) as f:
+        while chunk := local.read(fs.part_size):
             f.write(chunk)
             counter.advance(len(chunk))
 
@@ -529,24 +529,26 @@ def put_transfer(fs: LakeFSFileSystem, item: PutItem, scope: PutScope | None = N
 
     def run(counter: Tracker) -> int:
         try:
-            local = Path(lpath)
-            size = os.path.getsize(lpath)
-            child.set_size(size)
-            with fs._errors(rpath):
-                if precheck and _unchanged(
-                    looked if stored is not None else stat_or_none(branch, p.key),
-                    local,
-                    size,
-                    fs.part_size,
-                    metadata,
-                    given_type,
-                ):
-                    counter.advance(size)
-                    return size
-                _upload(fs, branch, p.key, local, size, mode, content_type, metadata, counter)
+            with open(lpath, "rb") as local:  # opened once: compared, then sent
+                since = os.fstat(local.fileno())
+                size = since.st_size
+                child.set_size(size)
+                with fs._errors(rpath):
+                    if precheck and _unchanged(
+                        looked if stored is not None else stat_or_none(branch, p.key),
+                        local,
+                        size,
+                        fs.part_size,
+                        metadata,
+                        given_type,
+                    ):
+                        counter.advance(size)
+                        return size
+                    _upload(fs, branch, p.key, local, since, mode, content_type, metadata, counter)
             return size
         finally:
             release(item.callback)
             fs._written(rpath)
 
-    return Transfer(rpath, run, 0, child.relative_update)
+    counted = None if isinstance(child, NoOpCallback) else child.relative_update
+    return Transfer(rpath, run, 0, counted)

@@ -231,6 +231,7 @@ class _Runner:
         self._pool = pool(workers)
         self._slots = threading.BoundedSemaphore(workers * 2)
         self._futures: set[Future[None]] = set()
+        self._hook = _Chunks(self.token, self.bar)  # what tasks without an on_bytes share
 
     def __enter__(self) -> _Runner:
         return self
@@ -261,7 +262,7 @@ class _Runner:
 
     def chunks(self, on_bytes: Callable[[int], None] | None = None) -> Tracker:
         """The per-chunk hook for a task's reader or writer (see :class:`_Chunks`)."""
-        return _Chunks(self.token, self.bar, on_bytes)
+        return self._hook if on_bytes is None else _Chunks(self.token, self.bar, on_bytes)
 
     def submit(self, rel: str, task: Callable[..., None], *args: Any) -> None:
         """Run ``task(rel, *args)`` on a worker (waits while too many are queued); nothing
