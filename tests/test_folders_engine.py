@@ -128,6 +128,59 @@ def test_ctrl_c_right_after_a_submit_still_waits_for_that_transfer() -> None:
     assert ended.is_set()  # the cancellation waited for it to clean up
 
 
+def test_a_full_queue_wakes_its_producer_once_half_of_it_ran() -> None:
+    """With 2 workers, 4 tasks wait at most; the producer of a 5th waits until 2 of them ended,
+    not 1 (being woken after every task took the GIL from the workers once per file)."""
+    futures: list[Future[Any]] = []
+
+    class Pool(ThreadPoolExecutor):
+        """Takes each task and runs none: the test ends them."""
+
+        def submit(self, *args: Any, **kwargs: Any) -> Future[Any]:
+            futures.append(Future())
+            return futures[-1]
+
+    def until(condition: Any) -> bool:
+        deadline = time.monotonic() + 10
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return bool(condition())
+
+    def end_all() -> None:  # whatever happened, the run ends
+        while not producer_done.is_set() or any(not f.done() for f in futures):
+            for future in list(futures):
+                if not future.done():
+                    future.set_result(None)
+            time.sleep(0.01)
+
+    producer_done = threading.Event()
+
+    def produce(t: Any) -> None:
+        try:
+            for i in range(8):
+                t.submit(Transfer(f"f{i}", lambda c: 0))
+        finally:
+            producer_done.set()
+
+    with transfer_run(operation="put", max_workers=2, pool=Pool) as t:
+        producer = threading.Thread(target=produce, args=(t,), daemon=True)
+        producer.start()
+        try:
+            assert until(lambda: len(futures) == 4)
+            futures[0].set_result(None)
+            producer.join(0.3)
+            assert len(futures) == 4  # one ended: the queue is not half empty yet
+            futures[1].set_result(None)
+            assert until(lambda: len(futures) == 6)  # refilled to 4 at once
+            for i in range(2, 6):
+                futures[i].set_result(None)
+            assert until(lambda: len(futures) == 8)
+        finally:
+            end_all()
+    producer.join(10)
+    assert not producer.is_alive()
+
+
 # -- the cancel token: owned by the runner, checked by the transfers, apart from progress -------
 
 

@@ -196,10 +196,12 @@ def _threads(workers: int) -> Executor:
 
 
 class _Runner:
-    """Runs one task per file on ``workers`` threads, with at most twice that many waiting
-    (bounded memory), and keeps the result; a failing task is recorded, not raised. With one
-    worker, tasks run in the calling thread, one after the other (and requests in a fixed
-    order, which recorded cassettes need).
+    """Runs one task per file on ``workers`` threads, with at most twice that many queued
+    (bounded memory: a full queue wakes its producer once half of it ran, not after each task,
+    so the producer and the workers take the GIL from each other far less often), and keeps
+    the result; a failing task is recorded, not raised. With one worker, tasks run in the
+    calling thread, one after the other (and requests in a fixed order, which recorded
+    cassettes need).
 
     The run's three parts are apart: the workers (``pool`` makes them), the cancel token
     (:attr:`token`: the runner sets it, tasks check it) and the progress tracker (:attr:`bar`:
@@ -229,7 +231,9 @@ class _Runner:
         self._running = 0  # tasks started (on a worker or inline) and not ended
         self._inline = workers == 1
         self._pool = pool(workers)
-        self._slots = threading.BoundedSemaphore(workers * 2)
+        self._room = threading.Condition(self._lock)  # notified when the queue is low again
+        self._queued = 0  # tasks submitted to the pool and not done
+        self._most, self._refill = workers * 2, workers
         self._futures: set[Future[None]] = set()
         self._hook = _Chunks(self.token, self.bar)  # what tasks without an on_bytes share
 
@@ -272,7 +276,10 @@ class _Runner:
         if self._inline:
             self.run_here(rel, task, *args)
             return
-        self._slots.acquire()
+        with self._room:  # a full queue is refilled once half of it ran, not task by task
+            while self._queued >= self._most:
+                self._room.wait()
+            self._queued += 1
         future = self._pool.submit(self.run_here, rel, task, *args)
         with self._lock:
             self._futures.add(future)
@@ -281,7 +288,9 @@ class _Runner:
     def _done(self, future: Future[None]) -> None:
         with self._lock:
             self._futures.discard(future)
-        self._slots.release()
+            self._queued -= 1
+            if self._queued <= self._refill:
+                self._room.notify()
 
     def run_here(self, rel: str, task: Callable[..., None], *args: Any) -> None:
         """Run ``task(rel, *args)`` in this thread now, as a worker would: its failure is
