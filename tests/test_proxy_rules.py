@@ -6,6 +6,7 @@ The same rules run live through real proxies in tests/test_proxies.py.
 from __future__ import annotations
 
 import base64
+import ssl
 
 import pytest
 
@@ -117,3 +118,31 @@ def test_the_standard_variables_in_either_case(monkeypatch: pytest.MonkeyPatch) 
     assert environ["https"] == "http://upper:1"
     assert _chosen("https://internal/x", **environ) is None
     assert _chosen("https://external/x", **environ) == "http://upper:1"
+
+
+def test_one_tls_context_is_built_when_the_first_https_pool_needs_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A plain-http lakeFS never loads the trust store (~30 ms of CPU in every new process);
+    https pools, direct or through a proxy, all verify with the one context."""
+    from lakefs._config import ClientConfig
+    from lakefs._transport import _pool
+
+    built: list[ssl.SSLContext] = []
+    real = _pool._ssl_context
+    monkeypatch.setattr(
+        _pool, "_ssl_context", lambda config: built.append(real(config)) or built[-1]
+    )
+    routes = _pool.Routes(ClientConfig(host="http://127.0.0.1:1", proxy="http://127.0.0.1:2"))
+    routes._direct.connection_from_url("http://127.0.0.1:1/api/v1")
+    assert built == []
+    pools = [
+        routes._direct.connection_from_url("https://127.0.0.1:3/"),
+        routes._direct.connection_from_url("https://127.0.0.2:3/"),
+        routes._manager(
+            _pool.proxy_for("https://h/", "http://127.0.0.1:2", {})
+        ).connection_from_url("https://h/"),
+    ]
+    assert len(built) == 1
+    assert all(pool.conn_kw["ssl_context"] is built[0] for pool in pools)
+    assert all(pool.cert_reqs == ssl.CERT_REQUIRED for pool in pools)

@@ -2,8 +2,9 @@
 
 By default that is this process's connection pools (:class:`Routes`: one direct, one per forward
 proxy in use), built per process so that a child after ``fork()`` never shares a parent's socket,
-with one ``SSLContext`` per pool. A caller may give its own instead (``Client(transport=...)``):
-any :class:`HTTPTransport`, such as ``lakefs.testing.MockTransport`` or a ``urllib3.PoolManager``.
+with one ``SSLContext`` per pool, built when the first https connection needs it. A caller may
+give its own instead (``Client(transport=...)``): any :class:`HTTPTransport`, such as
+``lakefs.testing.MockTransport`` or a ``urllib3.PoolManager``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import ssl
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import urllib3
@@ -57,6 +59,38 @@ POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https":
 """Connection pools whose connections report to the current :class:`Deadline` when taken."""
 
 
+class _TLSWhenNeeded(urllib3.PoolManager):
+    """A pool manager whose pools report to the current deadline, the https ones verified
+    with ``tls()`` (asked only when the first https pool is made)."""
+
+    def __init__(self, tls: Callable[[], ssl.SSLContext], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._tls = tls
+        self.pool_classes_by_scheme = POOL_CLASSES
+
+    def _new_pool(
+        self,
+        scheme: str,
+        host: str,
+        port: int,
+        request_context: dict[str, Any] | None = None,
+    ) -> HTTPConnectionPool:
+        """urllib3's, an https pool given the context (urllib3 meant it to be overridden)."""
+        if scheme == "https":
+            context = self._tls()
+            given = self.connection_pool_kw if request_context is None else request_context
+            request_context = {**given, "ssl_context": context, "cert_reqs": context.verify_mode}
+        return super()._new_pool(scheme, host, port, request_context)
+
+
+class _Direct(_TLSWhenNeeded):
+    """The pools of requests sent straight to their host."""
+
+
+class _Proxied(_TLSWhenNeeded, urllib3.ProxyManager):
+    """The pools of requests sent through one forward proxy."""
+
+
 class Routes:
     """This process's connection pools: one direct, and one per forward proxy in use.
 
@@ -66,14 +100,11 @@ class Routes:
 
     def __init__(self, config: ClientConfig) -> None:
         self._config = config
-        self._context = _ssl_context(config)
         self._args: dict[str, Any] = {
             "num_pools": 8,
             "maxsize": config.max_connections,
             "block": False,
             "retries": False,  # the loop in Transport.send owns retries and redirects
-            "cert_reqs": self._context.verify_mode,
-            "ssl_context": self._context,
             # Send bodies in 1 MiB writes, not http.client's 16 KiB: a socket with a timeout
             # polls before each write, which costs a third of a large upload's speed.
             "blocksize": 1 << 20,
@@ -84,22 +115,30 @@ class Routes:
             config.proxy or any(self._environ.get(k) for k in ("https", "http", "all"))
         )
         self._lock = threading.Lock()
+        self._tls_lock = threading.Lock()
+        self._context: ssl.SSLContext | None = None
         self._direct = self._manager(None)
         self._proxied: dict[str, urllib3.PoolManager] = {}
 
+    def tls(self) -> ssl.SSLContext:
+        """The one TLS context of these pools, built when the first needs it (loading the
+        system's trust store costs ~30 ms of CPU, which a plain-http lakeFS never pays)."""
+        with self._tls_lock:
+            if self._context is None:
+                self._context = _ssl_context(self._config)
+            return self._context
+
     def _manager(self, proxy: Proxy | None) -> urllib3.PoolManager:
-        manager: urllib3.PoolManager
         if proxy is None:
-            manager = urllib3.PoolManager(**self._args)
-        else:
-            manager = urllib3.ProxyManager(
-                proxy.url,
-                proxy_headers=proxy.headers,
-                proxy_ssl_context=self._context,
-                **self._args,
-            )
-        manager.pool_classes_by_scheme = POOL_CLASSES
-        return manager
+            return _Direct(self.tls, **self._args)
+        proxy_over_tls = proxy.url.startswith("https:")
+        return _Proxied(
+            self.tls,
+            proxy.url,
+            proxy_headers=proxy.headers,
+            proxy_ssl_context=self.tls() if proxy_over_tls else None,
+            **self._args,
+        )
 
     def proxy_for(self, url: str) -> Proxy | None:
         """The proxy a request to ``url`` goes through, if any."""
