@@ -290,7 +290,7 @@ class _Runner:
             self._futures.discard(future)
             self._queued -= 1
             if self._queued <= self._refill:
-                self._room.notify()
+                self._room.notify_all()  # one producer, as a rule
 
     def run_here(self, rel: str, task: Callable[..., None], *args: Any) -> None:
         """Run ``task(rel, *args)`` in this thread now, as a worker would: its failure is
