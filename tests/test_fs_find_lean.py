@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import gc
+import random
 import threading
 import tracemalloc
 from collections.abc import Iterator
@@ -79,6 +80,7 @@ class LakeFS:
     def __init__(self, objects: dict[str, dict[str, Any]]) -> None:
         self.objects = objects
         self.fail_after: str | None = None  # a listing page after this cursor: a 400
+        self.shuffled = False  # each page's results out of order (the cursor as before)
         self.lists = 0
 
     def __call__(self, request: MockRequest) -> MockResponse:
@@ -135,6 +137,8 @@ class LakeFS:
             "results": len(results),
             "max_per_page": 1000,
         }
+        if self.shuffled:
+            random.Random(len(results)).shuffle(results)
         return MockResponse.json({"results": results, "pagination": pagination})
 
 
@@ -190,6 +194,20 @@ def test_after_find_every_verb_answers_as_without_a_cache(server: LakeFS, ref: s
     assert cached.du(f"{root}/a") == fresh.du(f"{root}/a")
     with pytest.raises(FileNotFoundError):
         cached.info(f"{root}/a/nothing")
+
+
+def test_a_page_out_of_order_is_kept_as_its_directories_list(server: LakeFS) -> None:
+    """lakeFS lists in order; a page that is not (a proxy's, a hostile server's) must not
+    file an object under another directory: the cache answers as the listings do."""
+    server.shuffled = True
+    cached, fresh = _fs(server), _fs(LakeFS(server.objects), use_listings_cache=False)
+    assert sorted(cached.find("repo/main")) == sorted(fresh.find("repo/main"))
+    lists = server.lists
+    for d in _dirs(fresh, "repo/main"):
+        assert sorted(cached.ls(d, detail=False)) == sorted(fresh.ls(d, detail=False)), d
+        by_name = sorted(fresh.ls(d), key=lambda e: str(e["name"]))
+        assert sorted(cached.ls(d), key=lambda e: str(e["name"])) == by_name, d
+    assert server.lists == lists  # all from the cache
 
 
 def test_entries_keep_their_types_and_are_new_each_time(server: LakeFS) -> None:
@@ -387,3 +405,14 @@ def test_rows_answer_a_name_and_their_entries() -> None:
         "metadata": {},
     }
     assert rows.entry("r/main/d/f2") == rows.entries()[-2]  # the earlier values kept
+
+
+def test_rows_of_a_size_null_without_a_size_missing_beside_it_answer_zero() -> None:
+    """A size lakeFS leaves null is 0, as ``info`` answers it, also when no object of the same
+    run lacks the field (which made the whole run take the long way)."""
+    rows = _rows_of([("n", {"path": "d/n", "checksum": "e", "mtime": 6, "size_bytes": None})])
+    rows.add_files(["big"], [{"path": "d/big", "checksum": "e", "mtime": 7, "size_bytes": 2**70}])
+    rows.add_files(["m"], [{"path": "d/m", "checksum": "e", "mtime": 8, "size_bytes": None}])
+    assert [e["size"] for e in rows.entries()] == [0, 2**70, 0]
+    with pytest.raises(TypeError):  # a time that is no number: find keeps no listing
+        rows.add_files(["t"], [{"path": "d/t", "checksum": "e", "mtime": None, "size_bytes": 1}])

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import operator
+import struct
 import threading
 import time
 from array import array
@@ -174,15 +175,18 @@ class Rows:
 
 
 def _extended(column: MutableSequence[Any], values: Iterator[Any]) -> MutableSequence[Any]:
-    """``column`` extended with all of ``values`` or (one raising) none: 64-bit ints in an
-    array, any other number in a list (the column turned into one)."""
+    """``column`` extended with all of ``values`` or (one of them no number: TypeError) none:
+    64-bit ints in an array, other numbers in a list (the column turned into one)."""
     more = list(values)
     if isinstance(column, array):
-        try:
-            column.extend(array("q", more))
-        except (TypeError, OverflowError):  # not 64-bit ints: kept as they came
-            return [*column, *more]
-        return column
+        try:  # packed at once: an array converts each value with a parse of its own
+            column.frombytes(struct.pack(f"{len(more)}q", *more))
+        except struct.error:  # not all 64-bit ints
+            column = list(column)
+        else:
+            return column
+    if not all(isinstance(value, (int, float)) for value in more):
+        raise TypeError("a listing's size or time that is no number")
     column.extend(more)
     return column
 

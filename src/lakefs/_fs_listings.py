@@ -20,8 +20,7 @@ import errno
 import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import repeat
-from operator import le
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from fsspec.spec import AbstractFileSystem
@@ -412,18 +411,21 @@ def _keep_page(
 ) -> None:
     """One page's objects into the rows of their directories, each directory's run at once
     (a flat listing gives the objects of a directory one after another)."""
-    if len(set(map(str.count, names, repeat("/")))) == 1 and all(map(le, names, names[1:])):
-        # All at one depth, in order: a directory's objects are the names up to its path
-        # followed by "0", the character after "/".
+    if sorted(names) == names:  # lakeFS lists in order; a page in another takes the long way
+        # A directory's objects are the names from its first one up to its path followed by
+        # "0", the character after "/"; a run is all directly in it if no short name has "/".
+        runs: list[tuple[str, int, int, list[str]]] = []
         i, count = 0, len(names)
         while i < count:
             cut = names[i].rfind("/")
             parent = names[i][:cut]
             end = bisect.bisect_left(names, f"{parent}0", i)
-            below = list(map(operator.itemgetter(slice(cut + 1, None)), names[i:end]))
-            _rows(rows, parent, top).add_files(below, results[i:end])
+            runs.append((parent, i, end, list(map(_after(cut), names[i:end]))))
             i = end
-        return
+        if "/" not in "".join(chain.from_iterable(run[3] for run in runs)):
+            for parent, start, end, below in runs:
+                _rows(rows, parent, top).add_files(below, results[start:end])
+            return
     shorts: list[str] = []
     start, current = 0, None
     for i, name in enumerate(names):
@@ -435,6 +437,11 @@ def _keep_page(
             start, current = i, parent
     if current is not None:
         _rows(rows, current, top).add_files(shorts[start:], results[start:])
+
+
+def _after(cut: int) -> Callable[[str], str]:
+    """What follows position ``cut`` of a str."""
+    return operator.itemgetter(slice(cut + 1, None))
 
 
 def _rows(rows: dict[str, Rows], directory: str, top: str) -> Rows:
