@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from lakefs import LakeFSError, Page, Paginator
+from lakefs import APIResponseError, LakeFSError, Page, Paginator
 from lakefs._fs_cache import Rows
 from lakefs.fs import LakeFSFileSystem
 from lakefs.testing import MockRequest, MockResponse, mock_client
@@ -208,6 +208,34 @@ def test_a_page_out_of_order_is_kept_as_its_directories_list(server: LakeFS) -> 
         by_name = sorted(fresh.ls(d), key=lambda e: str(e["name"]))
         assert sorted(cached.ls(d), key=lambda e: str(e["name"])) == by_name, d
     assert server.lists == lists  # all from the cache
+
+
+@pytest.mark.parametrize("broken", [{"mtime": None}, {"mtime": "soon"}, {"checksum": None}, {}])
+def test_a_listed_object_lacking_a_field_is_a_malformed_answer(
+    server: LakeFS, broken: dict[str, Any]
+) -> None:
+    """A listing whose object has no time (``{}``: the field left out), or one of another
+    type, raises the SDK's ``APIResponseError`` from every listing verb, as ``info`` does,
+    not the ``KeyError`` or ``TypeError`` reading it raised; nothing is kept."""
+    stats = server.objects["a/c.txt"]
+    stats.pop("mtime")
+    stats.update(broken)
+    fs = _fs(server)
+    calls = {
+        "find": lambda: fs.find("repo/main"),
+        "find detail": lambda: fs.find("repo/main", detail=True),
+        "find withdirs": lambda: fs.find("repo/main/a", withdirs=True),
+        "ls": lambda: fs.ls("repo/main/a"),
+        "walk": lambda: list(fs.walk("repo/main")),
+        "info": lambda: fs.info("repo/main/a/c.txt"),
+    }
+    for what, call in calls.items():
+        if "checksum" in broken and what in ("find", "find withdirs", "walk"):
+            continue  # a checksum is kept as given (its type checked when an entry is made)
+        with pytest.raises(APIResponseError):
+            call()
+        assert list(fs.dircache) == [], what
+    assert len(fs.ls("repo/main/many/d0")) > 300  # the other listings answer as before
 
 
 def test_entries_keep_their_types_and_are_new_each_time(server: LakeFS) -> None:

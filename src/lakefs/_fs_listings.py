@@ -257,6 +257,20 @@ def _at(fs: LakeFSFileSystem, p: _Path, commit: str | None) -> Reference:
 # -- asking the server ----------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _well_formed(path: str) -> Iterator[None]:
+    """A listing of ``path`` whose objects lack a field their entries need (a time, a path),
+    or hold one of another type, raises ``APIResponseError``: the server's answer is
+    malformed (not the ``KeyError`` or ``TypeError`` reading it raised, which is the cause)."""
+    try:
+        yield
+    except (KeyError, TypeError) as exc:
+        raise APIResponseError(
+            f"{path}: the listing's objects lack a field or hold one of another type ({exc!r})",
+            method="GET",
+        ) from exc
+
+
 def list_path(fs: LakeFSFileSystem, path: str, p: _Path) -> list[Entry]:
     """The entries directly under ``path``, listed now, and kept for ``ls``."""
     ticket = fs.dircache.ticket()  # before the request: a write meanwhile wins
@@ -272,12 +286,13 @@ def list_path(fs: LakeFSFileSystem, path: str, p: _Path) -> list[Entry]:
         base = f"{p.repo}/{p.ref}"
         entries = []
         listed = _at(fs, p, commit).list_objects(prefix=f"{p.key}/" if p.key else "", delimiter="/")
-        for item in listed:
-            name = f"{base}/{item.path.rstrip('/')}"
-            if isinstance(item, CommonPrefix):
-                entries.append(dir_entry(name))
-            elif not item.path.endswith("/"):  # a "directory marker" is listed already
-                entries.append(file_entry(name, item))
+        with _well_formed(path):
+            for item in listed:
+                name = f"{base}/{item.path.rstrip('/')}"
+                if isinstance(item, CommonPrefix):
+                    entries.append(dir_entry(name))
+                elif not item.path.endswith("/"):  # a "directory marker" is listed already
+                    entries.append(file_entry(name, item))
         if not entries and p.key:
             entry = fs.info(path)  # a missing path raises here
             if entry["type"] == "file":
@@ -358,20 +373,20 @@ def find(
     keep = fs.dircache.use_listings_cache
     listed = _at(fs, p, commit).list_objects(prefix=f"{p.key}/" if p.key else "", delimiter="")
     top = f"{p.repo}/{p.ref}/"
-    for page in listed.pages(ahead=AHEAD):
-        results = listed_stats(page.items)
-        keys = list(map(_PATH, results))
-        if "/" in map(_LAST, keys):  # "directory markers": directories, not objects
-            markers.extend(top + k[:-1] for k in keys if k.endswith("/") and k != "/")
-            results = [r for r, k in zip(results, keys, strict=True) if not k.endswith("/")]
-            keys = [k for k in keys if not k.endswith("/")]
-        listed_names = [top + key for key in keys]
-        names.extend(listed_names)
-        if want:
-            entries.extend(map(file_entry_of, listed_names, results))
-        if not keep:
-            continue
-        _keep_page(rows, path, listed_names, results)
+    with _well_formed(path):
+        for page in listed.pages(ahead=AHEAD):
+            results = listed_stats(page.items)
+            keys = list(map(_PATH, results))
+            if "/" in map(_LAST, keys):  # "directory markers": directories, not objects
+                markers.extend(top + k[:-1] for k in keys if k.endswith("/") and k != "/")
+                results = [r for r, k in zip(results, keys, strict=True) if not k.endswith("/")]
+                keys = [k for k in keys if not k.endswith("/")]
+            listed_names = [top + key for key in keys]
+            names.extend(listed_names)
+            if want:
+                entries.extend(map(file_entry_of, listed_names, results))
+            if keep:
+                _keep_page(rows, path, listed_names, results)
     if keep:
         for marker in markers:  # an empty directory, listed in its parent's rows
             _rows(rows, marker, path)
