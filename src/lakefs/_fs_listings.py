@@ -261,10 +261,11 @@ def _at(fs: LakeFSFileSystem, p: _Path, commit: str | None) -> Reference:
 def _well_formed(path: str) -> Iterator[None]:
     """A listing of ``path`` whose objects lack a field their entries need (a time, a path),
     or hold one of another type, raises ``APIResponseError``: the server's answer is
-    malformed (not the ``KeyError`` or ``TypeError`` reading it raised, which is the cause)."""
+    malformed (not the ``KeyError``, ``TypeError`` or ``AttributeError`` reading it raised,
+    which is the cause)."""
     try:
         yield
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise APIResponseError(
             f"{path}: the listing's objects lack a field or hold one of another type ({exc!r})",
             method="GET",
