@@ -219,8 +219,10 @@ def _pairs(query: Mapping[str, str] | Iterable[tuple[str, str]]) -> Iterable[tup
 @functools.lru_cache(maxsize=8192)
 def _quoted(text: str) -> str:
     """``text`` quoted whole, as a path segment or a query value (repository, ref and object
-    names repeat from call to call: each is quoted once)."""
-    return quote(text, safe="")
+    names repeat from call to call: each is quoted once). A bare "." or ".." is quoted too:
+    as a segment it would be read as one of the path's own ("..": its parent)."""
+    quoted = quote(text, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 def _auth_header(config: ClientConfig) -> str | None:
