@@ -3,6 +3,7 @@ network: every request is answered by a function)."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import inspect
 import pickle
 from collections.abc import Iterator
@@ -115,11 +116,31 @@ def test_requests_say_who_sent_them_unless_the_caller_does() -> None:
     branch.head(extra_headers={"User-Agent": "my-pipeline/2"})
     branch.head(extra_headers={"user-agent": "my-pipeline/3"})  # any case: one header sent
     sent = [r.headers["User-Agent"] for r in transport.requests[:2]]
-    assert sent[0].startswith("lakefs-python/")
+    # The installed package's version, known without reading its metadata per process
+    assert sent[0].startswith(f"lakefs-python/{importlib.metadata.version('lakefs')} ")
     assert " python/3." in sent[0]
     assert sent[1] == "my-pipeline/2"
     third = transport.requests[2].headers
     assert [v for k, v in third.items() if k.lower() == "user-agent"] == ["my-pipeline/3"]
+
+
+def test_the_version_is_written_once_and_read_without_the_package_metadata(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lakefs._transport import _exchange
+    from lakefs._version import VERSION
+
+    assert importlib.metadata.version("lakefs") == VERSION  # pyproject reads it from there
+    monkeypatch.setattr(importlib.metadata, "version", _no_metadata_scan)
+    _exchange.user_agent.cache_clear()
+    try:
+        assert _exchange.user_agent().startswith(f"lakefs-python/{VERSION} python/")
+    finally:
+        _exchange.user_agent.cache_clear()
+
+
+def _no_metadata_scan(name: str) -> str:
+    raise AssertionError(f"the metadata of {name} was read")
 
 
 def test_part_workers_is_the_name_and_max_workers_still_works_with_a_warning() -> None:

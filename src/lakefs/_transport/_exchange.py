@@ -16,7 +16,6 @@ The retry loop (:mod:`._retry`) runs the attempts.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import platform
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -37,6 +36,7 @@ from lakefs._transport._failures import (
 )
 from lakefs._transport._protocol import HTTPTransport, path_of
 from lakefs._transport._proxies import Proxy
+from lakefs._version import VERSION
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ERROR_BODY = 64 * 1024  # of an error answer, what is read for the message
@@ -172,11 +172,7 @@ def send_once(
 def user_agent() -> str:
     """``lakefs-python/<version> python/<version>``: who sent a request, in lakeFS's logs
     (a caller's own ``User-Agent`` in ``extra_headers`` replaces it)."""
-    try:
-        version = importlib.metadata.version("lakefs")
-    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
-        version = "unknown"
-    return f"lakefs-python/{version} python/{platform.python_version()}"
+    return f"lakefs-python/{VERSION} python/{platform.python_version()}"
 
 
 _NO_RETRIES = urllib3.Retry(total=False, redirect=False)
