@@ -23,6 +23,8 @@ VENV_VERSION := $(call python_version,$(VENV)/bin/python)
 endif
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# What an install of the package reads: its metadata's version is src/lakefs/_version.py's.
+INSTALLED_FROM := pyproject.toml src/lakefs/_version.py
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # Built lakeFS binaries are cached here (ignored by git) and reused while the pin is unchanged.
 export LAKEFS_CACHE_DIR := $(CURDIR)/.cache
@@ -43,7 +45,7 @@ ifneq ($(origin PYTHON),file)
 	  || { echo '$(VENV) is not a venv of Python $(PY_VERSION) like PYTHON=$(PYTHON): name another VENV= or remove $(VENV)' >&2; exit 1; }
 endif
 
-$(STAMP): pyproject.toml | check-python
+$(STAMP): $(INSTALLED_FROM) | check-python
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q --no-compile -e . --group dev
@@ -104,7 +106,7 @@ SDK_RANGE  = $(1) -c 'from importlib.metadata import requires; print(next(r for 
 SDK_OLDEST = $(1) -c 'import sys; from packaging.requirements import Requirement as R; print(next(s.version for s in R(sys.argv[1]).specifier if s.operator == ">="))'
 SDK_SEEN   = $(1) -c 'import lakefs_sdk; print(lakefs_sdk.__version__)'
 
-$(SDK_VENV)/.installed: pyproject.toml | check-python
+$(SDK_VENV)/.installed: $(INSTALLED_FROM) | check-python
 	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv $(SDK_VENV)
 	$(SDK_VENV)/bin/python -m pip install -q --upgrade pip
 	$(SDK_VENV)/bin/python -m pip install -q --no-compile -e . --group dev
