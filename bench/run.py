@@ -60,6 +60,7 @@ SDK_WORKLOADS = (
     "folder_upload",
     "folder_reupload",
     "folder_download",
+    "folder_download_safe",
     "tls_stats",
     "import_package",
 )
@@ -275,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             s3_branch.upload_file(pre_file, "big.bin")
             folder = scratch / "folder"
             folder_files = 0
-            if workloads_wanted & {"folder_upload", "folder_reupload", "folder_download"}:
+            if {w for w in workloads_wanted if w.startswith("folder_")}:
                 folder_files = _write_tree(
                     folder, args.folder_small, args.folder_big, args.folder_big_mib
                 )
@@ -365,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
                 (f"upload_folder ({folder_files:,} files)", "folder_upload", base),
                 ("  again, nothing changed", "folder_reupload", base),
                 (f"download_folder ({folder_files:,} files)", "folder_download", base),
+                # raw writing as ours does: no link followed, whole or nothing, a read timeout
+                ("  same, raw writing safely", "folder_download_safe", base),
                 ("1,000 stats over https", "tls_stats", over_tls),
                 ("import the package (see below)", "import_package", base),
             ]
