@@ -121,7 +121,7 @@ class ReadVerbs(AbstractFileSystem):  # type: ignore[misc]  # fsspec is untyped
         folder transfer engine: ``max_workers`` at a time, each file written as
         ``download_folder`` writes it (a name below the destination that would leave it, or a
         symbolic link on its way, is refused: that file fails with a
-        :class:`~lakefs.ValidationError`), under a temporary name renamed when complete.
+        :class:`~lakefs.ValidationError`), named only when complete.
         ``callback`` counts files as they are done; each file's child callback its bytes. The
         first failure stops the rest and is raised as it is (``FileNotFoundError``,
         ``PermissionError``, ...); Ctrl-C stops the transfers in flight at their next chunk.

@@ -8,8 +8,8 @@ the rest and raised as itself.
 ``get`` writes every file as ``download_folder`` does (:func:`~lakefs.lib.folders.
 fetch_contained`): a name below the destination that would leave it (``../a``, ``a//b``, NUL,
 a part longer than 255 bytes...) or a symbolic link on its way is refused, file by file, with
-a :class:`~lakefs.ValidationError`, whatever fsspec's version; each file lands under a
-temporary name and is renamed when whole.
+a :class:`~lakefs.ValidationError`, whatever fsspec's version; each file gets its name only
+when whole.
 """
 
 from __future__ import annotations

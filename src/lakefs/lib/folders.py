@@ -12,7 +12,8 @@ names, one listing page, and the files in flight.
 
 Uploads publish each object only when it was sent whole, and only if the file did not change
 while it was read (``SourceChangedError`` otherwise: see :func:`lakefs.lib.writer.send_file`).
-Downloads land under a temporary name in the file's directory and are renamed into place. The
+Downloads are named only when whole (:meth:`lakefs.lib._local_tree.Place.write`: on Linux a new
+file has no name until then; elsewhere, and over a file, a temporary name is renamed). The
 local folder is reached as :mod:`lakefs.lib._local_tree` says: names that would leave it are
 refused, and nothing is read, written or removed through a symbolic link, even one swapped in
 while the transfer runs. An empty local directory where an object's file must go is removed to
@@ -21,11 +22,11 @@ and nothing in it is touched.
 
 Ctrl-C (or any exception while the transfer runs) cancels it, by the runner's cancel token,
 which each file checks before it starts, while it is hashed, before it is sent and at each
-chunk: files not started never start, and files in flight stop at their next chunk: downloads'
-temporary files are removed, uploads are cut short and never published (a pre-signed
-multipart upload lets its parts under way end, then is aborted), so nothing half-written
-remains. A chunk being sent or received when the
-cancellation comes still ends (bounded by the client's timeouts).
+chunk: files not started never start, and files in flight stop at their next chunk: downloads
+in flight never get their names (temporary files are removed), uploads are cut short and never
+published (a pre-signed multipart upload lets its parts under way end, then is aborted), so
+nothing half-written remains. A chunk being sent or received when the cancellation comes still
+ends (bounded by the client's timeouts).
 
 Unchanged files are skipped by comparing what lakeFS stores with the local file
 (:mod:`lakefs.lib._checksums`): by default the size and lakeFS's checksum (the MD5, or S3's
@@ -369,7 +370,7 @@ def download_folder(
     """Download every object under ``prefix`` into ``local_dir`` (its path below the prefix
     becomes the file's path), in parallel.
 
-    Each file lands under a temporary name and is renamed when complete; one file's failure
+    Each file gets its name only when complete (see the module); one file's failure
     does not stop the others (see the result's ``failed``). Unchanged files (same size and
     checksum) are not downloaded again. :mod:`lakefs.lib.folders` describes the rest.
 
