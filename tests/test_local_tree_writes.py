@@ -19,7 +19,7 @@ from typing import IO
 import pytest
 
 from lakefs.lib import _local_tree
-from lakefs.lib._local_tree import TEMP_SUFFIX, LocalTree
+from lakefs.lib._local_tree import TEMP_SUFFIX, LocalTree, replace_whole
 
 linux_only = pytest.mark.skipif(
     not hasattr(os, "O_TMPFILE"), reason="unnamed files (O_TMPFILE) are Linux's"
@@ -183,6 +183,48 @@ def test_a_download_killed_while_it_writes_leaves_nothing_behind(tmp_path: pathl
             child.stdout.close()
     assert child.returncode == -signal.SIGKILL
     assert os.listdir(tmp_path / "d") == []
+
+
+@linux_only
+def test_download_file_writes_its_file_as_a_folder_download_does(tmp_path: pathlib.Path) -> None:
+    # replace_whole (download_file's): unnamed while written; over a file, that file is whole
+    # until the new one is, then replaced; a link at the name is replaced, never followed.
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"not to be touched")
+    seen: list[tuple[list[str], bytes]] = []
+
+    def fill(out: IO[bytes]) -> int:
+        out.write(b"new")
+        out.flush()
+        seen.append((sorted(os.listdir(tmp_path / "d")), (tmp_path / "d" / "f.bin").read_bytes()))
+        return 3
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f.bin").symlink_to(outside)
+    listed: list[list[str]] = []
+
+    def new_file(out: IO[bytes]) -> int:
+        listed.append(os.listdir(tmp_path / "d"))
+        return out.write(b"g")
+
+    assert replace_whole(tmp_path / "d" / "g.bin", new_file) == 1
+    assert listed == [["f.bin"]]  # g.bin had no name, nor a temporary one, while written
+    assert replace_whole(tmp_path / "d" / "f.bin", fill) == 3
+    temporary = [n for n in seen[0][0] if n.endswith(TEMP_SUFFIX)]
+    assert len(temporary) == 1  # over something: a temporary name, renamed
+    assert seen[0][1] == b"not to be touched"  # read through the link while it was still there
+    assert sorted(os.listdir(tmp_path / "d")) == ["f.bin", "g.bin"]
+    assert not (tmp_path / "d" / "f.bin").is_symlink()
+    assert (tmp_path / "d" / "f.bin").read_bytes() == b"new"
+    assert outside.read_bytes() == b"not to be touched"
+    with pytest.raises(ConnectionResetError):
+        replace_whole(tmp_path / "d" / "h.bin", _broken)
+    assert sorted(os.listdir(tmp_path / "d")) == ["f.bin", "g.bin"]
+
+
+def _broken(out: IO[bytes]) -> int:
+    out.write(b"partial")
+    raise ConnectionResetError("the answer broke off")
 
 
 def _umask() -> int:

@@ -85,10 +85,10 @@ class ReadVerbs(AbstractFileSystem):  # type: ignore[misc]  # fsspec is untyped
         outfile: IO[bytes] | None = None,
         **kwargs: Any,
     ) -> None:
-        """Stream an object to a local file, written under a temporary name and renamed when
-        complete (a directory becomes a local directory), never through a symbolic link in
-        its place; ``lpath`` (or ``outfile``) may be a binary file object. ``callback`` learns
-        the size and then each chunk's bytes.
+        """Stream an object to a local file, named only when complete (a directory becomes
+        a local directory), never through a symbolic link in its place; ``lpath`` (or
+        ``outfile``) may be a binary file object. ``callback`` learns the size and then each
+        chunk's bytes.
 
         Args:
             rpath: the object's ``REPOSITORY/REF/PATH`` (``lakefs://`` optional).

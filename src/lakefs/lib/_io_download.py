@@ -1,8 +1,8 @@
 """Downloading an object to a local file: streamed, resumed, all or nothing.
 
 ``Reference.download_file`` checks its arguments and shows progress; :func:`fetch_to_file`
-brings the bytes to disk under a temporary name (:func:`lakefs.lib._fetch.fetch_file`), renamed
-when complete, so a failure never leaves a partial file. ``lakefs.lib.reader`` re-exports both.
+brings the bytes to disk (:func:`lakefs.lib._fetch.fetch_file`) in a file named only when
+complete, so a failure never leaves a partial file. ``lakefs.lib.reader`` re-exports both.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def download_file(
     extra_headers: Mapping[str, str] | None = None,
     max_workers: int | None = None,
 ) -> Path:
-    """Stream an object to a local file, written under a temporary name and renamed when
-    complete (so a failure never leaves a partial file).
+    """Stream an object to a local file, named only when complete (so a failure never leaves
+    a partial file).
 
     One GET streams the whole object to disk (resumed by a ranged GET where a connection broke);
     with ``part_workers`` > 1 an object larger than ``block_size`` comes as that many ranged
@@ -126,10 +126,10 @@ def fetch_to_file(
     pre_signed: bool,
     **options: Unpack[FetchOptions],
 ) -> int:
-    """Download ``path`` into ``target`` (under a temporary name in the same folder, renamed
-    when complete; removed on any failure: :func:`~lakefs.lib._local_tree.replace_whole`), as
+    """Download ``path`` into ``target``, named only when complete (nothing remains of it on
+    a failure: :func:`~lakefs.lib._local_tree.replace_whole`), as
     :func:`lakefs.lib._fetch.fetch_file` brings every download to disk. Returns the object's
     size; a size other than ``expected_size`` (when given, say from a listing) is an error,
-    and nothing is renamed."""
+    and nothing is named."""
     write = partial(replace_whole, target)
     return fetch_file(write, reference, path, pre_signed=pre_signed, **options)

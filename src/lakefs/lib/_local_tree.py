@@ -32,7 +32,6 @@ import os
 import re
 import secrets
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
@@ -69,7 +68,7 @@ _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
 # O_NONBLOCK: opening a FIFO put in a file's place must not wait for a writer.
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC
-_TEMP_MODE = 0o600  # as tempfile.mkstemp, which download_file uses
+_TEMP_MODE = 0o600  # the owner's only, as tempfile.mkstemp makes its files
 _COPY_BLOCK = 1024 * 1024
 # Linux: a file of no name in a directory, named once whole (by linking its /proc name, which
 # needs no privilege: open(2) on O_TMPFILE). One named create (the link) where a temporary name
@@ -441,25 +440,15 @@ def _copy(source: int, out: IO[bytes]) -> int:
 
 
 def replace_whole(target: Path, fill: Callable[[IO[bytes]], int]) -> int:
-    """Make the file ``target`` (any local path: no descriptor rule applies) whole or not at
-    all, as :meth:`Place.write` does below a folder: ``fill`` writes it under a temporary name
-    in the same folder, renamed into place once ``fill`` returned (removed on any failure).
+    """Make the file ``target`` (any local path, in a folder that exists: no descriptor rule
+    applies to its folders) whole or not at all, replacing a file there, as
+    :meth:`Place.write` makes a file below a folder.
 
     Returns:
         What ``fill`` returned.
     """
-    # The temporary name keeps at most 100 bytes of the file's, so that a long name (up to
-    # the file system's 255 bytes) still leaves room for the random part and the suffix.
-    stem = os.fsdecode(os.fsencode(target.name)[:100])
-    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=TEMP_SUFFIX, dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            result = fill(out)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return result
+    with LocalTree(target.parent, create=False) as tree:
+        return Place(tree, tree._fd, target.name, target).write(fill)
 
 
 def fetch_into(
@@ -489,8 +478,8 @@ def fetch_contained(
     """Download the object ``path`` of ``reference`` to ``relative`` below the folder ``root``
     as ``download_folder`` writes each file: the name and the links on its way refused as
     :func:`local_destination` says, its missing directories made, none written through a
-    link even if one is swapped in meanwhile (:class:`LocalTree`), under a temporary name
-    renamed into place when whole (removed on any failure). ``options`` as
+    link even if one is swapped in meanwhile (:class:`LocalTree`), named only when whole
+    (:meth:`Place.write`). ``options`` as
     :func:`lakefs.lib._fetch.fetch_file` takes them.
 
     Returns:
