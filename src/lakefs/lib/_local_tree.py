@@ -189,17 +189,20 @@ class LocalTree:
             root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)
-        token = secrets.token_hex(8)
-        self._token = token
+        self._token = secrets.token_hex(8)
         self._count = itertools.count()  # next() on it is atomic: threads share the tree
-        self.temporary = re.compile(
-            r"\..*\." + token + r"[0-9a-f]+" + re.escape(TEMP_SUFFIX), re.DOTALL
-        )
-        """Matches the names of this tree's temporary files (and no user's file: the random
-        part is 16 hex digits drawn for this tree)."""
         self.unnamed = _can_name_unnamed()
         """Whether new files are written unnamed, then linked in (False once this tree's file
         system said it has no unnamed files)."""
+
+    @functools.cached_property
+    def temporary(self) -> re.Pattern[str]:
+        """Matches the names of this tree's temporary files (and no user's file: the random
+        part is 16 hex digits drawn for this tree). Compiled when first asked for: a tree
+        made for one file (``download_file``, each file of ``fs.get``) never is."""
+        return re.compile(
+            r"\..*\." + self._token + r"[0-9a-f]+" + re.escape(TEMP_SUFFIX), re.DOTALL
+        )
 
     def close(self) -> None:
         """Release the folder's descriptor (idempotent)."""
