@@ -6,7 +6,6 @@ import base64
 import contextlib
 import importlib
 import io
-import itertools
 import json
 import os
 import random
@@ -287,20 +286,20 @@ def folder_download(s: dict[str, Any], ctx: dict[str, Any]) -> None:
 
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_UNNAMED_FLAGS = os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC
 
 
 def folder_download_safe(s: dict[str, Any], ctx: dict[str, Any]) -> None:
-    """``folder_download`` written by hand with what this SDK guarantees and raw's row does not:
-    each directory opened relative to its parent with ``O_NOFOLLOW`` (a directory swapped for a
-    link is never written through), each file under a temporary name renamed into place once
-    whole (a failure leaves no half-written file), and a read timeout on each GET (a stalled
-    server does not hang the run). No index, no checks of what is there, no retries."""
+    """``folder_download`` written by hand with what this SDK guarantees and raw's row does not,
+    done the cheapest way known (Linux): each directory opened relative to its parent with
+    ``O_NOFOLLOW`` (a directory swapped for a link is never written through), each file written
+    with no name (``O_TMPFILE``) and linked in once whole (a failure, even a crash, leaves no
+    half-written file), and a read timeout on each GET (a stalled server does not hang the run).
+    No index, no checks of what is there, no retries."""
     paths = _listed_paths(s, ctx["tree_prefix"])
     os.makedirs(ctx["out_dir"], exist_ok=True)
     root = os.open(ctx["out_dir"], _DIR_FLAGS)
     timeout = urllib3.Timeout(connect=10, read=60)
-    names = itertools.count()
 
     def opened(parent: int, part: str) -> int:
         try:
@@ -318,22 +317,18 @@ def folder_download_safe(s: dict[str, Any], ctx: dict[str, Any]) -> None:
             if fd != root:
                 os.close(fd)
             fd = below
-        temp = f".{name}.{next(names)}.part"
         try:
             resp = _check(
                 s["http"].request(
                     "GET", _obj(s, path), headers=s["h"], preload_content=False, timeout=timeout
                 )
             )
-            out = os.open(temp, _NEW_FLAGS, 0o600, dir_fd=fd)
-            try:
-                with open(out, "wb", closefd=True) as f:
-                    for chunk in resp.stream(1 << 20):
-                        f.write(chunk)
-                os.replace(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
-            except BaseException:
-                os.unlink(temp, dir_fd=fd)
-                raise
+            out = os.open(".", _UNNAMED_FLAGS, 0o600, dir_fd=fd)
+            with open(out, "wb", closefd=True) as f:
+                for chunk in resp.stream(1 << 20):
+                    f.write(chunk)
+                f.flush()
+                os.link(f"/proc/self/fd/{out}", name, dst_dir_fd=fd)
             resp.release_conn()
         finally:
             if fd != root:
