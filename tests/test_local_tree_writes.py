@@ -8,6 +8,7 @@ temporary name renamed into place. Offline: a local folder, no server.
 
 from __future__ import annotations
 
+import errno
 import os
 import pathlib
 import signal
@@ -231,3 +232,39 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_write_that_takes_part_of_a_chunk_is_written_again_not_left_short(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A filling disk takes what fits and refuses the rest at the next write: every chunk a
+    # download writes is written whole, or the download fails (nothing short is ever named).
+    from tests.test_folders_safety import Store
+
+    data = {f"p/f{i}.bin": os.urandom(5000 + i) for i in range(3)}
+    real = os.pwrite
+
+    def takes_part(fd: int, chunk: bytes, offset: int) -> int:
+        return real(fd, bytes(chunk[:1000]), offset)
+
+    monkeypatch.setattr(os, "pwrite", takes_part)
+    result = Store(data).branch.download_folder(
+        "p", tmp_path / "out", pre_signed=False, max_workers=1
+    )
+    assert (result.sent, result.failed) == (3, {})
+    for name, body in data.items():
+        assert (tmp_path / "out" / name[2:]).read_bytes() == body
+
+    def disk_full(fd: int, chunk: bytes, offset: int) -> int:
+        if offset:  # the rest of the chunk: no room left
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd, bytes(chunk[:4096]), offset)
+
+    monkeypatch.setattr(os, "pwrite", disk_full)
+    result = Store(data).branch.download_folder(
+        "p", tmp_path / "full", pre_signed=False, max_workers=1
+    )
+    assert result.sent == 0
+    assert sorted(result.failed) == sorted(name[2:] for name in data)
+    assert all(isinstance(exc, OSError) for exc in result.failed.values())
+    assert [p for p in (tmp_path / "full").rglob("*") if p.is_file()] == []

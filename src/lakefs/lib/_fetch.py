@@ -41,6 +41,7 @@ __all__ = [
     "FetchOptions",
     "Resumed",
     "fetch_file",
+    "write_at",
 ]
 
 log = get_logger("reader")
@@ -51,7 +52,8 @@ CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _COPY_CHUNK = 1024 * 1024  # what one read from the network hands to the file
 
 Fill = Callable[[IO[bytes]], int]
-"""Writes a (new, empty) local file; returns the object's size."""
+"""Writes a (new, empty, unbuffered) local file, by its descriptor (:func:`write_at`); returns
+the object's size."""
 
 
 class _ObjectGets:
@@ -242,7 +244,7 @@ class Resumed:
         position reached (the stream's end)."""
         try:
             while chunk := self.read(_COPY_CHUNK):
-                os.pwrite(fd, chunk, self.pos - len(chunk))
+                write_at(fd, chunk, self.pos - len(chunk))
                 if counter is not None:
                     counter.advance(len(chunk))
         finally:  # a cancellation, a full disk: the rest of the body is unread
@@ -255,6 +257,17 @@ class Resumed:
             self._resp.close()
             self._resp.release_conn()
             self._resp = None
+
+
+def write_at(fd: int, data: bytes, offset: int) -> None:
+    """Write all of ``data`` into the file ``fd`` at ``offset``. A write may take part of it
+    (a disk filling up takes what fits, then refuses the rest): the rest is written again,
+    so that a full disk is an ``OSError``, never a file short of its last bytes."""
+    done = os.pwrite(fd, data, offset)
+    if done < len(data):
+        view = memoryview(data)
+        while done < len(data):
+            done += os.pwrite(fd, view[done:], offset + done)
 
 
 class _Fetch:

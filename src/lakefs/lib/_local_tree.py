@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from lakefs._exceptions import ValidationError
-from lakefs.lib._fetch import fetch_file
+from lakefs.lib._fetch import fetch_file, write_at
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -350,7 +350,8 @@ class Place:
 
     def write(self, fill: Callable[[IO[bytes]], int]) -> int:
         """Make the file at this name whole or not at all, replacing a file there: ``fill``
-        writes it before it has this name. Where nothing was at the name (:attr:`stat`) and
+        writes it (unbuffered: a write may take part of what it is given) before it has this
+        name. Where nothing was at the name (:attr:`stat`) and
         the file system has them (Linux), ``fill`` writes a file of no name, linked in under
         this one once ``fill`` returned: after a failure, even a crash, nothing of it
         remains. Otherwise ``fill`` writes it under a temporary name in the same directory,
@@ -367,7 +368,7 @@ class Place:
                     raise
                 self._tree.unnamed = False  # none on this file system: temporary names
             else:
-                with os.fdopen(fd, "wb") as out:
+                with os.fdopen(fd, "wb", buffering=0) as out:
                     result = fill(out)
                     out.flush()
                     self._name(fd)
@@ -379,7 +380,7 @@ class Place:
         temp = self._tree.temp_name(self.name)
         fd = os.open(temp, _CREATE, _TEMP_MODE, dir_fd=self._dir)
         try:
-            with os.fdopen(fd, "wb") as out:
+            with os.fdopen(fd, "wb", buffering=0) as out:
                 result = fill(out)
         except BaseException:
             with suppress(OSError):
@@ -437,7 +438,7 @@ def _copy(source: int, out: IO[bytes]) -> int:
     """Copy the file ``source`` (from its start) into ``out``; returns the bytes copied."""
     offset = 0
     while chunk := os.pread(source, _COPY_BLOCK, offset):
-        out.write(chunk)
+        write_at(out.fileno(), chunk, offset)
         offset += len(chunk)
     return offset
 
