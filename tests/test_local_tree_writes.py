@@ -268,3 +268,22 @@ def test_a_write_that_takes_part_of_a_chunk_is_written_again_not_left_short(
     assert sorted(result.failed) == sorted(name[2:] for name in data)
     assert all(isinstance(exc, OSError) for exc in result.failed.values())
     assert [p for p in (tmp_path / "full").rglob("*") if p.is_file()] == []
+
+
+def test_a_write_that_writes_nothing_fails_the_file_instead_of_looping(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_folders_safety import Store
+
+    real = os.pwrite
+
+    def stalls(fd: int, chunk: bytes, offset: int) -> int:
+        return real(fd, bytes(chunk[:100]), offset) if offset == 0 else 0
+
+    monkeypatch.setattr(os, "pwrite", stalls)
+    result = Store({"p/f.bin": os.urandom(5000)}).branch.download_folder(
+        "p", tmp_path / "out", pre_signed=False, max_workers=1
+    )
+    assert result.sent == 0
+    assert isinstance(result.failed["f.bin"], OSError)
+    assert [p for p in (tmp_path / "out").rglob("*") if p.is_file()] == []

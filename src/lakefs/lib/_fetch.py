@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import threading
@@ -267,7 +268,10 @@ def write_at(fd: int, data: bytes, offset: int) -> None:
     if done < len(data):
         view = memoryview(data)
         while done < len(data):
-            done += os.pwrite(fd, view[done:], offset + done)
+            wrote = os.pwrite(fd, view[done:], offset + done)
+            if not wrote:  # no progress: an error, never a loop that waits forever
+                raise OSError(errno.EIO, f"a write at byte {offset + done} wrote nothing")
+            done += wrote
 
 
 class _Fetch:
